@@ -1,0 +1,153 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { EnvValue, Platform, ResourceBudget, ServiceHandle, TaskHandle } from "../platform/types";
+import type { MinIO } from "./minio";
+import type { Postgres } from "./postgres";
+import type { Redis } from "./redis";
+
+export interface BackendArgs {
+    platform: Platform;
+    image: string;
+    /**
+     * standard: the backend runs the browsers itself and serves VNC (Docker only);
+     * workers: a slim API that queues browser jobs on Redis.
+     */
+    mode: "standard" | "workers";
+    replicas: number;
+    port: number;
+    vncPort: number;
+    resources: ResourceBudget;
+    /** /dev/shm in MiB for the browsers of standard mode. */
+    shmMiB: number;
+    readinessPath: string;
+    livenessPath: string;
+    postgres: Postgres;
+    /** Required in workers mode. */
+    redis?: Redis;
+    minio: MinIO;
+    bucket: string;
+    archive: { hotDays: number; totalDays: number };
+    queueName: string;
+    /** Change to generate a new application secret key. @default "0" */
+    secretKeyRotation?: string;
+}
+
+/** The uid of the application images. */
+export const APP_USER = { uid: 1000, gid: 1000 };
+
+/**
+ * The API server. Its database migration (`alembic upgrade head`, with the
+ * backend image) runs once per image, and the backend starts only after it
+ * succeeded and Postgres, Redis and MinIO are healthy.
+ */
+export class Backend extends pulumi.ComponentResource {
+    public readonly service: ServiceHandle;
+    public readonly migration: TaskHandle;
+    /** `http://host:port` inside the platform's network. */
+    public readonly internalUrl: string;
+    public readonly host: string;
+    public readonly port: number;
+
+    constructor(name: string, args: BackendArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("quorvex:platform:Backend", name, {}, opts);
+        if (args.mode === "workers" && !args.redis) {
+            throw new Error(`Backend ${name}: workers mode needs Redis (the browser job queue)`);
+        }
+        const { platform, postgres, redis, minio } = args;
+        const appKey = new random.RandomPassword(
+            `${name}-secret-key`,
+            { length: 48, special: false, keepers: { rotation: args.secretKeyRotation ?? "0" } },
+            { parent: this },
+        );
+        const secrets = platform.secret(name, { SECRET_KEY: pulumi.secret(appKey.result) }, { parent: this });
+
+        const database: Record<string, EnvValue> = {
+            DATABASE_URL: { secret: postgres.credentials, key: "DATABASE_URL" },
+            POSTGRES_HOST: postgres.host,
+            POSTGRES_PORT: String(postgres.port),
+            POSTGRES_DB: postgres.database,
+            POSTGRES_USER: postgres.user,
+            POSTGRES_PASSWORD: { secret: postgres.credentials, key: "POSTGRES_PASSWORD" },
+        };
+        this.migration = platform.task(
+            {
+                role: `${name}-migrate`,
+                component: "backend",
+                image: args.image,
+                command: ["alembic", "upgrade", "head"],
+                env: database,
+                resources: { cpu: { request: 250, limit: 1000 }, memory: { request: 256, limit: 1024 } },
+                user: APP_USER,
+                readOnlyRootFilesystem: false,
+                tier: "data",
+                connectsTo: [postgres.service],
+                waitFor: [postgres.service],
+                runKey: args.image,
+            },
+            { parent: this },
+        );
+
+        const env: Record<string, EnvValue> = {
+            ...database,
+            SECRET_KEY: { secret: secrets, key: "SECRET_KEY" },
+            EXECUTION_MODE: args.mode,
+            MINIO_ENDPOINT: minio.endpoint,
+            MINIO_BUCKET: args.bucket,
+            MINIO_ACCESS_KEY: { secret: minio.credentials, key: "MINIO_ROOT_USER" },
+            MINIO_SECRET_KEY: { secret: minio.credentials, key: "MINIO_ROOT_PASSWORD" },
+            ARCHIVE_HOT_DAYS: String(args.archive.hotDays),
+            ARCHIVE_TOTAL_DAYS: String(args.archive.totalDays),
+            PORT: String(args.port),
+        };
+        if (redis) {
+            env.REDIS_URL = { secret: redis.credentials, key: "REDIS_URL" };
+            env.REDIS_HOST = redis.host;
+            env.REDIS_PORT = String(redis.port);
+            env.BROWSER_JOB_QUEUE = args.queueName;
+        }
+        const standard = args.mode === "standard";
+        if (standard) {
+            env.VNC_ENABLED = "true";
+            env.VNC_WEBSOCKET_PORT = String(args.vncPort);
+        }
+        const dataServices = [postgres.service, minio.service, ...(redis ? [redis.service] : [])];
+        this.service = platform.statelessService(
+            {
+                role: name,
+                component: "backend",
+                image: args.image,
+                env,
+                resources: args.resources,
+                shmMiB: standard ? args.shmMiB : undefined,
+                runsBrowsers: standard,
+                user: APP_USER,
+                // The application image writes its hot artifact tier and browser profiles in its own tree.
+                readOnlyRootFilesystem: false,
+                tier: "app",
+                connectsTo: dataServices,
+                internetEgressPorts: [443],
+                ports: [
+                    { name: "http", port: args.port },
+                    // VNC (websockify) is never published on the host: only the proxy reaches it.
+                    ...(standard ? [{ name: "vnc", port: args.vncPort }] : []),
+                ],
+                health: {
+                    readiness: { http: { path: args.readinessPath, port: args.port } },
+                    liveness: { http: { path: args.livenessPath, port: args.port } },
+                    startupSeconds: 60,
+                },
+                exposedToIngress: true,
+                after: [this.migration, minio.buckets],
+                waitFor: dataServices,
+                replicas: args.replicas,
+                minAvailable: args.replicas > 1 ? args.replicas - 1 : undefined,
+                terminationGracePeriodSeconds: 60,
+            },
+            { parent: this },
+        );
+        this.host = this.service.host;
+        this.port = args.port;
+        this.internalUrl = `http://${this.host}:${this.port}`;
+        this.registerOutputs({ internalUrl: this.internalUrl });
+    }
+}

@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Platform, RouteSpec } from "../platform/types";
+import type { Backend } from "./backend";
+
+export interface IngressArgs {
+    platform: Platform;
+    host: string;
+    tls: RouteSpec["tls"];
+    backend: Backend;
+    /** Route `/vnc/` (WebSocket) to the backend's VNC port: standard mode only. */
+    vnc: boolean;
+    /** Largest request body (artifact uploads), nginx notation. */
+    maxBodySize: string;
+    /** Read/send timeout for long requests and WebSockets. */
+    timeoutSeconds: number;
+}
+
+/** The way in: TLS, the API, and the VNC WebSocket in standard mode. */
+export class Ingress extends pulumi.ComponentResource {
+    /** Public URL of the platform. */
+    public readonly url: string;
+
+    constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("quorvex:platform:Ingress", name, {}, opts);
+        const route = args.platform.route(
+            {
+                role: name,
+                host: args.host,
+                tls: args.tls,
+                backend: args.backend.service,
+                port: "http",
+                websocketPaths: args.vnc ? [{ path: "/vnc/", port: "vnc" }] : [],
+                maxBodySize: args.maxBodySize,
+                timeoutSeconds: args.timeoutSeconds,
+            },
+            { parent: this },
+        );
+        this.url = route.url;
+        this.registerOutputs({ url: this.url });
+    }
+}

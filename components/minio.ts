@@ -1,0 +1,128 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Platform, ResourceBudget, SecretHandle, ServiceHandle, TaskHandle } from "../platform/types";
+
+export interface BucketSpec {
+    name: string;
+    /** Objects expire this many days after they were written. */
+    expireDays: number;
+}
+
+export interface MinIOArgs {
+    platform: Platform;
+    image: string;
+    /** The MinIO client image that creates buckets and lifecycle rules. */
+    clientImage: string;
+    resources: ResourceBudget;
+    storage: { sizeMiB: number; storageClass: string | null };
+    buckets: BucketSpec[];
+    protection: { protect: boolean; retainOnDelete: boolean };
+    /** Change to generate a new secret key. @default "0" */
+    secretKeyRotation?: string;
+}
+
+export const MINIO_PORT = 9000;
+
+/** The lifecycle document `mc ilm import` takes for one bucket. */
+export function lifecycleRules(bucket: BucketSpec): string {
+    return JSON.stringify({
+        Rules: [{ ID: `expire-after-${bucket.expireDays}d`, Status: "Enabled", Filter: { Prefix: "" }, Expiration: { Days: bucket.expireDays } }],
+    });
+}
+
+/** The script the one-shot client task runs: idempotent bucket creation and lifecycle rules. */
+export function bucketScript(alias: string, buckets: BucketSpec[]): string {
+    const lines = [
+        "set -eu",
+        `mc alias set ${alias} "$MINIO_ENDPOINT" "$MINIO_ACCESS_KEY" "$MINIO_SECRET_KEY" >/dev/null`,
+        ...buckets.flatMap((b) => [
+            `mc mb --ignore-existing ${alias}/${b.name}`,
+            `echo '${lifecycleRules(b)}' | mc ilm import ${alias}/${b.name}`,
+        ]),
+    ];
+    return lines.join("\n");
+}
+
+/**
+ * MinIO, the warm artifact tier: a persistent volume, generated credentials,
+ * and a one-shot task that creates the buckets and their expiry rules. The
+ * task runs again whenever a bucket or its expiry days change.
+ */
+export class MinIO extends pulumi.ComponentResource {
+    public readonly service: ServiceHandle;
+    public readonly credentials: SecretHandle;
+    public readonly buckets: TaskHandle;
+    public readonly host: string;
+    public readonly port = MINIO_PORT;
+    /** `http://host:9000` */
+    public readonly endpoint: string;
+    public readonly accessKey: pulumi.Output<string>;
+    public readonly secretKey: pulumi.Output<string>;
+
+    constructor(name: string, args: MinIOArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("quorvex:platform:MinIO", name, {}, opts);
+        const { platform } = args;
+        const accessKey = new random.RandomString(`${name}-access-key`, { length: 20, special: false, upper: false }, { parent: this });
+        const secretKey = new random.RandomPassword(
+            `${name}-secret-key`,
+            { length: 40, special: false, keepers: { rotation: args.secretKeyRotation ?? "0" } },
+            { parent: this },
+        );
+        this.accessKey = accessKey.result;
+        this.secretKey = pulumi.secret(secretKey.result);
+        this.host = platform.serviceHost(name);
+        this.endpoint = `http://${this.host}:${MINIO_PORT}`;
+        this.credentials = platform.secret(name, { MINIO_ROOT_USER: this.accessKey, MINIO_ROOT_PASSWORD: this.secretKey }, { parent: this });
+        const creds = {
+            MINIO_ROOT_USER: { secret: this.credentials, key: "MINIO_ROOT_USER" },
+            MINIO_ROOT_PASSWORD: { secret: this.credentials, key: "MINIO_ROOT_PASSWORD" },
+        };
+        // The image ships `mc`, which probes MinIO from inside the container.
+        this.service = platform.statefulService(
+            {
+                role: name,
+                component: "minio",
+                image: args.image,
+                command: ["minio", "server", "/data", "--address", `:${MINIO_PORT}`],
+                env: { ...creds, MINIO_BROWSER: "off", MC_CONFIG_DIR: "/tmp/.mc" },
+                resources: args.resources,
+                user: { uid: 1000, gid: 1000 },
+                writablePaths: ["/tmp"],
+                tier: "data",
+                ports: [{ name: "s3", port: MINIO_PORT }],
+                health: {
+                    readiness: { http: { path: "/minio/health/ready", port: MINIO_PORT } },
+                    liveness: { http: { path: "/minio/health/live", port: MINIO_PORT } },
+                    command: ["mc", "ready", "local"],
+                    startupSeconds: 20,
+                },
+                volume: { mountPath: "/data", sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "minio" },
+                terminationGracePeriodSeconds: 30,
+            },
+            { parent: this, protection: args.protection },
+        );
+        this.buckets = platform.task(
+            {
+                role: `${name}-buckets`,
+                component: "minio",
+                image: args.clientImage,
+                command: ["sh", "-c", bucketScript("quorvex", args.buckets)],
+                env: {
+                    MINIO_ENDPOINT: this.endpoint,
+                    MINIO_ACCESS_KEY: { secret: this.credentials, key: "MINIO_ROOT_USER" },
+                    MINIO_SECRET_KEY: { secret: this.credentials, key: "MINIO_ROOT_PASSWORD" },
+                    MC_CONFIG_DIR: "/tmp/.mc",
+                },
+                resources: { cpu: { request: 100, limit: 500 }, memory: { request: 64, limit: 256 } },
+                user: { uid: 1000, gid: 1000 },
+                writablePaths: ["/tmp"],
+                tier: "data",
+                connectsTo: [this.service],
+                waitFor: [this.service],
+                runKey: JSON.stringify(args.buckets),
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ endpoint: this.endpoint, buckets: args.buckets.map((b) => b.name) });
+    }
+}

@@ -1,0 +1,74 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Platform, ResourceBudget, SecretHandle, ServiceHandle } from "../platform/types";
+
+export interface PostgresArgs {
+    platform: Platform;
+    image: string;
+    resources: ResourceBudget;
+    /** Data volume size in MiB and storage class (null: the cluster default). */
+    storage: { sizeMiB: number; storageClass: string | null };
+    database: string;
+    user: string;
+    /** Keep the data through `pulumi destroy` and replacements. */
+    protection: { protect: boolean; retainOnDelete: boolean };
+    /** Change to generate a new password (and roll every workload that uses it). @default "0" */
+    passwordRotation?: string;
+}
+
+export const POSTGRES_PORT = 5432;
+
+/** PostgreSQL with a persistent volume and a generated password. */
+export class Postgres extends pulumi.ComponentResource {
+    public readonly service: ServiceHandle;
+    public readonly credentials: SecretHandle;
+    public readonly host: string;
+    public readonly port = POSTGRES_PORT;
+    public readonly database: string;
+    public readonly user: string;
+    public readonly password: pulumi.Output<string>;
+    /** `postgresql://user:password@host:5432/db`, secret. */
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("quorvex:platform:Postgres", name, {}, opts);
+        const { platform } = args;
+        const password = new random.RandomPassword(
+            `${name}-password`,
+            { length: 32, special: false, keepers: { rotation: args.passwordRotation ?? "0" } },
+            { parent: this },
+        );
+        this.password = pulumi.secret(password.result);
+        this.database = args.database;
+        this.user = args.user;
+        const host = platform.serviceHost(name);
+        this.url = pulumi.secret(pulumi.interpolate`postgresql://${args.user}:${password.result}@${host}:${POSTGRES_PORT}/${args.database}`);
+        this.credentials = platform.secret(name, { POSTGRES_PASSWORD: this.password, DATABASE_URL: this.url }, { parent: this });
+
+        const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-U", args.user, "-d", args.database];
+        this.service = platform.statefulService(
+            {
+                role: name,
+                component: "postgres",
+                image: args.image,
+                env: {
+                    POSTGRES_DB: args.database,
+                    POSTGRES_USER: args.user,
+                    POSTGRES_PASSWORD: { secret: this.credentials, key: "POSTGRES_PASSWORD" },
+                    PGDATA: "/var/lib/postgresql/data/pgdata",
+                },
+                resources: args.resources,
+                user: { uid: 70, gid: 70 },
+                writablePaths: ["/var/run/postgresql", "/tmp"],
+                tier: "data",
+                ports: [{ name: "postgres", port: POSTGRES_PORT }],
+                health: { readiness: { exec: pgIsReady }, liveness: { exec: pgIsReady }, startupSeconds: 30 },
+                volume: { mountPath: "/var/lib/postgresql/data", sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "postgres" },
+                terminationGracePeriodSeconds: 60,
+            },
+            { parent: this, protection: args.protection },
+        );
+        this.host = this.service.host;
+        this.registerOutputs({ host: this.host, port: this.port, database: this.database, user: this.user });
+    }
+}

@@ -1,0 +1,81 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Platform, ResourceBudget, SecretHandle, ServiceHandle } from "../platform/types";
+
+export interface RedisArgs {
+    platform: Platform;
+    image: string;
+    resources: ResourceBudget;
+    storage: { sizeMiB: number; storageClass: string | null };
+    /** `maxmemory` as a share of the memory limit, so Redis refuses writes before the kernel kills it. */
+    maxmemoryPercent: number;
+    protection: { protect: boolean; retainOnDelete: boolean };
+    /** Change to generate a new password. @default "0" */
+    passwordRotation?: string;
+}
+
+export const REDIS_PORT = 6379;
+
+/**
+ * Redis as a job queue: append-only file on a persistent volume, and
+ * `noeviction` so a full Redis refuses new jobs instead of silently dropping
+ * queued ones.
+ */
+export class Redis extends pulumi.ComponentResource {
+    public readonly service: ServiceHandle;
+    public readonly credentials: SecretHandle;
+    public readonly host: string;
+    public readonly port = REDIS_PORT;
+    public readonly password: pulumi.Output<string>;
+    /** `redis://:password@host:6379/0`, secret. */
+    public readonly url: pulumi.Output<string>;
+    /** The `maxmemory` Redis runs with, in MiB. */
+    public readonly maxmemoryMiB: number;
+
+    constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("quorvex:platform:Redis", name, {}, opts);
+        const { platform } = args;
+        const password = new random.RandomPassword(
+            `${name}-password`,
+            { length: 32, special: false, keepers: { rotation: args.passwordRotation ?? "0" } },
+            { parent: this },
+        );
+        this.password = pulumi.secret(password.result);
+        this.url = pulumi.secret(pulumi.interpolate`redis://:${password.result}@${platform.serviceHost(name)}:${REDIS_PORT}/0`);
+        this.credentials = platform.secret(name, { REDIS_PASSWORD: this.password, REDIS_URL: this.url }, { parent: this });
+        this.maxmemoryMiB = Math.floor((args.resources.memory.limit * args.maxmemoryPercent) / 100);
+
+        // The password is expanded by the shell inside the container, so it never
+        // appears in the container's command line as stored by Docker or Kubernetes.
+        const serve = [
+            "exec redis-server",
+            "--appendonly yes",
+            "--appendfsync everysec",
+            "--dir /data",
+            `--maxmemory ${this.maxmemoryMiB}mb`,
+            "--maxmemory-policy noeviction",
+            '--requirepass "$REDIS_PASSWORD"',
+        ].join(" ");
+        const ping = ["sh", "-c", 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 ping | grep -q PONG'];
+        this.service = platform.statefulService(
+            {
+                role: name,
+                component: "redis",
+                image: args.image,
+                command: ["sh", "-c", serve],
+                env: { REDIS_PASSWORD: { secret: this.credentials, key: "REDIS_PASSWORD" } },
+                resources: args.resources,
+                user: { uid: 999, gid: 1000 },
+                writablePaths: ["/tmp"],
+                tier: "data",
+                ports: [{ name: "redis", port: REDIS_PORT }],
+                health: { readiness: { exec: ping }, liveness: { exec: ping }, startupSeconds: 10 },
+                volume: { mountPath: "/data", sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "redis" },
+                terminationGracePeriodSeconds: 30,
+            },
+            { parent: this, protection: args.protection },
+        );
+        this.host = this.service.host;
+        this.registerOutputs({ host: this.host, port: this.port, maxmemoryMiB: this.maxmemoryMiB });
+    }
+}

@@ -1,0 +1,100 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Platform, ResourceBudget, ServiceHandle } from "../platform/types";
+import { APP_USER, type Backend } from "./backend";
+import type { MinIO } from "./minio";
+import type { Redis } from "./redis";
+
+export interface BrowserWorkerPoolArgs {
+    platform: Platform;
+    image: string;
+    /** Fixed count (Docker, or Kubernetes without autoscaler); the starting count otherwise. */
+    replicas: number;
+    autoscaling?: { engine: "hpa" | "keda"; min: number; max: number; targetCpuPercent: number; queueLength: number };
+    resources: ResourceBudget;
+    /** /dev/shm in MiB; charged to the memory limit. */
+    shmMiB: number;
+    /** Time a worker gets to finish its running browser job when stopped. */
+    terminationGracePeriodSeconds: number;
+    queueName: string;
+    redis: Redis;
+    minio: MinIO;
+    bucket: string;
+    backend: Backend;
+    /** Ports the browsers may reach on the sites under test. */
+    internetEgressPorts: number[];
+}
+
+/** The worker's health server (the worker image's contract). */
+export const WORKER_HEALTH_PORT = 8001;
+
+/** Playwright browser workers that take jobs from the Redis queue. */
+export class BrowserWorkerPool extends pulumi.ComponentResource {
+    public readonly service: ServiceHandle;
+    public readonly replicas: { min: number; max: number };
+
+    constructor(name: string, args: BrowserWorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("quorvex:platform:BrowserWorkerPool", name, {}, opts);
+        const { platform, redis, minio, backend } = args;
+        const auto = args.autoscaling;
+        if (auto && auto.min > auto.max) {
+            throw new Error(`BrowserWorkerPool ${name}: autoscaling min ${auto.min} exceeds max ${auto.max}`);
+        }
+        if (args.shmMiB >= args.resources.memory.limit) {
+            throw new Error(`BrowserWorkerPool ${name}: /dev/shm ${args.shmMiB}Mi must stay below the memory limit ${args.resources.memory.limit}Mi`);
+        }
+        this.replicas = auto ? { min: auto.min, max: auto.max } : { min: args.replicas, max: args.replicas };
+        this.service = platform.statelessService(
+            {
+                role: name,
+                component: "browser-worker",
+                image: args.image,
+                env: {
+                    REDIS_URL: { secret: redis.credentials, key: "REDIS_URL" },
+                    BROWSER_JOB_QUEUE: args.queueName,
+                    BACKEND_URL: backend.internalUrl,
+                    MINIO_ENDPOINT: minio.endpoint,
+                    MINIO_BUCKET: args.bucket,
+                    MINIO_ACCESS_KEY: { secret: minio.credentials, key: "MINIO_ROOT_USER" },
+                    MINIO_SECRET_KEY: { secret: minio.credentials, key: "MINIO_ROOT_PASSWORD" },
+                    HEALTH_PORT: String(WORKER_HEALTH_PORT),
+                },
+                resources: args.resources,
+                shmMiB: args.shmMiB,
+                runsBrowsers: true,
+                user: APP_USER,
+                readOnlyRootFilesystem: false,
+                tier: "app",
+                connectsTo: [redis.service, minio.service, backend.service],
+                internetEgressPorts: args.internetEgressPorts,
+                ports: [{ name: "health", port: WORKER_HEALTH_PORT }],
+                health: {
+                    readiness: { http: { path: "/health/ready", port: WORKER_HEALTH_PORT } },
+                    liveness: { http: { path: "/health/live", port: WORKER_HEALTH_PORT } },
+                    startupSeconds: 30,
+                },
+                waitFor: [redis.service, backend.service],
+                replicas: auto ? auto.min : args.replicas,
+                pool: true,
+                autoscaling: auto && {
+                    engine: auto.engine,
+                    min: auto.min,
+                    max: auto.max,
+                    targetCpuPercent: auto.targetCpuPercent,
+                    queue:
+                        auto.engine === "keda"
+                            ? {
+                                  service: redis.service,
+                                  port: "redis",
+                                  listName: args.queueName,
+                                  listLength: auto.queueLength,
+                                  password: { secret: redis.credentials, key: "REDIS_PASSWORD" },
+                              }
+                            : undefined,
+                },
+                terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ min: this.replicas.min, max: this.replicas.max });
+    }
+}

@@ -1,0 +1,132 @@
+/**
+ * Every default of the stack config, in one place.
+ *
+ * Sizing comes from the platform's own sizing tables (seed
+ * `000_e21d9dc3573bf14a.txt`, "Resource Sizing"):
+ *
+ * | Docker (workers)  | RAM             | Kubernetes | requests    | limits              |
+ * |-------------------|-----------------|------------|-------------|---------------------|
+ * | backend-slim      | 4GB             | backend    | 1 CPU, 1Gi  | 4 CPU, 4Gi          |
+ * | browser-worker    | 2GB each, 2–8   | worker     | 1 CPU, 1Gi  | 2 CPU, 2Gi + 1Gi shm|
+ * | PostgreSQL        | 4GB             | PostgreSQL | 256Mi       | 1Gi                 |
+ * | Redis, MinIO      | 1.5GB each      | Redis      | 64Mi        | 256Mi               |
+ *
+ * Docker standard mode bundles API + browsers + VNC into one 24GB container
+ * with a 2GB /dev/shm; workers get a 1GB /dev/shm. On Kubernetes the shm
+ * emptyDir is charged to the container's memory limit, so the worker limit is
+ * 3Gi (2Gi for the browser as the seed intends + 1Gi shm).
+ */
+import type { Mode, Target } from "./schema";
+
+export type Raw = { [key: string]: unknown };
+
+/** The recommended single Docker host (seed: "8-core server with 32GB RAM"). */
+export const DOCKER_HOST_MEMORY = "32Gi";
+/** Memory a browser container must keep above its /dev/shm. */
+export const SHM_HEADROOM = "1Gi";
+/** Above this many workers on one Docker host the seed's sizing no longer holds: warn. */
+export const DOCKER_WORKERS_RECOMMENDED_MAX = 8;
+
+const res = (cpuRequest: string, cpuLimit: string, memRequest: string, memLimit: string): Raw => ({
+    cpu: { request: cpuRequest, limit: cpuLimit },
+    memory: { request: memRequest, limit: memLimit },
+});
+
+export function defaultMode(target: Target): Mode {
+    return target === "docker" ? "standard" : "workers";
+}
+
+/** The full default config for a target and mode. */
+export function defaultsFor(target: Target, mode: Mode): Raw {
+    const docker = target === "docker";
+    return {
+        target,
+        mode,
+        images: {
+            backend: mode === "standard" ? "ghcr.io/quorvex/quorvex-backend:1.0.0" : "ghcr.io/quorvex/quorvex-backend-slim:1.0.0",
+            worker: "ghcr.io/quorvex/quorvex-browser-worker:1.0.0",
+            postgres: "postgres:16.4-alpine",
+            redis: "redis:7.4.1-alpine",
+            minio: "minio/minio:RELEASE.2024-10-13T13-34-11Z",
+            minioClient: "minio/mc:RELEASE.2024-10-08T09-37-26Z",
+            proxy: "nginx:1.27.2-alpine",
+        },
+        backend: {
+            replicas: docker ? 1 : 2,
+            port: 8000,
+            vncPort: 6080,
+            // Standard mode: one big container holding API, browsers and VNC (seed: 24GB, shm 2GB).
+            resources: docker
+                ? mode === "standard"
+                    ? res("2", "8", "4Gi", "24Gi")
+                    : res("1", "4", "1Gi", "4Gi")
+                : res("1", "4", "1Gi", "4Gi"),
+            shm: "2Gi",
+            readinessPath: "/health/ready",
+            livenessPath: "/health/live",
+        },
+        workers: {
+            replicas: 2,
+            min: 2,
+            max: 20,
+            targetCpuPercent: 70,
+            autoscaler: docker ? "none" : "hpa",
+            queue: { listName: "browser-jobs", listLength: 5 },
+            resources: docker ? res("1", "2", "1Gi", "2Gi") : res("1", "2", "1Gi", "3Gi"),
+            shm: "1Gi",
+            shmHeadroom: SHM_HEADROOM,
+            terminationGracePeriodSeconds: 600,
+        },
+        postgres: {
+            resources: docker ? res("500m", "2", "1Gi", "4Gi") : res("250m", "1", "256Mi", "1Gi"),
+            storageSize: "20Gi",
+            storageClass: null,
+            database: "quorvex",
+            user: "quorvex",
+        },
+        redis: {
+            enabled: true,
+            resources: docker ? res("250m", "1", "256Mi", "1536Mi") : res("100m", "500m", "64Mi", "256Mi"),
+            storageSize: "5Gi",
+            storageClass: null,
+            maxmemoryPercent: 75,
+        },
+        minio: {
+            resources: docker ? res("250m", "1", "512Mi", "1536Mi") : res("250m", "1", "512Mi", "1Gi"),
+            storageSize: "100Gi",
+            storageClass: null,
+            bucket: "quorvex-artifacts",
+        },
+        proxy: {
+            resources: res("100m", "1", "64Mi", "256Mi"),
+        },
+        ingress: {
+            host: docker ? "quorvex.localhost" : "quorvex.example.com",
+            className: "nginx",
+            tls: docker
+                ? { mode: "selfSigned", secretName: null, clusterIssuer: null }
+                : { mode: "certManager", secretName: null, clusterIssuer: "letsencrypt-prod" },
+            maxBodySize: "512m",
+            timeoutSeconds: 3600,
+            bindAddress: "127.0.0.1",
+            httpPort: 80,
+            httpsPort: 443,
+        },
+        archive: { hotDays: 30, totalDays: 90 },
+        protection: { protect: true, retainOnDelete: true },
+        docker: {
+            host: null,
+            hostMemory: DOCKER_HOST_MEMORY,
+            publishDataPorts: false,
+        },
+        kubernetes: {
+            namespace: "playwright-agent",
+            kubeconfig: null,
+            context: null,
+            renderYamlToDirectory: null,
+            ingressControllerNamespace: "ingress-nginx",
+            kedaNamespace: "keda",
+            workerEgressPorts: [80, 443],
+        },
+    };
+}

@@ -1,0 +1,118 @@
+/**
+ * Turns raw stack config into a validated `QuorvexConfig`, or a `ConfigError`
+ * with one line per problem: `quorvex:<key> = <value>: <rule>`.
+ */
+import { configSchema, MODES, TARGETS, type Mode, type QuorvexConfig, type Target } from "./schema";
+import { defaultMode, defaultsFor, DOCKER_WORKERS_RECOMMENDED_MAX, type Raw } from "./defaults";
+
+export const NAMESPACE = "quorvex";
+
+export class ConfigError extends Error {
+    constructor(public readonly problems: string[]) {
+        super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+export interface ResolvedConfig {
+    config: QuorvexConfig;
+    warnings: string[];
+}
+
+const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Objects merge key by key; scalars and lists from `over` replace. */
+export function deepMerge(base: Raw, over: Raw): Raw {
+    const out: Raw = { ...base };
+    for (const [k, v] of Object.entries(over)) {
+        out[k] = isObject(v) && isObject(base[k]) ? deepMerge(base[k] as Raw, v) : v;
+    }
+    return out;
+}
+
+function at(obj: unknown, path: PropertyKey[]): unknown {
+    let cur = obj;
+    for (const p of path) {
+        if (!isObject(cur) && !Array.isArray(cur)) return undefined;
+        cur = (cur as Record<PropertyKey, unknown>)[p];
+    }
+    return cur;
+}
+
+function show(value: unknown): string {
+    if (value === undefined) return "(missing)";
+    const s = JSON.stringify(value);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function distance(a: string, b: string): number {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++)
+        for (let j = 1; j <= b.length; j++)
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+    return d[a.length][b.length];
+}
+
+function suggestion(key: string, known: string[]): string {
+    const best = known.map((k) => ({ k, d: distance(key, k) })).sort((x, y) => x.d - y.d)[0];
+    return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean \`${best.k}\`?)` : "";
+}
+
+const keyName = (path: PropertyKey[]) => `${NAMESPACE}:${path.map(String).join(".")}`;
+
+/** Validates raw config (as nested objects) and applies the defaults. Throws ConfigError. */
+export function resolveConfig(raw: Raw): ResolvedConfig {
+    const target: Target = (TARGETS as readonly unknown[]).includes(raw.target) ? (raw.target as Target) : "docker";
+    const mode: Mode = (MODES as readonly unknown[]).includes(raw.mode) ? (raw.mode as Mode) : defaultMode(target);
+    const defaults = defaultsFor(target, mode);
+    const merged = deepMerge(defaults, raw);
+    const result = configSchema.safeParse(merged);
+    if (!result.success) {
+        const problems: string[] = [];
+        for (const issue of result.error.issues) {
+            if (issue.code === "unrecognized_keys") {
+                const known = Object.keys((at(defaults, issue.path) as Raw | undefined) ?? {});
+                for (const k of issue.keys) {
+                    problems.push(`${keyName([...issue.path, k])} = ${show(at(merged, [...issue.path, k]))}: unknown key${suggestion(k, known)}`);
+                }
+                continue;
+            }
+            problems.push(`${keyName(issue.path)} = ${show(at(merged, issue.path))}: ${issue.message}`);
+        }
+        throw new ConfigError(problems);
+    }
+    const config = result.data;
+    const warnings: string[] = [];
+    if (config.target === "docker" && config.mode === "workers" && config.workers.replicas > DOCKER_WORKERS_RECOMMENDED_MAX) {
+        warnings.push(
+            `${keyName(["workers", "replicas"])} = ${config.workers.replicas}: more than the ${DOCKER_WORKERS_RECOMMENDED_MAX} workers the platform sizes one Docker host for; the docker-host-memory-budget policy checks that the host has the memory`,
+        );
+    }
+    if (config.target === "docker" && config.mode === "standard" && raw.workers !== undefined) {
+        warnings.push(`${keyName(["workers"])}: ignored in standard mode (the backend runs the browsers); set mode=workers to use browser workers`);
+    }
+    return { config, warnings };
+}
+
+/**
+ * Reads the `quorvex:*` keys from Pulumi's config map (as `pulumi.runtime.allConfig()`
+ * returns it: structured values arrive as JSON text) into nested raw config.
+ * Keys of other namespaces (`kubernetes:context`, `docker:host`...) are not ours.
+ */
+export function rawFromPulumiConfig(all: Record<string, string>): Raw {
+    const raw: Raw = {};
+    for (const [fullKey, text] of Object.entries(all)) {
+        if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
+        const key = fullKey.slice(NAMESPACE.length + 1);
+        let value: unknown = text;
+        try {
+            const parsed = JSON.parse(text);
+            if (typeof parsed !== "string") value = parsed;
+        } catch {
+            value = text;
+        }
+        raw[key] = value;
+    }
+    return raw;
+}

@@ -1,0 +1,58 @@
+/**
+ * The stack outputs contract: what other teams read through `StackReference`.
+ *
+ * Flat, separately named outputs (one secret inside an object would make the
+ * whole object secret), the same names on both targets, `null` where a value
+ * does not apply. A breaking change (an output removed or renamed, its type
+ * changed, a plain output becoming secret or the reverse) bumps the major
+ * `CONTRACT_VERSION`; adding an output bumps the minor.
+ */
+import { z } from "zod";
+
+export const CONTRACT_VERSION = "1.0.0";
+
+const nullableString = z.string().nullable();
+const port = z.number().int().min(1).max(65535);
+
+export const outputsSchema = z.strictObject({
+    contractVersion: z.string().regex(/^1\.\d+\.\d+$/),
+    stack: z.string(),
+    target: z.enum(["docker", "kubernetes"]),
+    mode: z.enum(["standard", "workers"]),
+    /** Kubernetes namespace; null on Docker. */
+    namespace: nullableString,
+    /** Public URL through the ingress. */
+    backendUrl: z.url(),
+    /** URL inside the platform network (Docker network / cluster DNS). */
+    backendInternalUrl: z.url(),
+    ingressHost: z.string(),
+    postgresHost: z.string(),
+    postgresPort: port,
+    postgresDatabase: z.string(),
+    postgresUser: z.string(),
+    postgresPassword: z.string(),
+    databaseUrl: z.string().startsWith("postgresql://"),
+    /** null when Redis is disabled (standard mode only). */
+    redisHost: nullableString,
+    redisPort: port.nullable(),
+    redisUrl: nullableString,
+    minioEndpoint: z.url(),
+    minioBucket: z.string(),
+    minioAccessKey: z.string(),
+    minioSecretKey: z.string(),
+    /** null in standard mode (the backend runs the browsers). */
+    workerPoolName: nullableString,
+    workerPoolMinReplicas: z.number().int().min(0).nullable(),
+    workerPoolMaxReplicas: z.number().int().min(0).nullable(),
+    browserJobQueue: nullableString,
+    archiveHotDays: z.number().int().min(1),
+    archiveTotalDays: z.number().int().min(1),
+});
+
+export type StackOutputs = z.infer<typeof outputsSchema>;
+export type OutputName = keyof StackOutputs;
+
+/** Outputs that are secret on every stack; every other output is plain. */
+export const SECRET_OUTPUTS = ["postgresPassword", "databaseUrl", "redisUrl", "minioSecretKey"] as const satisfies readonly OutputName[];
+
+export const OUTPUT_NAMES = Object.keys(outputsSchema.shape) as OutputName[];

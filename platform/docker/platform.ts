@@ -1,0 +1,310 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { markerLabels, shortHash, standardLabels } from "../labels";
+import {
+    isSecretRef,
+    type EnvValue,
+    type Health,
+    type PlacementOptions,
+    type Platform,
+    type Probe,
+    type RouteHandle,
+    type RouteSpec,
+    type SecretHandle,
+    type ServiceHandle,
+    type ServiceSpecBase,
+    type StatefulServiceSpec,
+    type StatelessServiceSpec,
+    type TaskHandle,
+    type TaskSpec,
+    type WorkloadSpec,
+} from "../types";
+import { renderNginxConf } from "./nginx";
+
+export interface DockerPlatformArgs {
+    stack: string;
+    /** `unix:///var/run/docker.sock`, `ssh://user@host`; null: the ambient DOCKER_HOST. */
+    host: string | null;
+    /** Publish the data services' ports on 127.0.0.1 (for local tools); never on other addresses. */
+    publishDataPorts: boolean;
+    /** Where the proxy listens on the host. */
+    ingress: { bindAddress: string; httpPort: number; httpsPort: number; image: string; resources: WorkloadSpec["resources"] };
+}
+
+/** Seconds Pulumi waits for a container to become healthy. */
+const HEALTH_WAIT_SECONDS = 300;
+const LOG_OPTS = { "max-size": "10m", "max-file": "5" };
+const PROXY_PORTS = { http: 8080, https: 8443 };
+const PROXY_USER = { uid: 101, gid: 101 };
+
+/** The Docker host: provider, the two networks, and the images it pulls. */
+export class DockerHost extends pulumi.ComponentResource {
+    public readonly provider?: docker.Provider;
+    /** Private network of the data services: no route out. */
+    public readonly dataNetwork: docker.Network;
+    /** Network of the proxy, backend and workers (reaches the outside world). */
+    public readonly appNetwork: docker.Network;
+    private readonly images = new Map<string, docker.RemoteImage>();
+
+    constructor(name: string, args: { host: string | null }, opts?: pulumi.ComponentResourceOptions) {
+        super("quorvex:platform:DockerHost", name, {}, opts);
+        if (args.host) this.provider = new docker.Provider(`${name}-provider`, { host: args.host }, { parent: this });
+        const labels = [{ label: "app.kubernetes.io/part-of", value: "quorvex" }];
+        this.dataNetwork = new docker.Network(`${name}-data`, { name: `${name}-data`, driver: "bridge", internal: true, labels }, this.opts());
+        this.appNetwork = new docker.Network(`${name}-app`, { name: `${name}-app`, driver: "bridge", labels }, this.opts());
+        this.registerOutputs({});
+    }
+
+    /** Options for a child of this host (or of `parent`) that talks to the Docker engine. */
+    opts(parent: pulumi.Resource = this, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+        return { parent, ...(this.provider ? { provider: this.provider } : {}), ...extra };
+    }
+
+    /** One pull per distinct image; kept on the host when the stack no longer uses it. */
+    image(ref: string): pulumi.Output<string> {
+        let img = this.images.get(ref);
+        if (!img) {
+            const id = ref.replace(/[^a-zA-Z0-9-]+/g, "-").replace(/-+$/, "");
+            img = new docker.RemoteImage(`image-${id}`, { name: ref, keepLocally: true }, this.opts());
+            this.images.set(ref, img);
+        }
+        return img.imageId;
+    }
+}
+
+function envList(env: Record<string, EnvValue> | undefined): pulumi.Output<string>[] {
+    return Object.entries(env ?? {}).map(([k, v]) =>
+        isSecretRef(v) ? pulumi.secret(pulumi.interpolate`${k}=${v.secret.values[v.key]}`) : pulumi.interpolate`${k}=${v}`,
+    );
+}
+
+function probeCommand(probe: Probe): string[] {
+    if ("exec" in probe) return ["CMD", ...probe.exec];
+    if ("tcp" in probe) return ["CMD-SHELL", `nc -z 127.0.0.1 ${probe.tcp.port} || exit 1`];
+    const url = `http://127.0.0.1:${probe.http.port}${probe.http.path}`;
+    return ["CMD-SHELL", `curl -fsS -o /dev/null ${url} || wget -q -O /dev/null ${url} || exit 1`];
+}
+
+function healthcheck(health: Health): docker.types.input.ContainerHealthcheck {
+    return {
+        tests: health.command ? ["CMD", ...health.command] : probeCommand(health.readiness),
+        interval: "10s",
+        timeout: "5s",
+        retries: 5,
+        startPeriod: `${health.startupSeconds ?? 30}s`,
+    };
+}
+
+export class DockerPlatform implements Platform {
+    public readonly kind = "docker" as const;
+    public readonly namespace = null;
+    public readonly host: DockerHost;
+    private readonly prefix: string;
+
+    constructor(private readonly args: DockerPlatformArgs) {
+        this.prefix = `quorvex-${args.stack}`;
+        this.host = new DockerHost(this.prefix, { host: args.host });
+    }
+
+    serviceHost(role: string): string {
+        return role;
+    }
+
+    secret(role: string, values: Record<string, pulumi.Input<string>>): SecretHandle {
+        const out: Record<string, pulumi.Output<string>> = {};
+        for (const [k, v] of Object.entries(values)) out[k] = pulumi.secret(pulumi.output(v));
+        return { name: role, values: out };
+    }
+
+    private labels(spec: WorkloadSpec, data?: { kind: string; protect: boolean; retainOnDelete: boolean }) {
+        return Object.entries({ ...standardLabels(this.args.stack, spec), ...markerLabels(spec, data) }).map(([label, value]) => ({ label, value }));
+    }
+
+    private networks(spec: WorkloadSpec): docker.types.input.ContainerNetworksAdvanced[] {
+        const nets: docker.types.input.ContainerNetworksAdvanced[] = [];
+        if (spec.tier !== "edge") nets.push({ name: this.host.dataNetwork.name, aliases: [spec.role] });
+        if (spec.tier !== "data") nets.push({ name: this.host.appNetwork.name, aliases: [spec.role] });
+        return nets;
+    }
+
+    /** Container arguments common to services and tasks: limits, security, logs, labels. */
+    private containerArgs(
+        spec: WorkloadSpec,
+        name: string,
+        data?: { kind: string; protect: boolean; retainOnDelete: boolean },
+        extraLabels: docker.types.input.ContainerLabel[] = [],
+    ): docker.ContainerArgs {
+        // Data services use their images' entrypoints, which drop to the image's own user.
+        const stateful = data !== undefined;
+        const readOnly = spec.readOnlyRootFilesystem ?? true;
+        return {
+            name,
+            image: this.host.image(spec.image),
+            command: spec.command,
+            envs: envList(spec.env),
+            memory: spec.resources.memory.limit,
+            memoryReservation: spec.resources.memory.request,
+            memorySwap: spec.resources.memory.limit,
+            cpus: String(spec.resources.cpu.limit / 1000),
+            shmSize: spec.shmMiB,
+            user: stateful ? undefined : `${spec.user.uid}:${spec.user.gid}`,
+            readOnly: stateful ? false : readOnly,
+            tmpfs: readOnly && !stateful ? Object.fromEntries((spec.writablePaths ?? []).map((p) => [p, "rw,noexec,nosuid,size=256m"])) : undefined,
+            capabilities: stateful ? undefined : { drops: ["ALL"] },
+            securityOpts: ["no-new-privileges:true"],
+            logDriver: "json-file",
+            logOpts: LOG_OPTS,
+            labels: [...this.labels(spec, data), ...extraLabels],
+            networksAdvanced: this.networks(spec),
+            destroyGraceSeconds: spec.terminationGracePeriodSeconds,
+            stopTimeout: spec.terminationGracePeriodSeconds,
+        };
+    }
+
+    /** What a container must wait for: healthy services, succeeded tasks. */
+    private ordering(spec: { waitFor?: ServiceHandle[]; after?: TaskHandle[] }) {
+        const dependsOn = [...(spec.waitFor ?? []).flatMap((s) => s.ready), ...(spec.after ?? []).flatMap((t) => t.ready)];
+        // A task that failed fails this input, so the container is never started after a failed migration.
+        const gate = (spec.after ?? []).map((t) => ({ label: `quorvex.io/after.${t.role}`, value: t.succeeded }));
+        return { dependsOn, gate };
+    }
+
+    private service(spec: ServiceSpecBase, name: string, opts: PlacementOptions, extra: Partial<docker.ContainerArgs>, data?: StatefulServiceSpec["volume"]) {
+        const protection = opts.protection ?? { protect: false, retainOnDelete: false };
+        const { dependsOn, gate } = this.ordering(spec);
+        const base = this.containerArgs(spec, `${this.prefix}-${name}`, data && { kind: data.data, ...protection }, gate);
+        return new docker.Container(
+            name,
+            {
+                ...base,
+                ...extra,
+                ports: spec.ports.filter((p) => p.hostBinding).map((p) => ({ internal: p.port, external: p.hostBinding!.port, ip: p.hostBinding!.ip })),
+                healthcheck: healthcheck(spec.health),
+                restart: "unless-stopped",
+                wait: true,
+                waitTimeout: HEALTH_WAIT_SECONDS,
+            },
+            this.host.opts(opts.parent, { dependsOn }),
+        );
+    }
+
+    private handle(spec: ServiceSpecBase, ready: pulumi.Resource[]): ServiceHandle {
+        return { role: spec.role, host: spec.role, ports: Object.fromEntries(spec.ports.map((p) => [p.name, p.port])), ready };
+    }
+
+    statelessService(spec: StatelessServiceSpec, opts: PlacementOptions): ServiceHandle {
+        const count = spec.replicas;
+        const containers: docker.Container[] = [];
+        for (let i = 1; i <= count; i++) {
+            const name = count === 1 && !spec.pool ? spec.role : `${spec.role}-${i}`;
+            containers.push(this.service(spec, name, opts, {}));
+        }
+        return this.handle(spec, containers);
+    }
+
+    statefulService(spec: StatefulServiceSpec, opts: PlacementOptions): ServiceHandle {
+        const protection = opts.protection ?? { protect: false, retainOnDelete: false };
+        const markers = markerLabels({}, { kind: spec.volume.data, ...protection });
+        const volume = new docker.Volume(
+            `${spec.role}-data`,
+            {
+                name: `${this.prefix}-${spec.role}-data`,
+                labels: Object.entries({ ...standardLabels(this.args.stack, spec), ...markers }).map(([label, value]) => ({ label, value })),
+            },
+            this.host.opts(opts.parent, protection),
+        );
+        const ports = this.args.publishDataPorts ? spec.ports.map((p) => ({ ...p, hostBinding: { ip: "127.0.0.1", port: p.port } })) : spec.ports;
+        const container = this.service({ ...spec, ports }, spec.role, opts, { volumes: [{ volumeName: volume.name, containerPath: spec.volume.mountPath }] }, spec.volume);
+        return this.handle(spec, [container]);
+    }
+
+    task(spec: TaskSpec, opts: PlacementOptions): TaskHandle {
+        const { dependsOn, gate } = this.ordering(spec);
+        const base = this.containerArgs(spec, `${this.prefix}-${spec.role}-${shortHash(spec.runKey)}`, undefined, [
+            { label: "quorvex.io/run-key", value: shortHash(spec.runKey) },
+            ...gate,
+        ]);
+        const container = new docker.Container(
+            spec.role,
+            {
+                ...base,
+                // Run to completion during `pulumi up`; a new run key is a new container, so a new run.
+                attach: true,
+                logs: true,
+                mustRun: false,
+                restart: "no",
+            },
+            this.host.opts(opts.parent, { dependsOn, deleteBeforeReplace: true }),
+        );
+        const succeeded = pulumi.all([container.exitCode, container.name]).apply(([code, name]) => {
+            if (code !== undefined && code !== null && code !== 0) {
+                throw new Error(`task ${spec.role} (container ${name}) exited with code ${code}; see \`docker logs ${name}\``);
+            }
+            return "succeeded";
+        });
+        return { role: spec.role, ready: [container], succeeded };
+    }
+
+    route(spec: RouteSpec, opts: PlacementOptions): RouteHandle {
+        const { ingress } = this.args;
+        const certDir = "/etc/nginx/certs";
+        const uploads: docker.types.input.ContainerUpload[] = [];
+        let certificate: { certificate: string; key: string } | null = null;
+        if (spec.tls.mode === "selfSigned") {
+            const key = new tls.PrivateKey(`${spec.role}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: opts.parent });
+            const cert = new tls.SelfSignedCert(
+                `${spec.role}-tls-cert`,
+                {
+                    privateKeyPem: key.privateKeyPem,
+                    subject: { commonName: spec.host, organization: "quorvex (self-signed)" },
+                    dnsNames: [spec.host],
+                    validityPeriodHours: 24 * 365,
+                    earlyRenewalHours: 24 * 30,
+                    allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
+                },
+                { parent: opts.parent },
+            );
+            uploads.push({ file: `${certDir}/tls.crt`, content: cert.certPem });
+            uploads.push({ file: `${certDir}/tls.key`, content: pulumi.secret(key.privateKeyPem) });
+            certificate = { certificate: `${certDir}/tls.crt`, key: `${certDir}/tls.key` };
+        }
+        const conf = renderNginxConf({
+            host: spec.host,
+            upstream: `${spec.backend.host}:${spec.backend.ports[spec.port]}`,
+            websockets: (spec.websocketPaths ?? []).map((w) => ({ path: w.path, upstream: `${spec.backend.host}:${spec.backend.ports[w.port]}` })),
+            tls: certificate,
+            maxBodySize: spec.maxBodySize,
+            timeoutSeconds: spec.timeoutSeconds,
+            httpPort: PROXY_PORTS.http,
+            httpsPort: PROXY_PORTS.https,
+            scratchDir: "/tmp",
+            resolver: "127.0.0.11",
+            publicHttpsPort: ingress.httpsPort,
+        });
+        uploads.push({ file: "/etc/nginx/nginx.conf", content: conf });
+        const ports = [{ name: "http", port: PROXY_PORTS.http, hostBinding: { ip: ingress.bindAddress, port: ingress.httpPort } }];
+        if (certificate) ports.push({ name: "https", port: PROXY_PORTS.https, hostBinding: { ip: ingress.bindAddress, port: ingress.httpsPort } });
+        const proxySpec: StatelessServiceSpec = {
+            role: spec.role,
+            component: "ingress",
+            image: ingress.image,
+            command: ["nginx", "-g", "daemon off;"],
+            resources: ingress.resources,
+            user: PROXY_USER,
+            writablePaths: ["/tmp"],
+            tier: "edge",
+            connectsTo: [spec.backend],
+            ports,
+            health: { readiness: { http: { path: "/healthz", port: PROXY_PORTS.http } }, liveness: { http: { path: "/healthz", port: PROXY_PORTS.http } }, startupSeconds: 5 },
+            waitFor: [spec.backend],
+            replicas: 1,
+            terminationGracePeriodSeconds: 30,
+        };
+        const proxy = this.service(proxySpec, spec.role, opts, { uploads });
+        const scheme = certificate ? "https" : "http";
+        const port = certificate ? ingress.httpsPort : ingress.httpPort;
+        const defaultPort = certificate ? 443 : 80;
+        return { url: `${scheme}://${spec.host}${port === defaultPort ? "" : `:${port}`}`, ready: [proxy] };
+    }
+}

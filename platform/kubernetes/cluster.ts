@@ -1,0 +1,74 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface KubernetesClusterArgs {
+    namespace: string;
+    kubeconfig: string | null;
+    context: string | null;
+    /** Write manifests to this directory instead of applying them. */
+    renderYamlToDirectory: string | null;
+    stack: string;
+    /** Keep the namespace (and so every PVC in it) through `pulumi destroy`. */
+    protection: { protect: boolean; retainOnDelete: boolean };
+}
+
+/** The provider, the namespace, and the namespace-wide network rules. */
+export class KubernetesCluster extends pulumi.ComponentResource {
+    public readonly provider: k8s.Provider;
+    public readonly namespace: k8s.core.v1.Namespace;
+
+    constructor(name: string, args: KubernetesClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("quorvex:platform:KubernetesCluster", name, {}, opts);
+        this.provider = new k8s.Provider(
+            `${name}-provider`,
+            {
+                kubeconfig: args.kubeconfig ?? undefined,
+                context: args.context ?? undefined,
+                renderYamlToDirectory: args.renderYamlToDirectory ?? undefined,
+                enableServerSideApply: true,
+            },
+            { parent: this },
+        );
+        const labels = {
+            "app.kubernetes.io/part-of": "quorvex",
+            "app.kubernetes.io/managed-by": "pulumi",
+            "app.kubernetes.io/instance": args.stack,
+            // Every Quorvex pod meets the `restricted` Pod Security Standard.
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+        };
+        this.namespace = new k8s.core.v1.Namespace(
+            args.namespace,
+            { metadata: { name: args.namespace, labels } },
+            { parent: this, provider: this.provider, ...args.protection },
+        );
+        const ns = args.namespace;
+        const o = { parent: this, provider: this.provider, dependsOn: [this.namespace] };
+        new k8s.networking.v1.NetworkPolicy(
+            "default-deny",
+            { metadata: { name: "default-deny", namespace: ns }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+            o,
+        );
+        new k8s.networking.v1.NetworkPolicy(
+            "allow-dns",
+            {
+                metadata: { name: "allow-dns", namespace: ns },
+                spec: {
+                    podSelector: {},
+                    policyTypes: ["Egress"],
+                    egress: [
+                        {
+                            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                            ports: [
+                                { protocol: "UDP", port: 53 },
+                                { protocol: "TCP", port: 53 },
+                            ],
+                        },
+                    ],
+                },
+            },
+            o,
+        );
+        this.registerOutputs({ namespace: ns });
+    }
+}

@@ -1,0 +1,434 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { formatMiB } from "../../config/quantity";
+import { markerLabels, shortHash, standardLabels } from "../labels";
+import type {
+    PlacementOptions,
+    Platform,
+    RouteHandle,
+    RouteSpec,
+    SecretHandle,
+    ServiceHandle,
+    ServiceSpecBase,
+    StatefulServiceSpec,
+    StatelessServiceSpec,
+    TaskHandle,
+    TaskSpec,
+    WorkloadSpec,
+} from "../types";
+import { KubernetesCluster } from "./cluster";
+import { podSpec, stringData } from "./pod";
+
+export interface KubernetesPlatformArgs {
+    stack: string;
+    namespace: string;
+    kubeconfig: string | null;
+    context: string | null;
+    renderYamlToDirectory: string | null;
+    /** Namespace of the ingress controller, the only source of traffic into the backend. */
+    ingressControllerNamespace: string;
+    /** Namespace of the KEDA operator (it reads the Redis queue length). */
+    kedaNamespace: string;
+    ingressClassName: string;
+    protection: { protect: boolean; retainOnDelete: boolean };
+}
+
+/** Private and link-local ranges: the browsers' internet egress never reaches them. */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
+
+const SECRET_SUFFIX = "credentials";
+
+export class KubernetesPlatform implements Platform {
+    public readonly kind = "kubernetes" as const;
+    public readonly namespace: string;
+    public readonly cluster: KubernetesCluster;
+
+    constructor(private readonly args: KubernetesPlatformArgs) {
+        this.namespace = args.namespace;
+        this.cluster = new KubernetesCluster(`quorvex-${args.stack}`, {
+            namespace: args.namespace,
+            kubeconfig: args.kubeconfig,
+            context: args.context,
+            renderYamlToDirectory: args.renderYamlToDirectory,
+            stack: args.stack,
+            protection: args.protection,
+        });
+    }
+
+    serviceHost(role: string): string {
+        return `${role}.${this.namespace}.svc`;
+    }
+
+    private opts(parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+        return { parent, provider: this.cluster.provider, ...extra, dependsOn: [this.cluster.namespace, ...((extra.dependsOn as pulumi.Resource[]) ?? [])] };
+    }
+
+    private meta(spec: Pick<WorkloadSpec, "role" | "component">, name: string, extraLabels: Record<string, string> = {}) {
+        return { name, namespace: this.namespace, labels: { ...standardLabels(this.args.stack, spec), ...extraLabels } };
+    }
+
+    private selector(role: string) {
+        return { "app.kubernetes.io/name": role, "app.kubernetes.io/instance": this.args.stack };
+    }
+
+    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions): SecretHandle {
+        const out: Record<string, pulumi.Output<string>> = {};
+        for (const [k, v] of Object.entries(values)) out[k] = pulumi.secret(pulumi.output(v));
+        new k8s.core.v1.Secret(
+            `${role}-${SECRET_SUFFIX}`,
+            { metadata: this.meta({ role, component: role }, `${role}-${SECRET_SUFFIX}`), type: "Opaque", stringData: stringData(out) },
+            this.opts(opts.parent),
+        );
+        return { name: role, values: out };
+    }
+
+    private serviceAccount(spec: WorkloadSpec, parent: pulumi.Resource): k8s.core.v1.ServiceAccount {
+        return new k8s.core.v1.ServiceAccount(
+            spec.role,
+            { metadata: this.meta(spec, spec.role), automountServiceAccountToken: false },
+            this.opts(parent),
+        );
+    }
+
+    /** Egress of a workload, and the matching ingress on each service it talks to. */
+    private networkPolicies(spec: WorkloadSpec & { exposedToIngress?: boolean; ports?: ServiceSpecBase["ports"] }, parent: pulumi.Resource) {
+        const o = this.opts(parent);
+        const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = (spec.connectsTo ?? []).map((svc) => ({
+            to: [{ podSelector: { matchLabels: this.selector(svc.role) } }],
+            ports: Object.values(svc.ports).map((port) => ({ protocol: "TCP", port })),
+        }));
+        if (spec.internetEgressPorts?.length) {
+            egress.push({
+                to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }],
+                ports: spec.internetEgressPorts.map((port) => ({ protocol: "TCP", port })),
+            });
+        }
+        new k8s.networking.v1.NetworkPolicy(
+            `${spec.role}-egress`,
+            {
+                metadata: this.meta(spec, `${spec.role}-egress`),
+                spec: { podSelector: { matchLabels: this.selector(spec.role) }, policyTypes: ["Egress"], egress },
+            },
+            o,
+        );
+        for (const svc of spec.connectsTo ?? []) {
+            new k8s.networking.v1.NetworkPolicy(
+                `${svc.role}-from-${spec.role}`,
+                {
+                    metadata: this.meta(spec, `${svc.role}-from-${spec.role}`),
+                    spec: {
+                        podSelector: { matchLabels: this.selector(svc.role) },
+                        policyTypes: ["Ingress"],
+                        ingress: [
+                            {
+                                from: [{ podSelector: { matchLabels: this.selector(spec.role) } }],
+                                ports: Object.values(svc.ports).map((port) => ({ protocol: "TCP", port })),
+                            },
+                        ],
+                    },
+                },
+                o,
+            );
+        }
+        if (spec.exposedToIngress && spec.ports?.length) {
+            new k8s.networking.v1.NetworkPolicy(
+                `${spec.role}-from-ingress`,
+                {
+                    metadata: this.meta(spec, `${spec.role}-from-ingress`),
+                    spec: {
+                        podSelector: { matchLabels: this.selector(spec.role) },
+                        policyTypes: ["Ingress"],
+                        ingress: [
+                            {
+                                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": this.args.ingressControllerNamespace } } }],
+                                ports: [{ protocol: "TCP", port: spec.ports[0].port }],
+                            },
+                        ],
+                    },
+                },
+                o,
+            );
+        }
+    }
+
+    private podTemplate(spec: ServiceSpecBase, sa: k8s.core.v1.ServiceAccount, extra: Parameters<typeof podSpec>[1]["volumes"] = []) {
+        return {
+            metadata: {
+                labels: { ...standardLabels(this.args.stack, spec), ...markerLabels(spec) },
+                annotations: spec.runsBrowsers ? { "quorvex.io/shm-size": formatMiB(spec.shmMiB ?? 0) } : undefined,
+            },
+            spec: podSpec(spec, {
+                serviceAccountName: sa.metadata.name as unknown as string,
+                secretName: (n) => `${n}-${SECRET_SUFFIX}`,
+                ports: spec.ports,
+                health: spec.health,
+                volumes: extra,
+            }),
+        };
+    }
+
+    private service(spec: ServiceSpecBase, parent: pulumi.Resource, headless: boolean): k8s.core.v1.Service {
+        return new k8s.core.v1.Service(
+            spec.role,
+            {
+                metadata: this.meta(spec, spec.role),
+                spec: {
+                    ...(headless ? { clusterIP: "None", publishNotReadyAddresses: false } : { type: "ClusterIP" }),
+                    selector: this.selector(spec.role),
+                    ports: spec.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name.slice(0, 15), protocol: "TCP" })),
+                },
+            },
+            this.opts(parent),
+        );
+    }
+
+    private ordering(spec: { waitFor?: ServiceHandle[]; after?: TaskHandle[] }): pulumi.Resource[] {
+        return [...(spec.waitFor ?? []).flatMap((s) => s.ready), ...(spec.after ?? []).flatMap((t) => t.ready)];
+    }
+
+    private handle(spec: ServiceSpecBase, ready: pulumi.Resource[]): ServiceHandle {
+        return { role: spec.role, host: this.serviceHost(spec.role), ports: Object.fromEntries(spec.ports.map((p) => [p.name, p.port])), ready };
+    }
+
+    statelessService(spec: StatelessServiceSpec, opts: PlacementOptions): ServiceHandle {
+        const sa = this.serviceAccount(spec, opts.parent);
+        this.networkPolicies(spec, opts.parent);
+        const autoscaled = spec.autoscaling !== undefined;
+        const deployment = new k8s.apps.v1.Deployment(
+            spec.role,
+            {
+                metadata: this.meta(spec, spec.role),
+                spec: {
+                    replicas: autoscaled ? spec.autoscaling!.min : spec.replicas,
+                    revisionHistoryLimit: 5,
+                    selector: { matchLabels: this.selector(spec.role) },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    template: this.podTemplate(spec, sa),
+                },
+            },
+            // With an autoscaler, the replica count is the autoscaler's: Pulumi never resets it.
+            this.opts(opts.parent, { dependsOn: this.ordering(spec), ignoreChanges: autoscaled ? ["spec.replicas"] : [] }),
+        );
+        const service = this.service(spec, opts.parent, false);
+        if (spec.minAvailable !== undefined) {
+            new k8s.policy.v1.PodDisruptionBudget(
+                spec.role,
+                { metadata: this.meta(spec, spec.role), spec: { minAvailable: spec.minAvailable, selector: { matchLabels: this.selector(spec.role) } } },
+                this.opts(opts.parent),
+            );
+        }
+        if (spec.autoscaling) this.autoscaler(spec, spec.autoscaling, opts.parent);
+        return this.handle(spec, [deployment, service]);
+    }
+
+    private autoscaler(spec: StatelessServiceSpec, a: NonNullable<StatelessServiceSpec["autoscaling"]>, parent: pulumi.Resource) {
+        const target = { apiVersion: "apps/v1", kind: "Deployment", name: spec.role };
+        if (a.engine === "hpa") {
+            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                spec.role,
+                {
+                    metadata: this.meta(spec, spec.role),
+                    spec: {
+                        scaleTargetRef: target,
+                        minReplicas: a.min,
+                        maxReplicas: a.max,
+                        metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: a.targetCpuPercent } } }],
+                        // Scale down slowly: a worker may be in the middle of a browser job.
+                        behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] } },
+                    },
+                },
+                this.opts(parent),
+            );
+            return;
+        }
+        if (!a.queue) throw new Error(`${spec.role}: KEDA autoscaling needs the Redis queue`);
+        const q = a.queue;
+        const auth = new k8s.apiextensions.CustomResource(
+            `${spec.role}-redis-auth`,
+            {
+                apiVersion: "keda.sh/v1alpha1",
+                kind: "TriggerAuthentication",
+                metadata: this.meta(spec, `${spec.role}-redis-auth`),
+                spec: { secretTargetRef: [{ parameter: "password", name: `${q.password.secret.name}-${SECRET_SUFFIX}`, key: q.password.key }] },
+            },
+            this.opts(parent),
+        );
+        // The CPU rule lives in the ScaledObject: KEDA owns the HPA, so no HPA of ours targets this Deployment.
+        new k8s.apiextensions.CustomResource(
+            spec.role,
+            {
+                apiVersion: "keda.sh/v1alpha1",
+                kind: "ScaledObject",
+                metadata: this.meta(spec, spec.role),
+                spec: {
+                    scaleTargetRef: { name: spec.role },
+                    minReplicaCount: a.min,
+                    maxReplicaCount: a.max,
+                    triggers: [
+                        { type: "cpu", metricType: "Utilization", metadata: { value: String(a.targetCpuPercent) } },
+                        {
+                            type: "redis",
+                            metadata: { address: `${q.service.host}:${q.service.ports[q.port]}`, listName: q.listName, listLength: String(q.listLength) },
+                            authenticationRef: { name: `${spec.role}-redis-auth` },
+                        },
+                    ],
+                    advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 300 } } } },
+                },
+            },
+            this.opts(parent, { dependsOn: [auth] }),
+        );
+        // The KEDA operator reads the queue length from Redis.
+        new k8s.networking.v1.NetworkPolicy(
+            `${q.service.role}-from-keda`,
+            {
+                metadata: this.meta(spec, `${q.service.role}-from-keda`),
+                spec: {
+                    podSelector: { matchLabels: this.selector(q.service.role) },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": this.args.kedaNamespace } } }],
+                            ports: [{ protocol: "TCP", port: q.service.ports[q.port] }],
+                        },
+                    ],
+                },
+            },
+            this.opts(parent),
+        );
+    }
+
+    statefulService(spec: StatefulServiceSpec, opts: PlacementOptions): ServiceHandle {
+        const protection = opts.protection ?? { protect: false, retainOnDelete: false };
+        const data = markerLabels({}, { kind: spec.volume.data, ...protection });
+        const sa = this.serviceAccount(spec, opts.parent);
+        this.networkPolicies(spec, opts.parent);
+        // A standalone PVC: protected on its own, and resized in place (no StatefulSet template to replace).
+        const pvc = new k8s.core.v1.PersistentVolumeClaim(
+            `${spec.role}-data`,
+            {
+                metadata: this.meta(spec, `${spec.role}-data`, data),
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: spec.volume.storageClass ?? undefined,
+                    resources: { requests: { storage: formatMiB(spec.volume.sizeMiB) } },
+                },
+            },
+            this.opts(opts.parent, { ...protection }),
+        );
+        const service = this.service(spec, opts.parent, true);
+        const statefulSet = new k8s.apps.v1.StatefulSet(
+            spec.role,
+            {
+                metadata: this.meta(spec, spec.role, data),
+                spec: {
+                    replicas: 1,
+                    serviceName: spec.role,
+                    selector: { matchLabels: this.selector(spec.role) },
+                    podManagementPolicy: "OrderedReady",
+                    updateStrategy: { type: "RollingUpdate" },
+                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                    template: this.podTemplate(spec, sa, [
+                        {
+                            volume: { name: "data", persistentVolumeClaim: { claimName: `${spec.role}-data` } },
+                            mount: { name: "data", mountPath: spec.volume.mountPath },
+                        },
+                    ]),
+                },
+            },
+            this.opts(opts.parent, { ...protection, dependsOn: [pvc, service, ...this.ordering(spec)] }),
+        );
+        return this.handle(spec, [statefulSet, service]);
+    }
+
+    task(spec: TaskSpec, opts: PlacementOptions): TaskHandle {
+        const sa = this.serviceAccount(spec, opts.parent);
+        this.networkPolicies(spec, opts.parent);
+        // The name follows the run key: a new backend image is a new Job, so a new run.
+        const name = `${spec.role}-${shortHash(spec.runKey)}`;
+        const job = new k8s.batch.v1.Job(
+            spec.role,
+            {
+                metadata: { ...this.meta(spec, name), annotations: { "quorvex.io/run-key": spec.runKey.slice(0, 250) } },
+                spec: {
+                    backoffLimit: 3,
+                    activeDeadlineSeconds: 1800,
+                    template: {
+                        metadata: { labels: standardLabels(this.args.stack, spec) },
+                        spec: podSpec(spec, {
+                            serviceAccountName: sa.metadata.name as unknown as string,
+                            secretName: (n) => `${n}-${SECRET_SUFFIX}`,
+                            restartPolicy: "Never",
+                        }),
+                    },
+                },
+            },
+            this.opts(opts.parent, { dependsOn: this.ordering(spec), deleteBeforeReplace: true, customTimeouts: { create: "30m", update: "30m" } }),
+        );
+        // The provider waits for the Job to complete and fails the update if it fails.
+        return { role: spec.role, ready: [job], succeeded: job.metadata.name.apply(() => "succeeded") };
+    }
+
+    route(spec: RouteSpec, opts: PlacementOptions): RouteHandle {
+        const meta = { role: spec.role, component: "ingress" };
+        let secretName: string | undefined;
+        const annotations: Record<string, string> = {
+            "nginx.ingress.kubernetes.io/proxy-body-size": spec.maxBodySize,
+            "nginx.ingress.kubernetes.io/proxy-read-timeout": String(spec.timeoutSeconds),
+            "nginx.ingress.kubernetes.io/proxy-send-timeout": String(spec.timeoutSeconds),
+            "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
+        };
+        if (spec.tls.mode !== "none") annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = "true";
+        if (spec.tls.mode === "certManager") {
+            annotations["cert-manager.io/cluster-issuer"] = spec.tls.clusterIssuer!;
+            secretName = `${spec.role}-tls`;
+        } else if (spec.tls.mode === "secret") {
+            secretName = spec.tls.secretName!;
+        } else if (spec.tls.mode === "selfSigned") {
+            secretName = `${spec.role}-tls`;
+            const key = new tls.PrivateKey(`${spec.role}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: opts.parent });
+            const cert = new tls.SelfSignedCert(
+                `${spec.role}-tls-cert`,
+                {
+                    privateKeyPem: key.privateKeyPem,
+                    subject: { commonName: spec.host, organization: "quorvex (self-signed)" },
+                    dnsNames: [spec.host],
+                    validityPeriodHours: 24 * 365,
+                    earlyRenewalHours: 24 * 30,
+                    allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
+                },
+                { parent: opts.parent },
+            );
+            new k8s.core.v1.Secret(
+                secretName,
+                {
+                    metadata: this.meta(meta, secretName),
+                    type: "kubernetes.io/tls",
+                    stringData: { "tls.crt": cert.certPem, "tls.key": pulumi.secret(key.privateKeyPem) },
+                },
+                this.opts(opts.parent),
+            );
+        }
+        const backendPort = spec.backend.ports[spec.port];
+        const ingress = new k8s.networking.v1.Ingress(
+            spec.role,
+            {
+                metadata: { ...this.meta(meta, spec.role), annotations },
+                spec: {
+                    ingressClassName: this.args.ingressClassName,
+                    tls: secretName ? [{ hosts: [spec.host], secretName }] : undefined,
+                    rules: [
+                        {
+                            host: spec.host,
+                            http: {
+                                paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: spec.backend.role, port: { number: backendPort } } } }],
+                            },
+                        },
+                    ],
+                },
+            },
+            this.opts(opts.parent, { dependsOn: spec.backend.ready }),
+        );
+        return { url: `${secretName ? "https" : "http"}://${spec.host}`, ready: [ingress] };
+    }
+}

@@ -1,0 +1,106 @@
+/** Pod templates: the secure defaults every Quorvex container gets on Kubernetes. */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { formatMiB, formatMilli } from "../../config/quantity";
+import { isSecretRef, type Health, type PortSpec, type Probe, type WorkloadSpec } from "../types";
+
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Container = k8s.types.input.core.v1.Container;
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+
+export function resourceRequirements(r: WorkloadSpec["resources"]): k8s.types.input.core.v1.ResourceRequirements {
+    return {
+        requests: { cpu: formatMilli(r.cpu.request), memory: formatMiB(r.memory.request) },
+        limits: { cpu: formatMilli(r.cpu.limit), memory: formatMiB(r.memory.limit) },
+    };
+}
+
+function probe(p: Probe, kind: "readiness" | "liveness", startupSeconds: number): k8s.types.input.core.v1.Probe {
+    const action =
+        "http" in p ? { httpGet: { path: p.http.path, port: p.http.port } } : "tcp" in p ? { tcpSocket: { port: p.tcp.port } } : { exec: { command: p.exec } };
+    return kind === "readiness"
+        ? { ...action, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }
+        : { ...action, initialDelaySeconds: startupSeconds, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 };
+}
+
+export function probes(h: Health): Pick<Container, "readinessProbe" | "livenessProbe"> {
+    const startup = h.startupSeconds ?? 30;
+    return { readinessProbe: probe(h.readiness, "readiness", 0), livenessProbe: probe(h.liveness, "liveness", startup) };
+}
+
+export function envVars(env: WorkloadSpec["env"], secretName: (handleName: string) => string): k8s.types.input.core.v1.EnvVar[] {
+    return Object.entries(env ?? {}).map(([name, v]) =>
+        isSecretRef(v) ? { name, valueFrom: { secretKeyRef: { name: secretName(v.secret.name), key: v.key } } } : { name, value: v },
+    );
+}
+
+export interface PodOptions {
+    serviceAccountName: string;
+    secretName: (handleName: string) => string;
+    ports?: PortSpec[];
+    health?: Health;
+    /** Extra volumes and mounts (the data PVC, config maps). */
+    volumes?: { volume: Volume; mount: VolumeMount }[];
+    restartPolicy?: "Always" | "Never" | "OnFailure";
+}
+
+/** Volume names must be DNS labels: "/var/run/postgresql" -> "tmp-var-run-postgresql". */
+const scratchName = (path: string) => `tmp-${path.replace(/^\/+/, "").replace(/[^a-z0-9]+/g, "-").replace(/-+$/, "") || "root"}`.slice(0, 63);
+
+export function podSpec(spec: WorkloadSpec, o: PodOptions): PodSpec {
+    const volumes: Volume[] = [];
+    const mounts: VolumeMount[] = [];
+    if (spec.shmMiB) {
+        // /dev/shm in memory; charged to the container's memory limit.
+        volumes.push({ name: "dshm", emptyDir: { medium: "Memory", sizeLimit: formatMiB(spec.shmMiB) } });
+        mounts.push({ name: "dshm", mountPath: "/dev/shm" });
+    }
+    for (const path of spec.writablePaths ?? []) {
+        volumes.push({ name: scratchName(path), emptyDir: { sizeLimit: "1Gi" } });
+        mounts.push({ name: scratchName(path), mountPath: path });
+    }
+    for (const v of o.volumes ?? []) {
+        volumes.push(v.volume);
+        mounts.push(v.mount);
+    }
+    const container: Container = {
+        name: spec.role,
+        image: spec.image,
+        command: spec.command,
+        args: spec.args,
+        env: envVars(spec.env, o.secretName),
+        ports: o.ports?.map((p) => ({ name: p.name.slice(0, 15), containerPort: p.port, protocol: "TCP" })),
+        resources: resourceRequirements(spec.resources),
+        securityContext: {
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: spec.readOnlyRootFilesystem ?? true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        ...(o.health ? probes(o.health) : {}),
+        volumeMounts: mounts,
+    };
+    return {
+        serviceAccountName: o.serviceAccountName,
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: {
+            runAsNonRoot: true,
+            runAsUser: spec.user.uid,
+            runAsGroup: spec.user.gid,
+            fsGroup: spec.user.gid,
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+        restartPolicy: o.restartPolicy,
+        containers: [container],
+        volumes,
+    };
+}
+
+/** Values of the Secret handle as Kubernetes `stringData`, kept secret. */
+export function stringData(values: Record<string, pulumi.Output<string>>): Record<string, pulumi.Output<string>> {
+    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, pulumi.secret(v)]));
+}

@@ -1,0 +1,210 @@
+/**
+ * The platform layer: what a component needs, independent of the target.
+ *
+ * A component describes a stateless service, a stateful service with a
+ * volume, a one-shot task or a route; `DockerPlatform` and
+ * `KubernetesPlatform` turn those descriptions into resources. Components
+ * never branch on the target.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** CPU in millicores, memory in MiB. */
+export interface ResourceBudget {
+    cpu: { request: number; limit: number };
+    memory: { request: number; limit: number };
+}
+
+/** Credentials held together (a Kubernetes Secret; plain secret values on Docker). */
+export interface SecretHandle {
+    readonly name: string;
+    readonly values: Readonly<Record<string, pulumi.Output<string>>>;
+}
+
+/** An env var whose value comes from a secret. */
+export interface SecretRef {
+    secret: SecretHandle;
+    key: string;
+}
+
+export type EnvValue = pulumi.Input<string> | SecretRef;
+
+export function isSecretRef(v: EnvValue): v is SecretRef {
+    return typeof v === "object" && v !== null && "secret" in v && "key" in v;
+}
+
+export type Probe =
+    | { http: { path: string; port: number } }
+    | { exec: string[] }
+    | { tcp: { port: number } };
+
+export interface Health {
+    readiness: Probe;
+    liveness: Probe;
+    /**
+     * A command inside the image that exits 0 when healthy, for platforms that
+     * probe from inside the container (Docker healthchecks) when the image has
+     * no HTTP client. @default derived from `readiness`
+     */
+    command?: string[];
+    /** Seconds a fresh container may take before the liveness probe counts. @default 30 */
+    startupSeconds?: number;
+}
+
+export interface PortSpec {
+    name: string;
+    port: number;
+    /**
+     * Publish on the Docker host at this address (never beyond what config asks).
+     * Ignored on Kubernetes, where only the Ingress is the way in.
+     */
+    hostBinding?: { ip: string; port: number };
+}
+
+/**
+ * Network placement. `data` services sit on the private data network only
+ * (no route out); `app` workloads reach the data services and the outside
+ * world; `edge` (the proxy) reaches only the app network.
+ */
+export type Tier = "data" | "app" | "edge";
+
+export interface WorkloadSpec {
+    /** Role name, unique in the stack: used in resource names and labels. */
+    role: string;
+    /** The platform part it belongs to (`app.kubernetes.io/component`). */
+    component: string;
+    image: string;
+    command?: pulumi.Input<string>[];
+    args?: pulumi.Input<string>[];
+    env?: Record<string, EnvValue>;
+    resources: ResourceBudget;
+    /** Size of /dev/shm in MiB (browsers need it). */
+    shmMiB?: number;
+    /** Marks a container that runs browsers (the policy pack reads this marker). */
+    runsBrowsers?: boolean;
+    /** The image's non-root user. */
+    user: { uid: number; gid: number };
+    /** Whether the image can run with a read-only root filesystem. @default true */
+    readOnlyRootFilesystem?: boolean;
+    /** Writable scratch directories (emptyDir / tmpfs) when the root is read-only. */
+    writablePaths?: string[];
+    tier: Tier;
+    /** Services this workload opens connections to (network policy on Kubernetes). */
+    connectsTo?: ServiceHandle[];
+    /** TCP ports this workload may reach outside the cluster (browsers testing sites). */
+    internetEgressPorts?: number[];
+    /** Config files mounted read-only into the container. */
+    files?: { path: string; content: pulumi.Input<string> }[];
+    terminationGracePeriodSeconds?: number;
+}
+
+export interface ServiceSpecBase extends WorkloadSpec {
+    ports: PortSpec[];
+    health: Health;
+    /** Accepts traffic from the ingress controller (Kubernetes) / the proxy (Docker). */
+    exposedToIngress?: boolean;
+    /** Start only after these have completed (migrations). */
+    after?: TaskHandle[];
+    /** Start only after these are healthy. */
+    waitFor?: ServiceHandle[];
+}
+
+export interface Autoscaling {
+    min: number;
+    max: number;
+    targetCpuPercent: number;
+    /** KEDA: also scale on the length of a Redis list. */
+    queue?: { service: ServiceHandle; port: string; listName: string; listLength: number; password: SecretRef };
+    engine: "hpa" | "keda";
+}
+
+export interface StatelessServiceSpec extends ServiceSpecBase {
+    replicas: number;
+    /** Interchangeable members of a pool: numbered `role-1..N` (Docker) even when there is one. */
+    pool?: boolean;
+    autoscaling?: Autoscaling;
+    /** Keep at least this many pods through voluntary disruptions (Kubernetes PDB). */
+    minAvailable?: number;
+}
+
+export interface VolumeSpec {
+    mountPath: string;
+    sizeMiB: number;
+    storageClass: string | null;
+    /** Which data this is (postgres, redis, minio): the marker the policy pack reads. */
+    data: string;
+}
+
+export interface StatefulServiceSpec extends ServiceSpecBase {
+    volume: VolumeSpec;
+}
+
+export interface TaskSpec extends WorkloadSpec {
+    /**
+     * What makes a new run: the task runs again exactly when this changes
+     * (the backend image for a migration, the archive days for a lifecycle rule).
+     */
+    runKey: string;
+    after?: TaskHandle[];
+    waitFor?: ServiceHandle[];
+}
+
+export interface ServiceHandle {
+    readonly role: string;
+    /** DNS name other workloads use. */
+    readonly host: string;
+    readonly ports: Readonly<Record<string, number>>;
+    /** The resources to depend on for "this service is up". */
+    readonly ready: pulumi.Resource[];
+}
+
+export interface TaskHandle {
+    readonly role: string;
+    readonly ready: pulumi.Resource[];
+    /** Resolves once the task has succeeded; fails the deployment if it did not. */
+    readonly succeeded: pulumi.Output<string>;
+}
+
+export interface RouteSpec {
+    role: string;
+    host: string;
+    tls: { mode: "selfSigned" | "secret" | "certManager" | "none"; secretName: string | null; clusterIssuer: string | null };
+    backend: ServiceHandle;
+    port: string;
+    /** Extra paths to another port of the backend, with WebSocket upgrade (VNC). */
+    websocketPaths?: { path: string; port: string }[];
+    maxBodySize: string;
+    timeoutSeconds: number;
+}
+
+export interface RouteHandle {
+    readonly url: string;
+    readonly ready: pulumi.Resource[];
+}
+
+/** Options every platform call takes: the component that owns the children. */
+export interface PlacementOptions {
+    parent: pulumi.ComponentResource;
+    /** Keep the data: applied as `protect` and `retainOnDelete` on stateful resources. */
+    protection?: { protect: boolean; retainOnDelete: boolean };
+}
+
+export interface Platform {
+    readonly kind: "docker" | "kubernetes";
+    /** Internal host names of services resolve inside this namespace (Kubernetes) or network (Docker). */
+    readonly namespace: string | null;
+    /** The DNS name a service of this role will have (known before it exists, for URLs in secrets). */
+    serviceHost(role: string): string;
+    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions): SecretHandle;
+    statelessService(spec: StatelessServiceSpec, opts: PlacementOptions): ServiceHandle;
+    statefulService(spec: StatefulServiceSpec, opts: PlacementOptions): ServiceHandle;
+    task(spec: TaskSpec, opts: PlacementOptions): TaskHandle;
+    route(spec: RouteSpec, opts: PlacementOptions): RouteHandle;
+}
+
+/** Labels and marker keys shared by both platforms and the policy pack. */
+export const MARKERS = {
+    runsBrowsers: "quorvex.io/runs-browsers",
+    statefulData: "quorvex.io/stateful-data",
+    protect: "quorvex.io/protect",
+    retainOnDelete: "quorvex.io/retain-on-delete",
+} as const;

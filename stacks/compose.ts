@@ -1,0 +1,109 @@
+/**
+ * The platform's six parts, composed once for every target: the platform
+ * layer decides how each part becomes Docker containers or Kubernetes objects.
+ */
+import type { QuorvexConfig } from "../config/schema";
+import type { Platform } from "../platform/types";
+import { Backend } from "../components/backend";
+import { Ingress } from "../components/ingress";
+import { MinIO } from "../components/minio";
+import { Postgres } from "../components/postgres";
+import { Redis } from "../components/redis";
+import { BrowserWorkerPool } from "../components/workers";
+
+export interface Composition {
+    postgres: Postgres;
+    redis?: Redis;
+    minio: MinIO;
+    backend: Backend;
+    workers?: BrowserWorkerPool;
+    ingress: Ingress;
+}
+
+export function compose(platform: Platform, c: QuorvexConfig): Composition {
+    const protection = c.protection;
+    const postgres = new Postgres("postgres", {
+        platform,
+        image: c.images.postgres,
+        resources: c.postgres.resources,
+        storage: { sizeMiB: c.postgres.storageSize, storageClass: c.postgres.storageClass },
+        database: c.postgres.database,
+        user: c.postgres.user,
+        protection,
+    });
+    const redis = c.redis.enabled
+        ? new Redis("redis", {
+              platform,
+              image: c.images.redis,
+              resources: c.redis.resources,
+              storage: { sizeMiB: c.redis.storageSize, storageClass: c.redis.storageClass },
+              maxmemoryPercent: c.redis.maxmemoryPercent,
+              protection,
+          })
+        : undefined;
+    const minio = new MinIO("minio", {
+        platform,
+        image: c.images.minio,
+        clientImage: c.images.minioClient,
+        resources: c.minio.resources,
+        storage: { sizeMiB: c.minio.storageSize, storageClass: c.minio.storageClass },
+        // Artifacts reach MinIO after the hot days and are deleted at the total.
+        buckets: [{ name: c.minio.bucket, expireDays: c.archive.totalDays - c.archive.hotDays }],
+        protection,
+    });
+    const backend = new Backend("backend", {
+        platform,
+        image: c.images.backend,
+        mode: c.mode,
+        replicas: c.backend.replicas,
+        port: c.backend.port,
+        vncPort: c.backend.vncPort,
+        resources: c.backend.resources,
+        shmMiB: c.backend.shm,
+        readinessPath: c.backend.readinessPath,
+        livenessPath: c.backend.livenessPath,
+        postgres,
+        redis,
+        minio,
+        bucket: c.minio.bucket,
+        archive: c.archive,
+        queueName: c.workers.queue.listName,
+    });
+    const workers =
+        c.mode === "workers" && redis
+            ? new BrowserWorkerPool("workers", {
+                  platform,
+                  image: c.images.worker,
+                  replicas: c.workers.replicas,
+                  autoscaling:
+                      c.workers.autoscaler === "none"
+                          ? undefined
+                          : {
+                                engine: c.workers.autoscaler,
+                                min: c.workers.min,
+                                max: c.workers.max,
+                                targetCpuPercent: c.workers.targetCpuPercent,
+                                queueLength: c.workers.queue.listLength,
+                            },
+                  resources: c.workers.resources,
+                  shmMiB: c.workers.shm,
+                  terminationGracePeriodSeconds: c.workers.terminationGracePeriodSeconds,
+                  queueName: c.workers.queue.listName,
+                  redis,
+                  minio,
+                  bucket: c.minio.bucket,
+                  backend,
+                  internetEgressPorts: c.kubernetes.workerEgressPorts,
+              })
+            : undefined;
+    const ingress = new Ingress("ingress", {
+        platform,
+        host: c.ingress.host,
+        tls: c.ingress.tls,
+        backend,
+        vnc: c.mode === "standard",
+        maxBodySize: c.ingress.maxBodySize,
+        timeoutSeconds: c.ingress.timeoutSeconds,
+    });
+    return { postgres, redis, minio, backend, workers, ingress };
+}

@@ -1,0 +1,40 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { QuorvexConfig } from "../config/schema";
+import { CONTRACT_VERSION, type StackOutputs } from "../contract/outputs";
+import type { Composition } from "./compose";
+
+type Outputs = { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
+
+/** The stack outputs, exactly the contract's names, secrets marked secret. */
+export function stackOutputs(stack: string, c: QuorvexConfig, namespace: string | null, parts: Composition): Outputs {
+    const { postgres, redis, minio, backend, workers, ingress } = parts;
+    return {
+        contractVersion: CONTRACT_VERSION,
+        stack,
+        target: c.target,
+        mode: c.mode,
+        namespace,
+        backendUrl: ingress.url,
+        backendInternalUrl: backend.internalUrl,
+        ingressHost: c.ingress.host,
+        postgresHost: postgres.host,
+        postgresPort: postgres.port,
+        postgresDatabase: postgres.database,
+        postgresUser: postgres.user,
+        postgresPassword: pulumi.secret(postgres.password),
+        databaseUrl: pulumi.secret(postgres.url),
+        redisHost: redis ? redis.host : null,
+        redisPort: redis ? redis.port : null,
+        redisUrl: redis ? pulumi.secret(redis.url) : null,
+        minioEndpoint: minio.endpoint,
+        minioBucket: c.minio.bucket,
+        minioAccessKey: minio.accessKey,
+        minioSecretKey: pulumi.secret(minio.secretKey),
+        workerPoolName: workers ? "workers" : null,
+        workerPoolMinReplicas: workers ? workers.replicas.min : null,
+        workerPoolMaxReplicas: workers ? workers.replicas.max : null,
+        browserJobQueue: redis ? c.workers.queue.listName : null,
+        archiveHotDays: c.archive.hotDays,
+        archiveTotalDays: c.archive.totalDays,
+    };
+}

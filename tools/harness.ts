@@ -1,0 +1,230 @@
+/**
+ * Runs the real Pulumi program under Pulumi's mock runtime and returns every
+ * registered resource with its inputs and options, and the stack outputs.
+ * This is the engine behind `npm run plan`, the tests and the benchmarks.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+
+/** Pulumi's wire marker for a secret value (`{[SIG]: SECRET_SIG, value}`). */
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export interface ResourceOptionsSeen {
+    protect: boolean;
+    retainOnDelete: boolean;
+    ignoreChanges: string[];
+    dependsOn: string[];
+    deleteBeforeReplace: boolean;
+    aliases: number;
+}
+
+export interface PlannedResource {
+    type: string;
+    name: string;
+    /** `type::name` of the parent, or null at the stack's root. */
+    parent: string | null;
+    custom: boolean;
+    /** Inputs as the engine receives them; secrets are `{[SIG]: SECRET_SIG, value}` wrappers. */
+    inputs: Record<string, unknown>;
+    options: ResourceOptionsSeen;
+}
+
+export interface StackRun {
+    stack: string;
+    resources: PlannedResource[];
+    outputs: Record<string, { value: unknown; secret: boolean }>;
+    /** Values generated as secrets by the mocks (passwords, keys): for hygiene checks. */
+    generatedSecrets: string[];
+    logs: string[];
+}
+
+export function isSecretWrapper(v: unknown): v is { value: unknown } {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG] === SECRET_SIG;
+}
+
+/** Removes secret wrappers, keeping the values (for assertions on wiring). */
+export function reveal(v: unknown): unknown {
+    if (isSecretWrapper(v)) return reveal(v.value);
+    if (Array.isArray(v)) return v.map(reveal);
+    if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
+    return v;
+}
+
+/** Replaces every secret by "[secret]" (what `npm run plan` prints). */
+export function redact(v: unknown): unknown {
+    if (isSecretWrapper(v)) return SECRET_PLACEHOLDER;
+    if (Array.isArray(v)) return v.map(redact);
+    if (typeof v === "object" && v !== null) {
+        if (pulumi.asset.Asset.isInstance(v) || pulumi.asset.Archive.isInstance(v)) return "[asset]";
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x)]));
+    }
+    return v;
+}
+
+export const key = (type: string, name: string) => `${type}::${name}`;
+
+function fakeValue(seed: string, length: number): string {
+    let out = "";
+    for (let i = 0; out.length < length; i++) out += createHash("sha256").update(`${seed}:${i}`).digest("base64").replace(/[^A-Za-z0-9]/g, "");
+    return out.slice(0, length);
+}
+
+/** Deterministic stand-ins for what providers compute, so plans are reproducible. */
+function mockState(type: string, name: string, inputs: Record<string, unknown>, secrets: string[]): Record<string, unknown> {
+    const seed = `${type}:${name}:${JSON.stringify(reveal(inputs.keepers ?? {}))}`;
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword": {
+            const result = `pw${fakeValue(seed, Number(inputs.length ?? 32) - 2)}`;
+            secrets.push(result);
+            return { ...inputs, result: pulumi.secret(result) };
+        }
+        case "random:index/randomString:RandomString":
+            return { ...inputs, result: fakeValue(seed, Number(inputs.length ?? 16)).toLowerCase() };
+        case "tls:index/privateKey:PrivateKey": {
+            const pem = `-----BEGIN PRIVATE KEY-----\n${fakeValue(seed, 64)}\n-----END PRIVATE KEY-----\n`;
+            secrets.push(pem);
+            return { ...inputs, privateKeyPem: pulumi.secret(pem), publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${fakeValue(`${seed}:pub`, 64)}\n-----END PUBLIC KEY-----\n` };
+        }
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\n${fakeValue(seed, 64)}\n-----END CERTIFICATE-----\n` };
+        case "docker:index/remoteImage:RemoteImage":
+            return { ...inputs, imageId: `sha256:${createHash("sha256").update(String(inputs.name)).digest("hex")}`, repoDigest: `${inputs.name}` };
+        default:
+            return inputs;
+    }
+}
+
+/** Resource type and name of a resource object (SDK internals, stable across 3.x). */
+function ident(r: unknown): string | null {
+    const res = r as { __pulumiType?: string; __name?: string } | undefined;
+    return res?.__pulumiType && res.__name ? key(res.__pulumiType, res.__name) : null;
+}
+
+export interface RunOptions {
+    stack: string;
+    /** The `quorvex:*` config, nested (`{ workers: { replicas: 4 } }`). */
+    config: Record<string, unknown>;
+    /** Other namespaces' config keys, verbatim (`kubernetes:context`). */
+    extraConfig?: Record<string, string>;
+    /** The program to run. @default the repository's index.ts */
+    program?: string;
+    project?: string;
+}
+
+const ROOT = path.resolve(__dirname, "..");
+const DEFAULT_PROGRAM = path.join(ROOT, "index.ts");
+
+/** Forgets our own modules so the program runs afresh (provider SDKs stay loaded). */
+function unloadProgram(): void {
+    for (const id of Object.keys(require.cache)) {
+        if (id.startsWith(ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.startsWith(path.join(ROOT, "tools"))) delete require.cache[id];
+    }
+}
+
+let running: Promise<unknown> = Promise.resolve();
+
+/** Runs one stack under mocks. Runs are serialized: the Pulumi runtime is process-global. */
+export function runStack(opts: RunOptions): Promise<StackRun> {
+    const next = running.then(() => runOnce(opts));
+    running = next.catch(() => undefined);
+    return next;
+}
+
+async function runOnce(opts: RunOptions): Promise<StackRun> {
+    const resources = new Map<string, PlannedResource>();
+    const order: string[] = [];
+    const generatedSecrets: string[] = [];
+    const logs: string[] = [];
+    const allConfig: Record<string, string> = { ...(opts.extraConfig ?? {}) };
+    for (const [k, v] of Object.entries(opts.config)) allConfig[`quorvex:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    pulumi.runtime.setAllConfig(allConfig, []);
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                const k = key(args.type, args.name);
+                const seen = resources.get(k);
+                if (seen) seen.inputs = args.inputs;
+                else {
+                    resources.set(k, { type: args.type, name: args.name, parent: null, custom: args.custom ?? true, inputs: args.inputs, options: emptyOptions() });
+                    order.push(k);
+                }
+                if (seen) seen.custom = args.custom ?? true;
+                return { id: args.custom === false ? undefined : `${args.name}-id`, state: mockState(args.type, args.name, args.inputs, generatedSecrets) };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        opts.project ?? "quorvex",
+        opts.stack,
+        false,
+    );
+
+    const log = pulumi.log as unknown as Record<string, (msg: string) => Promise<void>>;
+    const saved = { warn: log.warn, info: log.info, error: log.error };
+    for (const level of ["warn", "info", "error"] as const) {
+        log[level] = async (msg: string) => {
+            logs.push(`${level}: ${msg}`);
+        };
+    }
+
+    let exported: Record<string, unknown> = {};
+    unloadProgram();
+    const program = opts.program ?? DEFAULT_PROGRAM;
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation((args) => {
+                const k = key(args.type, args.name);
+                const o = args.opts as pulumi.CustomResourceOptions;
+                const entry: PlannedResource = resources.get(k) ?? { type: args.type, name: args.name, parent: null, custom: true, inputs: {}, options: emptyOptions() };
+                if (!resources.has(k)) {
+                    resources.set(k, entry);
+                    order.push(k);
+                }
+                const parent = ident(o.parent);
+                entry.parent = parent && !parent.startsWith("pulumi:pulumi:Stack") ? parent : null;
+                entry.options = {
+                    protect: o.protect === true,
+                    retainOnDelete: o.retainOnDelete === true,
+                    ignoreChanges: [...(o.ignoreChanges ?? [])],
+                    dependsOn: (Array.isArray(o.dependsOn) ? o.dependsOn : o.dependsOn ? [o.dependsOn] : [])
+                        .map((d) => ident(d))
+                        .filter((d): d is string => d !== null),
+                    deleteBeforeReplace: o.deleteBeforeReplace === true,
+                    aliases: (o.aliases ?? []).length,
+                };
+                return undefined;
+            });
+            exported = require(program);
+            return exported;
+        });
+        const outputs: StackRun["outputs"] = {};
+        for (const [name, v] of Object.entries(exported)) {
+            if (pulumi.Output.isInstance(v)) {
+                const out = v as unknown as { promise(): Promise<unknown>; isSecret: Promise<boolean> };
+                outputs[name] = { value: await out.promise(), secret: await out.isSecret };
+            } else {
+                outputs[name] = { value: v, secret: false };
+            }
+        }
+        await waitForRpcs();
+        return { stack: opts.stack, resources: order.map((k) => resources.get(k)!).filter((r) => !r.type.startsWith("pulumi:pulumi:Stack")), outputs, generatedSecrets, logs };
+    } finally {
+        Object.assign(log, saved);
+    }
+}
+
+function emptyOptions(): ResourceOptionsSeen {
+    return { protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [], deleteBeforeReplace: false, aliases: 0 };
+}
+
+async function waitForRpcs(): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+    await settings.waitForRPCs();
+}
