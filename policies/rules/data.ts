@@ -1,0 +1,52 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { kubernetesKind, MARKERS } from "../lib/workloads";
+import { propsOf } from "./common";
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+
+/** Docker volumes and Kubernetes PVCs/StatefulSets hold data. */
+function labelsOf(type: string, props: Obj): Record<string, string> | undefined {
+    if (type === "docker:index/volume:Volume") {
+        const out: Record<string, string> = {};
+        for (const l of Array.isArray(props.labels) ? props.labels : []) {
+            const o = obj(l);
+            if (typeof o.label === "string") out[o.label] = String(o.value);
+        }
+        return out;
+    }
+    const kind = kubernetesKind(type);
+    if (kind === "PersistentVolumeClaim" || kind === "StatefulSet") return obj(obj(props.metadata).labels) as Record<string, string>;
+    return undefined;
+}
+
+export const statefulDataProtected: ResourceValidationPolicy = {
+    name: "stateful-data-protected",
+    description:
+        "Volumes and PVCs that hold Postgres, Redis or MinIO data carry `protect` or `retainOnDelete` wherever the stack says the data must be kept. Our components mark such resources with the labels quorvex.io/stateful-data, quorvex.io/protect and quorvex.io/retain-on-delete (resource options are not visible to policies, so the marker mirrors them); `requireProtection: true` (set it for prod) demands protection on every volume, PVC and StatefulSet. Fix: set quorvex:protection.protect=true and retainOnDelete=true for the stack.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            requireProtection: { type: "boolean", default: false, description: "Every data volume/PVC must be protected, whatever its markers say (prod)." },
+        },
+    },
+    validateResource: (args, report) => {
+        const props = propsOf(args);
+        const labels = labelsOf(args.type, props);
+        if (!labels) return;
+        const { requireProtection } = args.getConfig<{ requireProtection: boolean }>();
+        const data = labels[MARKERS.statefulData];
+        const kind = args.type === "docker:index/volume:Volume" ? "docker.Volume" : kubernetesKind(args.type);
+        const shown = `${kind} \`${(typeof props.name === "string" && props.name) || obj(props.metadata).name || args.name}\``;
+        const protectedNow = args.opts?.protect === true;
+        const retained = labels[MARKERS.retainOnDelete] === "true";
+        if (data && labels[MARKERS.protect] === "true" && !protectedNow) {
+            report(`${shown}: holds ${data} data the stack must keep (label ${MARKERS.protect}=true) but the resource is not protected; set the \`protect\` resource option`);
+            return;
+        }
+        // A StatefulSet without our marker mounts PVCs that are checked on their own.
+        if (requireProtection && (data || kind !== "StatefulSet") && !protectedNow && !retained) {
+            report(`${shown}: ${data ? `holds ${data} data` : "holds data"} but has neither \`protect\` nor \`retainOnDelete\`; \`pulumi destroy\` or a replacement would delete it`);
+        }
+    },
+};

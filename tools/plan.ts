@@ -1,0 +1,89 @@
+/**
+ * npm run plan -- --stack <name> [--set path=value ...] [--json] [--out DIR]
+ *
+ * Runs the program under Pulumi's mock runtime with the stack's config and
+ * shows the whole desired state: resource tree, capacity and policy verdicts.
+ * Exit 0 ok, 1 a mandatory policy violation, 2 bad config or usage.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { hasMandatory, type PackConfig } from "../policies/evaluate";
+import { manifestsOf, toYaml } from "./manifests";
+import { ConfigError, planStack } from "./planner";
+import { renderPlan } from "./render";
+import { UsageError } from "./stackconfig";
+
+const USAGE = "usage: npm run plan -- --stack <name> [--set path=value ...] [--json] [--out DIR] [--policy-config FILE]";
+
+interface Args {
+    stack?: string;
+    sets: string[];
+    json: boolean;
+    out?: string;
+    policyConfig?: string;
+}
+
+export function parseArgs(argv: string[]): Args {
+    const a: Args = { sets: [], json: false };
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) throw new UsageError(`${arg} needs a value\n${USAGE}`);
+            return v;
+        };
+        if (arg === "--stack" || arg === "-s") a.stack = value();
+        else if (arg === "--set") a.sets.push(value());
+        else if (arg === "--json") a.json = true;
+        else if (arg === "--out") a.out = value();
+        else if (arg === "--policy-config") a.policyConfig = value();
+        else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
+    }
+    if (!a.stack) throw new UsageError(`--stack is required\n${USAGE}`);
+    return a;
+}
+
+export async function main(argv: string[]): Promise<number> {
+    let args: Args;
+    try {
+        args = parseArgs(argv);
+    } catch (err) {
+        process.stderr.write(`${(err as Error).message}\n`);
+        return 2;
+    }
+    let policyConfig: PackConfig | undefined;
+    try {
+        if (args.policyConfig) policyConfig = JSON.parse(fs.readFileSync(args.policyConfig, "utf8")) as PackConfig;
+        const { document } = await planStack({ stack: args.stack!, sets: args.sets, policyConfig });
+        if (args.out) {
+            fs.mkdirSync(args.out, { recursive: true });
+            fs.writeFileSync(path.join(args.out, "resources.json"), `${JSON.stringify(document.resources, null, 2)}\n`);
+            const manifests = manifestsOf(document.resources);
+            if (manifests.length) {
+                const dir = path.join(args.out, "manifests");
+                fs.rmSync(dir, { recursive: true, force: true });
+                fs.mkdirSync(dir);
+                for (const m of manifests) fs.writeFileSync(path.join(dir, m.file), toYaml(m.object));
+                fs.writeFileSync(path.join(args.out, "manifests.yaml"), manifests.map((m) => toYaml(m.object)).join("---\n"));
+            }
+        }
+        process.stdout.write(args.json ? `${JSON.stringify(document, null, 2)}\n` : renderPlan(document));
+        return hasMandatory(document.policy.violations) ? 1 : 0;
+    } catch (err) {
+        if (err instanceof ConfigError || err instanceof UsageError) {
+            process.stderr.write(`${err.message}\n`);
+            return 2;
+        }
+        throw err;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (err) => {
+            process.stderr.write(`plan failed: ${(err as Error).stack ?? err}\n`);
+            process.exit(3);
+        },
+    );
+}
