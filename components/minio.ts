@@ -35,10 +35,7 @@ export function bucketScript(alias: string, buckets: BucketSpec[]): string {
     const lines = [
         "set -eu",
         `mc alias set ${alias} "$MINIO_ENDPOINT" "$MINIO_ACCESS_KEY" "$MINIO_SECRET_KEY" >/dev/null`,
-        ...buckets.flatMap((b) => [
-            `mc mb --ignore-existing ${alias}/${b.name}`,
-            `echo '${lifecycleRules(b)}' | mc ilm import ${alias}/${b.name}`,
-        ]),
+        ...buckets.flatMap((b) => [`mc mb --ignore-existing ${alias}/${b.name}`, `echo '${lifecycleRules(b)}' | mc ilm import ${alias}/${b.name}`]),
     ];
     return lines.join("\n");
 }

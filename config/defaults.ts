@@ -56,17 +56,15 @@ export function defaultsFor(target: Target, mode: Mode): Raw {
             port: 8000,
             vncPort: 6080,
             // Standard mode: one big container holding API, browsers and VNC (seed: 24GB, shm 2GB).
-            resources: docker
-                ? mode === "standard"
-                    ? res("2", "8", "4Gi", "24Gi")
-                    : res("1", "4", "1Gi", "4Gi")
-                : res("1", "4", "1Gi", "4Gi"),
+            resources: docker ? (mode === "standard" ? res("2", "8", "4Gi", "24Gi") : res("1", "4", "1Gi", "4Gi")) : res("1", "4", "1Gi", "4Gi"),
             shm: "2Gi",
             readinessPath: "/health/ready",
             livenessPath: "/health/live",
         },
         workers: {
-            replicas: 2,
+            // Standard mode: the backend runs the browsers; workers may run alongside (seed: "run one
+            // standard container for VNC debugging alongside worker containers").
+            replicas: docker && mode === "standard" ? 0 : 2,
             min: 2,
             max: 20,
             targetCpuPercent: 70,

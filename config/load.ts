@@ -89,8 +89,10 @@ export function resolveConfig(raw: Raw): ResolvedConfig {
             `${keyName(["workers", "replicas"])} = ${config.workers.replicas}: more than the ${DOCKER_WORKERS_RECOMMENDED_MAX} workers the platform sizes one Docker host for; the docker-host-memory-budget policy checks that the host has the memory`,
         );
     }
-    if (config.target === "docker" && config.mode === "standard" && raw.workers !== undefined) {
-        warnings.push(`${keyName(["workers"])}: ignored in standard mode (the backend runs the browsers); set mode=workers to use browser workers`);
+    if (config.target === "docker" && config.mode === "standard" && config.workers.replicas > DOCKER_WORKERS_RECOMMENDED_MAX) {
+        warnings.push(
+            `${keyName(["workers", "replicas"])} = ${config.workers.replicas}: more than ${DOCKER_WORKERS_RECOMMENDED_MAX} workers beside the standard backend; check the host's memory`,
+        );
     }
     return { config, warnings };
 }

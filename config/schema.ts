@@ -43,10 +43,7 @@ const int = (min: number, max: number) =>
             .max(max, { error: `must be an integer from ${min} to ${max}` }),
     );
 
-const bool = z.preprocess(
-    (v) => (v === "true" ? true : v === "false" ? false : v),
-    z.boolean({ error: "must be true or false" }),
-);
+const bool = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
 
 /** Splits an image reference; returns the tag (or digest) that pins it, if any. */
 export function imagePin(image: string): { tag?: string; digest?: string } {
@@ -72,14 +69,10 @@ const image = z
         { error: "must pin an explicit tag other than `latest` (or a digest)" },
     );
 
-const dnsLabel = z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS-1123 label (lowercase letters, digits, '-', at most 63)" });
-const hostname = z
-    .string()
-    .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, {
-        error: "must be a lowercase DNS host name such as quorvex.example.com",
-    });
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS-1123 label (lowercase letters, digits, '-', at most 63)" });
+const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, {
+    error: "must be a lowercase DNS host name such as quorvex.example.com",
+});
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')" });
 const ident = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase SQL identifier" });
 const optionalString = z.union([z.string().min(1, { error: "must be a non-empty string or null" }), z.null()]);
@@ -201,6 +194,8 @@ export const configSchema = z
         }
         if (c.mode === "workers" && !c.redis.enabled) {
             rule(["redis", "enabled"], "must be true in workers mode: the browser workers are fed by the Redis job queue");
+        } else if (c.workers.replicas > 0 && !c.redis.enabled) {
+            rule(["redis", "enabled"], `must be true when workers.replicas is ${c.workers.replicas}: browser workers are fed by the Redis job queue`);
         }
         if (c.target === "docker" && c.workers.autoscaler !== "none") {
             rule(["workers", "autoscaler"], "must be `none` on the docker target (a single host has no autoscaler); use hpa or keda on kubernetes");
@@ -235,12 +230,14 @@ export const configSchema = z
         }
         for (const svc of ["backend", "workers", "postgres", "redis", "minio", "proxy"] as const) {
             const r = c[svc].resources;
-            if (r.memory.request > r.memory.limit) rule([svc, "resources", "memory", "request"], `must not exceed ${svc}.resources.memory.limit (${r.memory.limit}Mi)`);
+            if (r.memory.request > r.memory.limit)
+                rule([svc, "resources", "memory", "request"], `must not exceed ${svc}.resources.memory.limit (${r.memory.limit}Mi)`);
             if (r.cpu.request > r.cpu.limit) rule([svc, "resources", "cpu", "request"], `must not exceed ${svc}.resources.cpu.limit (${r.cpu.limit}m)`);
         }
         const tlsCfg = c.ingress.tls;
         if (tlsCfg.mode === "secret" && !tlsCfg.secretName) rule(["ingress", "tls", "secretName"], "is required when ingress.tls.mode is `secret`");
-        if (tlsCfg.mode === "certManager" && !tlsCfg.clusterIssuer) rule(["ingress", "tls", "clusterIssuer"], "is required when ingress.tls.mode is `certManager`");
+        if (tlsCfg.mode === "certManager" && !tlsCfg.clusterIssuer)
+            rule(["ingress", "tls", "clusterIssuer"], "is required when ingress.tls.mode is `certManager`");
         if (c.target === "docker" && (tlsCfg.mode === "secret" || tlsCfg.mode === "certManager")) {
             rule(["ingress", "tls", "mode"], "must be selfSigned or none on the docker target (secret and certManager need Kubernetes)");
         }

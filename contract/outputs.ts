@@ -40,7 +40,7 @@ export const outputsSchema = z.strictObject({
     minioBucket: z.string(),
     minioAccessKey: z.string(),
     minioSecretKey: z.string(),
-    /** null in standard mode (the backend runs the browsers). */
+    /** null when there is no worker pool (Redis disabled); 0/0 in standard mode without workers. */
     workerPoolName: nullableString,
     workerPoolMinReplicas: z.number().int().min(0).nullable(),
     workerPoolMaxReplicas: z.number().int().min(0).nullable(),

@@ -32,10 +32,7 @@ export function isSecretRef(v: EnvValue): v is SecretRef {
     return typeof v === "object" && v !== null && "secret" in v && "key" in v;
 }
 
-export type Probe =
-    | { http: { path: string; port: number } }
-    | { exec: string[] }
-    | { tcp: { port: number } };
+export type Probe = { http: { path: string; port: number } } | { exec: string[] } | { tcp: { port: number } };
 
 export interface Health {
     readiness: Probe;

@@ -3,7 +3,14 @@
  * plan's `resources` array, or a user's file) - what the Pulumi engine does
  * during `pulumi preview --policy-pack`, without an engine.
  */
-import type { EnforcementLevel, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+    EnforcementLevel,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 import { PACK_ENFORCEMENT_LEVEL, resourcePolicies, stackPolicies } from "./pack";
 
 export interface ResourceRecord {
@@ -28,7 +35,11 @@ type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
 
 function defaultsOf(policy: AnyPolicy): Record<string, unknown> {
     const props = (policy.configSchema?.properties ?? {}) as Record<string, { default?: unknown }>;
-    return Object.fromEntries(Object.entries(props).filter(([, s]) => s.default !== undefined).map(([k, s]) => [k, s.default]));
+    return Object.fromEntries(
+        Object.entries(props)
+            .filter(([, s]) => s.default !== undefined)
+            .map(([k, s]) => [k, s.default]),
+    );
 }
 
 /** The policy's settings: schema defaults under the user's values, and its level. */
@@ -72,7 +83,9 @@ export async function evaluate(resources: ResourceRecord[], config: PackConfig =
         for (const r of resources) {
             const args = resourceArgs(r, values);
             for (const validate of asArray(policy.validateResource)) {
-                await validate(args, (message) => out.push({ policy: policy.name, level: level === "remediate" ? "mandatory" : level, resource: `${r.type}::${r.name}`, message }));
+                await validate(args, (message) =>
+                    out.push({ policy: policy.name, level: level === "remediate" ? "mandatory" : level, resource: `${r.type}::${r.name}`, message }),
+                );
             }
         }
     }
@@ -83,7 +96,13 @@ export async function evaluate(resources: ResourceRecord[], config: PackConfig =
                 name: r.name,
                 urn: `urn:pulumi:offline::quorvex::${r.type}::${r.name}`,
                 props: r.inputs,
-                opts: { protect: r.options?.protect === true, ignoreChanges: r.options?.ignoreChanges ?? [], aliases: [], customTimeouts: {}, additionalSecretOutputs: [] },
+                opts: {
+                    protect: r.options?.protect === true,
+                    ignoreChanges: r.options?.ignoreChanges ?? [],
+                    aliases: [],
+                    customTimeouts: {},
+                    additionalSecretOutputs: [],
+                },
                 dependencies: [],
                 propertyDependencies: {},
                 isType: () => false,
@@ -94,7 +113,9 @@ export async function evaluate(resources: ResourceRecord[], config: PackConfig =
         const { level, values } = settingsFor(policy, config);
         if (level === "disabled") continue;
         const args = { resources: stackResources, getConfig: <T>() => values as T } as unknown as StackValidationArgs;
-        await policy.validateStack(args, (message) => out.push({ policy: policy.name, level: level === "remediate" ? "mandatory" : level, resource: null, message }));
+        await policy.validateStack(args, (message) =>
+            out.push({ policy: policy.name, level: level === "remediate" ? "mandatory" : level, resource: null, message }),
+        );
     }
     return out;
 }

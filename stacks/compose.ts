@@ -69,33 +69,33 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
         archive: c.archive,
         queueName: c.workers.queue.listName,
     });
-    const workers =
-        c.mode === "workers" && redis
-            ? new BrowserWorkerPool("workers", {
-                  platform,
-                  image: c.images.worker,
-                  replicas: c.workers.replicas,
-                  autoscaling:
-                      c.workers.autoscaler === "none"
-                          ? undefined
-                          : {
-                                engine: c.workers.autoscaler,
-                                min: c.workers.min,
-                                max: c.workers.max,
-                                targetCpuPercent: c.workers.targetCpuPercent,
-                                queueLength: c.workers.queue.listLength,
-                            },
-                  resources: c.workers.resources,
-                  shmMiB: c.workers.shm,
-                  terminationGracePeriodSeconds: c.workers.terminationGracePeriodSeconds,
-                  queueName: c.workers.queue.listName,
-                  redis,
-                  minio,
-                  bucket: c.minio.bucket,
-                  backend,
-                  internetEgressPorts: c.kubernetes.workerEgressPorts,
-              })
-            : undefined;
+    // In standard mode the pool is empty unless workers are asked to run beside the backend.
+    const workers = redis
+        ? new BrowserWorkerPool("workers", {
+              platform,
+              image: c.images.worker,
+              replicas: c.workers.replicas,
+              autoscaling:
+                  c.workers.autoscaler === "none"
+                      ? undefined
+                      : {
+                            engine: c.workers.autoscaler,
+                            min: c.workers.min,
+                            max: c.workers.max,
+                            targetCpuPercent: c.workers.targetCpuPercent,
+                            queueLength: c.workers.queue.listLength,
+                        },
+              resources: c.workers.resources,
+              shmMiB: c.workers.shm,
+              terminationGracePeriodSeconds: c.workers.terminationGracePeriodSeconds,
+              queueName: c.workers.queue.listName,
+              redis,
+              minio,
+              bucket: c.minio.bucket,
+              backend,
+              internetEgressPorts: c.kubernetes.workerEgressPorts,
+          })
+        : undefined;
     const ingress = new Ingress("ingress", {
         platform,
         host: c.ingress.host,

@@ -69,7 +69,11 @@ export const key = (type: string, name: string) => `${type}::${name}`;
 
 function fakeValue(seed: string, length: number): string {
     let out = "";
-    for (let i = 0; out.length < length; i++) out += createHash("sha256").update(`${seed}:${i}`).digest("base64").replace(/[^A-Za-z0-9]/g, "");
+    for (let i = 0; out.length < length; i++)
+        out += createHash("sha256")
+            .update(`${seed}:${i}`)
+            .digest("base64")
+            .replace(/[^A-Za-z0-9]/g, "");
     return out.slice(0, length);
 }
 
@@ -87,7 +91,11 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
         case "tls:index/privateKey:PrivateKey": {
             const pem = `-----BEGIN PRIVATE KEY-----\n${fakeValue(seed, 64)}\n-----END PRIVATE KEY-----\n`;
             secrets.push(pem);
-            return { ...inputs, privateKeyPem: pulumi.secret(pem), publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${fakeValue(`${seed}:pub`, 64)}\n-----END PUBLIC KEY-----\n` };
+            return {
+                ...inputs,
+                privateKeyPem: pulumi.secret(pem),
+                publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${fakeValue(`${seed}:pub`, 64)}\n-----END PUBLIC KEY-----\n`,
+            };
         }
         case "tls:index/selfSignedCert:SelfSignedCert":
             return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\n${fakeValue(seed, 64)}\n-----END CERTIFICATE-----\n` };
@@ -112,6 +120,8 @@ export interface RunOptions {
     extraConfig?: Record<string, string>;
     /** The program to run. @default the repository's index.ts */
     program?: string;
+    /** Or an inline program (component tests): its return value is the stack's exports. */
+    build?: () => Record<string, unknown> | void;
     project?: string;
 }
 
@@ -123,6 +133,12 @@ function unloadProgram(): void {
     for (const id of Object.keys(require.cache)) {
         if (id.startsWith(ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.startsWith(path.join(ROOT, "tools"))) delete require.cache[id];
     }
+}
+
+/** Pulumi loads `index.ts` through ts-node; so do we, whatever loaded the harness. */
+function ensureTsNode(): void {
+    if (require.extensions[".ts"]) return;
+    (require("ts-node") as typeof import("ts-node")).register({ transpileOnly: true, project: path.join(ROOT, "tsconfig.json") });
 }
 
 let running: Promise<unknown> = Promise.resolve();
@@ -150,7 +166,14 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
                 const seen = resources.get(k);
                 if (seen) seen.inputs = args.inputs;
                 else {
-                    resources.set(k, { type: args.type, name: args.name, parent: null, custom: args.custom ?? true, inputs: args.inputs, options: emptyOptions() });
+                    resources.set(k, {
+                        type: args.type,
+                        name: args.name,
+                        parent: null,
+                        custom: args.custom ?? true,
+                        inputs: args.inputs,
+                        options: emptyOptions(),
+                    });
                     order.push(k);
                 }
                 if (seen) seen.custom = args.custom ?? true;
@@ -174,14 +197,21 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
     }
 
     let exported: Record<string, unknown> = {};
-    unloadProgram();
+    if (!opts.build) unloadProgram();
     const program = opts.program ?? DEFAULT_PROGRAM;
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
                 const k = key(args.type, args.name);
                 const o = args.opts as pulumi.CustomResourceOptions;
-                const entry: PlannedResource = resources.get(k) ?? { type: args.type, name: args.name, parent: null, custom: true, inputs: {}, options: emptyOptions() };
+                const entry: PlannedResource = resources.get(k) ?? {
+                    type: args.type,
+                    name: args.name,
+                    parent: null,
+                    custom: true,
+                    inputs: {},
+                    options: emptyOptions(),
+                };
                 if (!resources.has(k)) {
                     resources.set(k, entry);
                     order.push(k);
@@ -200,7 +230,11 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
                 };
                 return undefined;
             });
-            exported = require(program);
+            if (opts.build) exported = opts.build() ?? {};
+            else {
+                ensureTsNode();
+                exported = require(program);
+            }
             return exported;
         });
         const outputs: StackRun["outputs"] = {};
@@ -213,7 +247,13 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
             }
         }
         await waitForRpcs();
-        return { stack: opts.stack, resources: order.map((k) => resources.get(k)!).filter((r) => !r.type.startsWith("pulumi:pulumi:Stack")), outputs, generatedSecrets, logs };
+        return {
+            stack: opts.stack,
+            resources: order.map((k) => resources.get(k)!).filter((r) => !r.type.startsWith("pulumi:pulumi:Stack")),
+            outputs,
+            generatedSecrets,
+            logs,
+        };
     } finally {
         Object.assign(log, saved);
     }
@@ -224,7 +264,6 @@ function emptyOptions(): ResourceOptionsSeen {
 }
 
 async function waitForRpcs(): Promise<void> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
     await settings.waitForRPCs();
 }

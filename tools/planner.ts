@@ -65,11 +65,23 @@ export function planResources(resources: PlannedResource[]): PlanResource[] {
         name: r.name,
         parent: r.parent,
         inputs: redact(r.inputs) as Record<string, unknown>,
-        options: { protect: r.options.protect, retainOnDelete: r.options.retainOnDelete, ignoreChanges: r.options.ignoreChanges, dependsOn: r.options.dependsOn },
+        options: {
+            protect: r.options.protect,
+            retainOnDelete: r.options.retainOnDelete,
+            ignoreChanges: r.options.ignoreChanges,
+            dependsOn: r.options.dependsOn,
+        },
     }));
 }
 
-export async function documentOf(stack: string, target: string, mode: string, run: StackRun, warnings: string[], policyConfig?: PackConfig): Promise<PlanDocument> {
+export async function documentOf(
+    stack: string,
+    target: string,
+    mode: string,
+    run: StackRun,
+    warnings: string[],
+    policyConfig?: PackConfig,
+): Promise<PlanDocument> {
     const custom = run.resources.filter((r) => r.custom);
     // Policies see values as the engine shows them to CrossGuard: secrets decrypted.
     const violations = await evaluate(

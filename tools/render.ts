@@ -13,7 +13,11 @@ export function renderTree(doc: PlanDocument): string {
         const list = children.get(parent) ?? [];
         list.forEach((r, i) => {
             const last = i === list.length - 1;
-            const flags = [r.options.protect ? "protect" : "", r.options.retainOnDelete ? "retainOnDelete" : "", r.options.ignoreChanges.length ? `ignoreChanges=${r.options.ignoreChanges.join(",")}` : ""].filter(Boolean);
+            const flags = [
+                r.options.protect ? "protect" : "",
+                r.options.retainOnDelete ? "retainOnDelete" : "",
+                r.options.ignoreChanges.length ? `ignoreChanges=${r.options.ignoreChanges.join(",")}` : "",
+            ].filter(Boolean);
             lines.push(`${prefix}${parent === null ? "" : last ? "└─ " : "├─ "}${r.type} ${r.name}${flags.length ? `  [${flags.join(" ")}]` : ""}`);
             walk(`${r.type}::${r.name}`, parent === null ? "" : `${prefix}${last ? "   " : "│  "}`);
         });
@@ -42,7 +46,16 @@ export function renderCapacity(doc: PlanDocument): string {
     const t = doc.capacity.total;
     rows.push(["TOTAL (min replicas)", "", "", cpu(t.min.cpuRequest), cpu(t.min.cpuLimit), mem(t.min.memoryRequest), mem(t.min.memoryLimit), mem(t.min.shm)]);
     if (JSON.stringify(t.min) !== JSON.stringify(t.max)) {
-        rows.push(["TOTAL (max replicas)", "", "", cpu(t.max.cpuRequest), cpu(t.max.cpuLimit), mem(t.max.memoryRequest), mem(t.max.memoryLimit), mem(t.max.shm)]);
+        rows.push([
+            "TOTAL (max replicas)",
+            "",
+            "",
+            cpu(t.max.cpuRequest),
+            cpu(t.max.cpuLimit),
+            mem(t.max.memoryRequest),
+            mem(t.max.memoryLimit),
+            mem(t.max.shm),
+        ]);
     }
     return table(["service", "kind", "replicas", "cpu req", "cpu lim", "mem req", "mem lim", "shm"], rows);
 }

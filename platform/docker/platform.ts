@@ -215,7 +215,13 @@ export class DockerPlatform implements Platform {
             this.host.opts(opts.parent, protection),
         );
         const ports = this.args.publishDataPorts ? spec.ports.map((p) => ({ ...p, hostBinding: { ip: "127.0.0.1", port: p.port } })) : spec.ports;
-        const container = this.service({ ...spec, ports }, spec.role, opts, { volumes: [{ volumeName: volume.name, containerPath: spec.volume.mountPath }] }, spec.volume);
+        const container = this.service(
+            { ...spec, ports },
+            spec.role,
+            opts,
+            { volumes: [{ volumeName: volume.name, containerPath: spec.volume.mountPath }] },
+            spec.volume,
+        );
         return this.handle(spec, [container]);
     }
 
@@ -296,7 +302,11 @@ export class DockerPlatform implements Platform {
             tier: "edge",
             connectsTo: [spec.backend],
             ports,
-            health: { readiness: { http: { path: "/healthz", port: PROXY_PORTS.http } }, liveness: { http: { path: "/healthz", port: PROXY_PORTS.http } }, startupSeconds: 5 },
+            health: {
+                readiness: { http: { path: "/healthz", port: PROXY_PORTS.http } },
+                liveness: { http: { path: "/healthz", port: PROXY_PORTS.http } },
+                startupSeconds: 5,
+            },
             waitFor: [spec.backend],
             replicas: 1,
             terminationGracePeriodSeconds: 30,

@@ -58,7 +58,12 @@ export class KubernetesCluster extends pulumi.ComponentResource {
                     policyTypes: ["Egress"],
                     egress: [
                         {
-                            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                            to: [
+                                {
+                                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                                    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                                },
+                            ],
                             ports: [
                                 { protocol: "UDP", port: 53 },
                                 { protocol: "TCP", port: 53 },

@@ -84,11 +84,7 @@ export class KubernetesPlatform implements Platform {
     }
 
     private serviceAccount(spec: WorkloadSpec, parent: pulumi.Resource): k8s.core.v1.ServiceAccount {
-        return new k8s.core.v1.ServiceAccount(
-            spec.role,
-            { metadata: this.meta(spec, spec.role), automountServiceAccountToken: false },
-            this.opts(parent),
-        );
+        return new k8s.core.v1.ServiceAccount(spec.role, { metadata: this.meta(spec, spec.role), automountServiceAccountToken: false }, this.opts(parent));
     }
 
     /** Egress of a workload, and the matching ingress on each service it talks to. */

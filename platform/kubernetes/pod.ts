@@ -46,7 +46,13 @@ export interface PodOptions {
 }
 
 /** Volume names must be DNS labels: "/var/run/postgresql" -> "tmp-var-run-postgresql". */
-const scratchName = (path: string) => `tmp-${path.replace(/^\/+/, "").replace(/[^a-z0-9]+/g, "-").replace(/-+$/, "") || "root"}`.slice(0, 63);
+const scratchName = (path: string) =>
+    `tmp-${
+        path
+            .replace(/^\/+/, "")
+            .replace(/[^a-z0-9]+/g, "-")
+            .replace(/-+$/, "") || "root"
+    }`.slice(0, 63);
 
 export function podSpec(spec: WorkloadSpec, o: PodOptions): PodSpec {
     const volumes: Volume[] = [];

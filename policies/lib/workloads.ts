@@ -145,7 +145,7 @@ export function containersOf(type: string, name: string, props: Obj, browserImag
                 const emptyDir = vol ? obj(vol.emptyDir) : undefined;
                 if (emptyDir && emptyDir.medium === "Memory") {
                     shmField = `${base}.volumes[${vi}].emptyDir.sizeLimit`;
-                    shmMiB = emptyDir.sizeLimit === undefined ? Number.NaN : quantityToMiB(emptyDir.sizeLimit) ?? Number.NaN;
+                    shmMiB = emptyDir.sizeLimit === undefined ? Number.NaN : (quantityToMiB(emptyDir.sizeLimit) ?? Number.NaN);
                 }
             }
             const cname = typeof container.name === "string" ? container.name : `#${i}`;
@@ -159,7 +159,9 @@ export function containersOf(type: string, name: string, props: Obj, browserImag
                 cpuLimitCores: quantityToCores(limits.cpu),
                 shmMiB,
                 shmField,
-                runsBrowsers: !init && (podLabels[MARKERS.runsBrowsers] === "true" || ownLabels[MARKERS.runsBrowsers] === "true" || matchesAny(image, browserImagePatterns)),
+                runsBrowsers:
+                    !init &&
+                    (podLabels[MARKERS.runsBrowsers] === "true" || ownLabels[MARKERS.runsBrowsers] === "true" || matchesAny(image, browserImagePatterns)),
                 stateful,
                 initContainer: init,
                 longRunning: kind !== "Job" && kind !== "CronJob",

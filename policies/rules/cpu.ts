@@ -18,7 +18,8 @@ export const browserWorkersHaveCpuLimits: ResourceValidationPolicy = {
         const cfg = args.getConfig<{ maxCores: number; browserImagePatterns: string[] }>();
         for (const c of containersOf(args.type, args.name, propsOf(args), cfg.browserImagePatterns ?? DEFAULT_BROWSER_IMAGE_PATTERNS)) {
             if (!c.runsBrowsers) continue;
-            if (c.cpuLimitCores === undefined) report(`${c.where}: runs browsers without a CPU limit (${c.kind === "docker.Container" ? "`cpus`" : `\`${c.field}.resources.limits.cpu\``})`);
+            if (c.cpuLimitCores === undefined)
+                report(`${c.where}: runs browsers without a CPU limit (${c.kind === "docker.Container" ? "`cpus`" : `\`${c.field}.resources.limits.cpu\``})`);
             else if (c.cpuLimitCores > cfg.maxCores) report(`${c.where}: CPU limit ${c.cpuLimitCores} cores is above ${cfg.maxCores}`);
         }
     },

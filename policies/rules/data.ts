@@ -41,12 +41,16 @@ export const statefulDataProtected: ResourceValidationPolicy = {
         const protectedNow = args.opts?.protect === true;
         const retained = labels[MARKERS.retainOnDelete] === "true";
         if (data && labels[MARKERS.protect] === "true" && !protectedNow) {
-            report(`${shown}: holds ${data} data the stack must keep (label ${MARKERS.protect}=true) but the resource is not protected; set the \`protect\` resource option`);
+            report(
+                `${shown}: holds ${data} data the stack must keep (label ${MARKERS.protect}=true) but the resource is not protected; set the \`protect\` resource option`,
+            );
             return;
         }
         // A StatefulSet without our marker mounts PVCs that are checked on their own.
         if (requireProtection && (data || kind !== "StatefulSet") && !protectedNow && !retained) {
-            report(`${shown}: ${data ? `holds ${data} data` : "holds data"} but has neither \`protect\` nor \`retainOnDelete\`; \`pulumi destroy\` or a replacement would delete it`);
+            report(
+                `${shown}: ${data ? `holds ${data} data` : "holds data"} but has neither \`protect\` nor \`retainOnDelete\`; \`pulumi destroy\` or a replacement would delete it`,
+            );
         }
     },
 };

@@ -22,7 +22,8 @@ export const ingressRequiresTls: ResourceValidationPolicy = {
         arr(spec.rules).forEach((rule, i) => {
             const host = obj(rule).host;
             const h = typeof host === "string" ? host : "*";
-            if (!covered.has(h) && !exemptHosts.includes(h)) report(`Ingress \`${String(name)}\`: host \`${h}\` (\`spec.rules[${i}].host\`) has no TLS entry in \`spec.tls\``);
+            if (!covered.has(h) && !exemptHosts.includes(h))
+                report(`Ingress \`${String(name)}\`: host \`${h}\` (\`spec.rules[${i}].host\`) has no TLS entry in \`spec.tls\``);
         });
     },
 };

@@ -18,12 +18,17 @@ export const containersHaveMemoryLimits: ResourceValidationPolicy = {
         const cfg = args.getConfig<{ requireRequests: boolean }>();
         for (const c of containersOf(args.type, args.name, propsOf(args))) {
             if (c.memoryLimitMiB === undefined) {
-                report(`${c.where}: no memory limit (${c.kind === "docker.Container" ? "`memory`" : `\`${c.field}.resources.limits.memory\``}); set one so it cannot starve its neighbours`);
+                report(
+                    `${c.where}: no memory limit (${c.kind === "docker.Container" ? "`memory`" : `\`${c.field}.resources.limits.memory\``}); set one so it cannot starve its neighbours`,
+                );
                 continue;
             }
             if (c.kind === "docker.Container") continue;
             if (c.memoryRequestMiB === undefined) {
-                if (cfg.requireRequests) report(`${c.where}: no memory request (\`${c.field}.resources.requests.memory\`); set one at or below the ${showMiB(c.memoryLimitMiB)} limit`);
+                if (cfg.requireRequests)
+                    report(
+                        `${c.where}: no memory request (\`${c.field}.resources.requests.memory\`); set one at or below the ${showMiB(c.memoryLimitMiB)} limit`,
+                    );
             } else if (c.memoryRequestMiB > c.memoryLimitMiB) {
                 report(`${c.where}: memory request ${showMiB(c.memoryRequestMiB)} is above its limit ${showMiB(c.memoryLimitMiB)}`);
             }

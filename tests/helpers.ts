@@ -1,0 +1,86 @@
+/** Shared test helpers: find resources in a run, read their inputs as the engine would see them. */
+import { reveal, runStack, type PlannedResource, type RunOptions, type StackRun } from "../tools/harness";
+
+export { reveal, runStack };
+export type { PlannedResource, StackRun };
+
+export const T = {
+    container: "docker:index/container:Container",
+    volume: "docker:index/volume:Volume",
+    network: "docker:index/network:Network",
+    remoteImage: "docker:index/remoteImage:RemoteImage",
+    namespace: "kubernetes:core/v1:Namespace",
+    deployment: "kubernetes:apps/v1:Deployment",
+    statefulSet: "kubernetes:apps/v1:StatefulSet",
+    service: "kubernetes:core/v1:Service",
+    secret: "kubernetes:core/v1:Secret",
+    pvc: "kubernetes:core/v1:PersistentVolumeClaim",
+    job: "kubernetes:batch/v1:Job",
+    hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    scaledObject: "kubernetes:keda.sh/v1alpha1:ScaledObject",
+    ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+} as const;
+
+export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests walk arbitrary resource inputs
+
+export function all(run: StackRun, type: string): PlannedResource[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+export function one(run: StackRun, type: string, name: string): PlannedResource {
+    const found = run.resources.find((r) => r.type === type && r.name === name);
+    if (!found)
+        throw new Error(
+            `no ${type} named ${name}; have: ${run.resources
+                .filter((r) => r.type === type)
+                .map((r) => r.name)
+                .join(", ")}`,
+        );
+    return found;
+}
+
+/** Inputs with secrets unwrapped (what the provider receives). */
+export function inputs(r: PlannedResource): Json {
+    return reveal(r.inputs) as Json;
+}
+
+/** docker.Container envs as a map. */
+export function envOf(r: PlannedResource): Record<string, string> {
+    return Object.fromEntries((inputs(r).envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+/** docker.Container labels as a map. */
+export function labelsOf(r: PlannedResource): Record<string, string> {
+    return Object.fromEntries((inputs(r).labels as { label: string; value: string }[]).map((l) => [l.label, l.value]));
+}
+
+/** Kubernetes container env as a map of value or `secret:<name>/<key>`. */
+export function k8sEnv(container: Json): Record<string, string> {
+    return Object.fromEntries(
+        (container.env as Json[]).map((e) => [e.name, e.valueFrom ? `secret:${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}` : e.value]),
+    );
+}
+
+export function podOf(r: PlannedResource): Json {
+    return inputs(r).spec.template.spec;
+}
+
+const cache = new Map<string, Promise<StackRun>>();
+/** Runs a stack once per distinct config in a test file. */
+export function stack(name: string, config: Record<string, unknown> = {}, extra: Partial<RunOptions> = {}): Promise<StackRun> {
+    const key = JSON.stringify([name, config]);
+    if (!cache.has(key)) cache.set(key, runStack({ stack: name, config, ...extra }));
+    return cache.get(key)!;
+}
+
+export const DEV = { target: "docker", mode: "standard", protection: { protect: false, retainOnDelete: false } };
+export const DEV_WORKERS = { ...DEV, mode: "workers", workers: { replicas: 4 } };
+export const PROD = {
+    target: "kubernetes",
+    ingress: { host: "quorvex.example.com", tls: { mode: "certManager", clusterIssuer: "letsencrypt-prod" } },
+    protection: { protect: true, retainOnDelete: true },
+};
+export const PROD_KEDA = { ...PROD, workers: { autoscaler: "keda" } };
