@@ -219,13 +219,13 @@ export const configSchema = z
         if (c.workers.resources.memory.limit - c.workers.shm < headroom) {
             rule(
                 ["workers", "resources", "memory", "limit"],
-                `must leave at least workers.shmHeadroom (${headroom}Mi) above workers.shm (${c.workers.shm}Mi): /dev/shm is charged to the container's memory`,
+                `must leave at least ${headroom}Mi of headroom (workers.shmHeadroom) above workers.shm (${c.workers.shm}Mi): /dev/shm is charged to the container's memory`,
             );
         }
         if (c.target === "docker" && c.mode === "standard" && c.backend.resources.memory.limit - c.backend.shm < headroom) {
             rule(
                 ["backend", "resources", "memory", "limit"],
-                `must leave at least ${headroom}Mi above backend.shm (${c.backend.shm}Mi): in standard mode the backend runs the browsers`,
+                `must leave at least ${headroom}Mi of headroom above backend.shm (${c.backend.shm}Mi): in standard mode the backend runs the browsers`,
             );
         }
         for (const svc of ["backend", "workers", "postgres", "redis", "minio", "proxy"] as const) {

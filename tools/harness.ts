@@ -112,6 +112,18 @@ function ident(r: unknown): string | null {
     return res?.__pulumiType && res.__name ? key(res.__pulumiType, res.__name) : null;
 }
 
+/** The program threw; `registered` counts the resources it had registered by then. */
+export class ProgramFailed extends Error {
+    constructor(
+        message: string,
+        public readonly registered: number,
+        public readonly cause: unknown,
+    ) {
+        super(message);
+        this.name = "ProgramFailed";
+    }
+}
+
 export interface RunOptions {
     stack: string;
     /** The `quorvex:*` config, nested (`{ workers: { replicas: 4 } }`). */
@@ -197,6 +209,7 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
     }
 
     let exported: Record<string, unknown> = {};
+    let programError: unknown;
     if (!opts.build) unloadProgram();
     const program = opts.program ?? DEFAULT_PROGRAM;
     try {
@@ -230,13 +243,22 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
                 };
                 return undefined;
             });
-            if (opts.build) exported = opts.build() ?? {};
-            else {
-                ensureTsNode();
-                exported = require(program);
+            // A program that throws (bad config) must fail this run, not leave rejected promises behind.
+            try {
+                if (opts.build) exported = opts.build() ?? {};
+                else {
+                    ensureTsNode();
+                    exported = require(program);
+                }
+            } catch (err) {
+                programError = err;
             }
-            return exported;
+            return programError ? {} : exported;
         });
+        if (programError) {
+            const registered = order.filter((k) => !k.startsWith("pulumi:pulumi:Stack")).length;
+            throw new ProgramFailed((programError as Error).message ?? String(programError), registered, programError);
+        }
         const outputs: StackRun["outputs"] = {};
         for (const [name, v] of Object.entries(exported)) {
             if (pulumi.Output.isInstance(v)) {

@@ -61,15 +61,15 @@ export class DockerHost extends pulumi.ComponentResource {
         return { parent, ...(this.provider ? { provider: this.provider } : {}), ...extra };
     }
 
-    /** One pull per distinct image; kept on the host when the stack no longer uses it. */
-    image(ref: string): pulumi.Output<string> {
+    /** One pull per distinct image (kept on the host when the stack no longer uses it); containers depend on it. */
+    pull(ref: string): docker.RemoteImage {
         let img = this.images.get(ref);
         if (!img) {
             const id = ref.replace(/[^a-zA-Z0-9-]+/g, "-").replace(/-+$/, "");
             img = new docker.RemoteImage(`image-${id}`, { name: ref, keepLocally: true }, this.opts());
             this.images.set(ref, img);
         }
-        return img.imageId;
+        return img;
     }
 }
 
@@ -140,7 +140,8 @@ export class DockerPlatform implements Platform {
         const readOnly = spec.readOnlyRootFilesystem ?? true;
         return {
             name,
-            image: this.host.image(spec.image),
+            // The pinned reference (readable in `docker ps`, checked by the policy pack); pulled first.
+            image: spec.image,
             command: spec.command,
             envs: envList(spec.env),
             memory: spec.resources.memory.limit,
@@ -163,8 +164,8 @@ export class DockerPlatform implements Platform {
     }
 
     /** What a container must wait for: healthy services, succeeded tasks. */
-    private ordering(spec: { waitFor?: ServiceHandle[]; after?: TaskHandle[] }) {
-        const dependsOn = [...(spec.waitFor ?? []).flatMap((s) => s.ready), ...(spec.after ?? []).flatMap((t) => t.ready)];
+    private ordering(spec: { image: string; waitFor?: ServiceHandle[]; after?: TaskHandle[] }) {
+        const dependsOn = [this.host.pull(spec.image), ...(spec.waitFor ?? []).flatMap((s) => s.ready), ...(spec.after ?? []).flatMap((t) => t.ready)];
         // A task that failed fails this input, so the container is never started after a failed migration.
         const gate = (spec.after ?? []).map((t) => ({ label: `quorvex.io/after.${t.role}`, value: t.succeeded }));
         return { dependsOn, gate };

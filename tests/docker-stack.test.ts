@@ -1,0 +1,209 @@
+/**
+ * The dev stack on one Docker host, standard and workers mode: what runs,
+ * with which limits, on which network, in which order, wired to what.
+ */
+import { describe, expect, it } from "vitest";
+import { all, DEV, DEV_WORKERS, envOf, inputs, labelsOf, one, stack, T } from "./helpers";
+
+const COMPONENTS = ["Backend", "BrowserWorkerPool", "Postgres", "Redis", "MinIO", "Ingress"].map((c) => `quorvex:platform:${c}`);
+
+describe("dev stack, standard mode", async () => {
+    const run = await stack("dev", DEV);
+    const containers = all(run, T.container);
+    const backend = one(run, T.container, "backend");
+
+    it("holds the six components, each with its Docker children", () => {
+        for (const type of COMPONENTS) expect(run.resources.filter((r) => r.type === type), type).toHaveLength(1);
+        for (const parent of ["Postgres::postgres", "Redis::redis", "MinIO::minio", "Backend::backend", "Ingress::ingress"]) {
+            expect(containers.some((c) => c.parent === `quorvex:platform:${parent}`), parent).toBe(true);
+        }
+    });
+
+    it("gives every container a memory limit in MB, a healthcheck or a run-to-completion, restart policy, log rotation and labels", () => {
+        for (const c of containers) {
+            const i = inputs(c);
+            expect(i.memory, c.name).toBeGreaterThan(0);
+            expect(i.logDriver).toBe("json-file");
+            expect(i.logOpts).toEqual({ "max-size": "10m", "max-file": "5" });
+            expect(labelsOf(c)["app.kubernetes.io/part-of"]).toBe("quorvex");
+            if (i.attach) {
+                expect(i.restart, c.name).toBe("no");
+            } else {
+                expect(i.restart, c.name).toBe("unless-stopped");
+                expect(i.healthcheck.tests.length, c.name).toBeGreaterThan(1);
+                expect(i.wait, `${c.name} waits for healthy`).toBe(true);
+            }
+        }
+    });
+
+    it("runs the standard backend with browsers: 24GB, shm 2048 MB, marked for the policy pack", () => {
+        const i = inputs(backend);
+        expect(i.memory).toBe(24 * 1024);
+        expect(i.shmSize).toBe(2048);
+        expect(labelsOf(backend)["quorvex.io/runs-browsers"]).toBe("true");
+        expect(envOf(backend).EXECUTION_MODE).toBe("standard");
+    });
+
+    it("never publishes the VNC port: only the proxy reaches it, over the app network", () => {
+        expect(inputs(backend).ports).toEqual([]);
+        const proxy = one(run, T.container, "ingress");
+        const conf = (inputs(proxy).uploads as { file: string; content: string }[]).find((u) => u.file === "/etc/nginx/nginx.conf")!.content;
+        expect(conf).toContain("location /vnc/");
+        expect(conf).toContain("set $ws_upstream http://backend:6080;");
+        expect(conf).toContain("proxy_set_header Upgrade $http_upgrade;");
+    });
+
+    it("publishes only the proxy, on 127.0.0.1 by default", () => {
+        const published = containers.filter((c) => (inputs(c).ports ?? []).length > 0);
+        expect(published.map((c) => c.name)).toEqual(["ingress"]);
+        expect(inputs(published[0]).ports).toEqual([
+            { internal: 8080, external: 80, ip: "127.0.0.1" },
+            { internal: 8443, external: 443, ip: "127.0.0.1" },
+        ]);
+    });
+
+    it("keeps the data services on the internal data network only", () => {
+        const data = one(run, T.network, "quorvex-dev-data");
+        expect(inputs(data).internal).toBe(true);
+        expect(inputs(one(run, T.network, "quorvex-dev-app")).internal).toBeUndefined();
+        for (const name of ["postgres", "redis", "minio"]) {
+            expect((inputs(one(run, T.container, name)).networksAdvanced as { name: string }[]).map((n) => n.name)).toEqual(["quorvex-dev-data"]);
+        }
+        expect((inputs(backend).networksAdvanced as { name: string }[]).map((n) => n.name)).toEqual(["quorvex-dev-data", "quorvex-dev-app"]);
+        expect((inputs(one(run, T.container, "ingress")).networksAdvanced as { name: string }[]).map((n) => n.name)).toEqual(["quorvex-dev-app"]);
+    });
+
+    it("stores Postgres, Redis and MinIO data on named volumes", () => {
+        for (const name of ["postgres", "redis", "minio"]) {
+            const volume = one(run, T.volume, `${name}-data`);
+            const mounts = inputs(one(run, T.container, name)).volumes as { volumeName: string; containerPath: string }[];
+            expect(mounts).toHaveLength(1);
+            expect(mounts[0].volumeName).toBe(inputs(volume).name);
+        }
+    });
+
+    it("configures Redis as a queue that neither evicts nor loses jobs", () => {
+        const cmd = (inputs(one(run, T.container, "redis")).command as string[]).join(" ");
+        expect(cmd).toContain("--appendonly yes");
+        expect(cmd).toContain("--maxmemory-policy noeviction");
+        expect(cmd).toMatch(/--maxmemory 1152mb/); // 75% of 1.5GB, below the container limit
+        expect(cmd).not.toMatch(/--requirepass pw/); // the password is expanded inside the container
+    });
+
+    it("starts the backend after Postgres, Redis and MinIO are healthy and the migration succeeded", () => {
+        expect(backend.options.dependsOn).toEqual(
+            expect.arrayContaining([
+                `${T.container}::postgres`,
+                `${T.container}::redis`,
+                `${T.container}::minio`,
+                `${T.container}::backend-migrate`,
+                `${T.container}::minio-buckets`,
+            ]),
+        );
+        expect(labelsOf(backend)["quorvex.io/after.backend-migrate"]).toBe("succeeded");
+    });
+
+    it("runs `alembic upgrade head` with the backend image, once per image", () => {
+        const migrate = inputs(one(run, T.container, "backend-migrate"));
+        expect(migrate.command).toEqual(["alembic", "upgrade", "head"]);
+        expect(migrate.image).toBe(inputs(backend).image);
+        expect(migrate).toMatchObject({ attach: true, mustRun: false, restart: "no" });
+        expect(migrate.name).toMatch(/^quorvex-dev-backend-migrate-[0-9a-f]{8}$/);
+    });
+
+    it("gives the backend the archive days and a MinIO lifecycle of totalDays - hotDays", () => {
+        expect(envOf(backend)).toMatchObject({ ARCHIVE_HOT_DAYS: "30", ARCHIVE_TOTAL_DAYS: "90" });
+        const script = (inputs(one(run, T.container, "minio-buckets")).command as string[])[2];
+        expect(script).toContain("mc mb --ignore-existing quorvex/quorvex-artifacts");
+        expect(script).toContain('"Expiration":{"Days":60}');
+    });
+
+    it("wires the backend to the services it depends on, not to copies", () => {
+        const env = envOf(backend);
+        const pg = one(run, T.container, "postgres");
+        const pgEnv = envOf(pg);
+        const pgAlias = (inputs(pg).networksAdvanced as { aliases: string[] }[])[0].aliases[0];
+        expect(env.POSTGRES_HOST).toBe(pgAlias);
+        expect(env.POSTGRES_PASSWORD).toBe(pgEnv.POSTGRES_PASSWORD);
+        expect(env.DATABASE_URL).toBe(`postgresql://${pgEnv.POSTGRES_USER}:${pgEnv.POSTGRES_PASSWORD}@${pgAlias}:5432/${pgEnv.POSTGRES_DB}`);
+        const redisEnv = envOf(one(run, T.container, "redis"));
+        expect(env.REDIS_URL).toBe(`redis://:${redisEnv.REDIS_PASSWORD}@redis:6379/0`);
+        const minioEnv = envOf(one(run, T.container, "minio"));
+        expect(env.MINIO_ACCESS_KEY).toBe(minioEnv.MINIO_ROOT_USER);
+        expect(env.MINIO_SECRET_KEY).toBe(minioEnv.MINIO_ROOT_PASSWORD);
+        expect(env.MINIO_ENDPOINT).toBe("http://minio:9000");
+    });
+
+    it("keeps every generated password secret in env vars and outputs", () => {
+        for (const c of containers) {
+            const envs = c.inputs.envs as unknown;
+            const hasSecret = Object.values(envOf(c)).some((v) => run.generatedSecrets.some((s) => v.includes(s)));
+            if (hasSecret) expect(JSON.stringify(envs)).toContain("1b47061264138c4ac30d75fd1eb44270");
+        }
+        for (const name of ["postgresPassword", "databaseUrl", "redisUrl", "minioSecretKey"]) expect(run.outputs[name].secret, name).toBe(true);
+    });
+
+    it("has an empty worker pool unless workers are asked to run beside the backend", () => {
+        expect(containers.filter((c) => c.parent === "quorvex:platform:BrowserWorkerPool::workers")).toHaveLength(0);
+        expect(run.outputs.workerPoolMaxReplicas.value).toBe(0);
+    });
+
+    it("does not protect a laptop's volumes, so `pulumi destroy` cleans up", () => {
+        for (const v of all(run, T.volume)) expect(v.options).toMatchObject({ protect: false, retainOnDelete: false });
+    });
+});
+
+describe("dev stack, workers mode", async () => {
+    const run = await stack("dev", DEV_WORKERS);
+    const workers = all(run, T.container).filter((c) => c.parent === "quorvex:platform:BrowserWorkerPool::workers");
+
+    it("runs N browser workers of 2048 MB with 1024 MB of shm, beside a 4GB slim backend", () => {
+        expect(workers.map((w) => w.name)).toEqual(["workers-1", "workers-2", "workers-3", "workers-4"]);
+        for (const w of workers) {
+            expect(inputs(w)).toMatchObject({ memory: 2048, shmSize: 1024, cpus: "2" });
+            expect(labelsOf(w)["quorvex.io/runs-browsers"]).toBe("true");
+        }
+        const backend = inputs(one(run, T.container, "backend"));
+        expect(backend.memory).toBe(4096);
+        expect(backend.shmSize).toBeUndefined();
+        expect(backend.image).toBe("ghcr.io/quorvex/quorvex-backend-slim:1.0.0");
+    });
+
+    it("feeds the workers from the same Redis queue the backend writes to", () => {
+        const backendEnv = envOf(one(run, T.container, "backend"));
+        for (const w of workers) {
+            const env = envOf(w);
+            expect(env.REDIS_URL).toBe(backendEnv.REDIS_URL);
+            expect(env.BROWSER_JOB_QUEUE).toBe(backendEnv.BROWSER_JOB_QUEUE);
+            expect(env.BACKEND_URL).toBe("http://backend:8000");
+            expect(env.DATABASE_URL).toBeUndefined(); // least privilege: workers never see the database
+        }
+    });
+
+    it("does not route VNC in workers mode", () => {
+        const conf = (inputs(one(run, T.container, "ingress")).uploads as { file: string; content: string }[]).find((u) => u.file === "/etc/nginx/nginx.conf")!.content;
+        expect(conf).not.toContain("/vnc/");
+    });
+});
+
+describe("dev stack variants", () => {
+    it("publishes the data services only on 127.0.0.1 when asked", async () => {
+        const run = await stack("dev", { ...DEV, docker: { publishDataPorts: true } });
+        expect(inputs(one(run, T.container, "postgres")).ports).toEqual([{ internal: 5432, external: 5432, ip: "127.0.0.1" }]);
+    });
+
+    it("renames the migration container when the backend image changes, so the migration runs again", async () => {
+        const a = await stack("dev", DEV);
+        const b = await stack("dev", { ...DEV, images: { backend: "ghcr.io/quorvex/quorvex-backend:1.0.1" } });
+        expect(inputs(one(a, T.container, "backend-migrate")).name).not.toBe(inputs(one(b, T.container, "backend-migrate")).name);
+        expect(inputs(one(a, T.container, "minio-buckets")).name).toBe(inputs(one(b, T.container, "minio-buckets")).name);
+    });
+
+    it("re-applies the MinIO lifecycle when the archive days change", async () => {
+        const a = await stack("dev", DEV);
+        const b = await stack("dev", { ...DEV, archive: { hotDays: 14, totalDays: 60 } });
+        const task = (r: typeof a) => inputs(one(r, T.container, "minio-buckets"));
+        expect(task(a).name).not.toBe(task(b).name);
+        expect(task(b).command[2]).toContain('"Expiration":{"Days":46}');
+    });
+});
