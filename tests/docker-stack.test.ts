@@ -13,9 +13,16 @@ describe("dev stack, standard mode", async () => {
     const backend = one(run, T.container, "backend");
 
     it("holds the six components, each with its Docker children", () => {
-        for (const type of COMPONENTS) expect(run.resources.filter((r) => r.type === type), type).toHaveLength(1);
+        for (const type of COMPONENTS)
+            expect(
+                run.resources.filter((r) => r.type === type),
+                type,
+            ).toHaveLength(1);
         for (const parent of ["Postgres::postgres", "Redis::redis", "MinIO::minio", "Backend::backend", "Ingress::ingress"]) {
-            expect(containers.some((c) => c.parent === `quorvex:platform:${parent}`), parent).toBe(true);
+            expect(
+                containers.some((c) => c.parent === `quorvex:platform:${parent}`),
+                parent,
+            ).toBe(true);
         }
     });
 
@@ -181,7 +188,9 @@ describe("dev stack, workers mode", async () => {
     });
 
     it("does not route VNC in workers mode", () => {
-        const conf = (inputs(one(run, T.container, "ingress")).uploads as { file: string; content: string }[]).find((u) => u.file === "/etc/nginx/nginx.conf")!.content;
+        const conf = (inputs(one(run, T.container, "ingress")).uploads as { file: string; content: string }[]).find(
+            (u) => u.file === "/etc/nginx/nginx.conf",
+        )!.content;
         expect(conf).not.toContain("/vnc/");
     });
 });

@@ -1,0 +1,108 @@
+/**
+ * The proxy's nginx.conf is checked by the real nginx (`nginx -t`), both as
+ * rendered for each TLS/VNC variant and exactly as the dev stack uploads it.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { renderNginxConf, type NginxSite } from "../platform/docker/nginx";
+import { DEV, DEV_WORKERS, inputs, one, stack, T } from "./helpers";
+
+const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => fs.existsSync(p));
+// CI installs Debian's nginx (see .ci/run); elsewhere the check says how to get it.
+const needNginx = process.env.CI === "true" || nginx !== undefined;
+
+function scratch(): { dir: string; cert: string; key: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-nginx-"));
+    const cert = path.join(dir, "tls.crt");
+    const key = path.join(dir, "tls.key");
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=quorvex.localhost",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        {
+            stdio: "ignore",
+        },
+    );
+    return { dir, cert, key };
+}
+
+function nginxTest(conf: string, dir: string): { status: number | null; output: string } {
+    if (!nginx) throw new Error("nginx is not installed: apt-get install nginx-light (the CI script does)");
+    const file = path.join(dir, "nginx.conf");
+    fs.writeFileSync(file, conf);
+    // Real files, not libuv's socketpairs: nginx opens /dev/stderr, which a socket cannot back.
+    const log = path.join(dir, "nginx-t.log");
+    const fd = fs.openSync(log, "w");
+    const r = spawnSync(nginx, ["-t", "-q", "-c", file, "-p", dir], { stdio: ["ignore", fd, fd] });
+    fs.closeSync(fd);
+    return { status: r.status, output: fs.readFileSync(log, "utf8") };
+}
+
+const site = (over: Partial<NginxSite>, s: ReturnType<typeof scratch>): NginxSite => ({
+    host: "quorvex.localhost",
+    upstream: "backend:8000",
+    websockets: [],
+    tls: { certificate: s.cert, key: s.key },
+    maxBodySize: "512m",
+    timeoutSeconds: 3600,
+    httpPort: 8080,
+    httpsPort: 8443,
+    scratchDir: s.dir,
+    resolver: "127.0.0.11",
+    publicHttpsPort: 443,
+    ...over,
+});
+
+describe.runIf(needNginx)("nginx -t on the generated proxy config", () => {
+    it("accepts TLS with the VNC WebSocket route", () => {
+        const s = scratch();
+        const r = nginxTest(renderNginxConf(site({ websockets: [{ path: "/vnc/", upstream: "backend:6080" }] }, s)), s.dir);
+        expect(r.output).toBe("");
+        expect(r.status).toBe(0);
+    });
+
+    it("accepts plain HTTP (tls none) on a non-default port", () => {
+        const s = scratch();
+        expect(nginxTest(renderNginxConf(site({ tls: null, publicHttpsPort: 8443 }, s)), s.dir).status).toBe(0);
+    });
+
+    it("rejects a broken config, so the check is real", () => {
+        const s = scratch();
+        const r = nginxTest(renderNginxConf(site({ maxBodySize: "512 m" }, s)), s.dir);
+        expect(r.status).not.toBe(0);
+        expect(r.output).toMatch(/client_max_body_size/);
+    });
+
+    for (const [name, config] of [
+        ["standard", DEV],
+        ["workers", DEV_WORKERS],
+    ] as const) {
+        it(`accepts exactly what the dev stack (${name} mode) uploads, cert paths aside`, async () => {
+            const run = await stack("dev", config);
+            const uploads = inputs(one(run, T.container, "ingress")).uploads as { file: string; content: string }[];
+            const conf = uploads.find((u) => u.file === "/etc/nginx/nginx.conf")!.content;
+            expect(uploads.map((u) => u.file).sort()).toEqual(["/etc/nginx/certs/tls.crt", "/etc/nginx/certs/tls.key", "/etc/nginx/nginx.conf"]);
+            const s = scratch();
+            const local = conf.replaceAll(" /tmp", ` ${s.dir}`).replaceAll("/etc/nginx/certs/tls.crt", s.cert).replaceAll("/etc/nginx/certs/tls.key", s.key);
+            expect(nginxTest(local, s.dir)).toEqual({ status: 0, output: "" });
+        });
+    }
+});
