@@ -1,0 +1,198 @@
+/**
+ * Each component alone, on each platform: what it asks the platform for
+ * becomes the right Docker or Kubernetes resources, all children of it.
+ */
+import { describe, expect, it } from "vitest";
+import { Backend } from "../components/backend";
+import { Ingress } from "../components/ingress";
+import { MinIO } from "../components/minio";
+import { Postgres } from "../components/postgres";
+import { Redis } from "../components/redis";
+import { BrowserWorkerPool } from "../components/workers";
+import { DockerPlatform } from "../platform/docker/platform";
+import { KubernetesPlatform } from "../platform/kubernetes/platform";
+import type { Platform } from "../platform/types";
+import { all, envOf, inputs, k8sEnv, one, podOf, runStack, T } from "./helpers";
+
+const budget = (mem: number) => ({ cpu: { request: 100, limit: 1000 }, memory: { request: mem / 2, limit: mem } });
+const keep = { protect: true, retainOnDelete: true };
+
+const docker = () =>
+    new DockerPlatform({
+        stack: "t",
+        host: null,
+        publishDataPorts: false,
+        ingress: { bindAddress: "127.0.0.1", httpPort: 80, httpsPort: 443, image: "nginx:1.27.2-alpine", resources: budget(256) },
+    });
+const kubernetes = () =>
+    new KubernetesPlatform({
+        stack: "t",
+        namespace: "qa",
+        kubeconfig: null,
+        context: null,
+        renderYamlToDirectory: null,
+        ingressControllerNamespace: "ingress-nginx",
+        kedaNamespace: "keda",
+        ingressClassName: "nginx",
+        protection: keep,
+    });
+
+function postgres(platform: Platform) {
+    return new Postgres("postgres", {
+        platform,
+        image: "postgres:16.4-alpine",
+        resources: budget(1024),
+        storage: { sizeMiB: 10240, storageClass: "fast" },
+        database: "quorvex",
+        user: "quorvex",
+        protection: keep,
+    });
+}
+function redis(platform: Platform) {
+    return new Redis("redis", {
+        platform,
+        image: "redis:7.4.1-alpine",
+        resources: budget(256),
+        storage: { sizeMiB: 1024, storageClass: null },
+        maxmemoryPercent: 75,
+        protection: keep,
+    });
+}
+function minio(platform: Platform) {
+    return new MinIO("minio", {
+        platform,
+        image: "minio/minio:RELEASE.2024-10-13T13-34-11Z",
+        clientImage: "minio/mc:RELEASE.2024-10-08T09-37-26Z",
+        resources: budget(1024),
+        storage: { sizeMiB: 10240, storageClass: null },
+        buckets: [{ name: "artifacts", expireDays: 60 }],
+        protection: keep,
+    });
+}
+function everything(platform: Platform, autoscaler: "hpa" | "keda" | undefined) {
+    const pg = postgres(platform);
+    const rd = redis(platform);
+    const mn = minio(platform);
+    const backend = new Backend("backend", {
+        platform,
+        image: "ghcr.io/quorvex/quorvex-backend-slim:1.0.0",
+        mode: "workers",
+        replicas: 2,
+        port: 8000,
+        vncPort: 6080,
+        resources: budget(4096),
+        shmMiB: 0,
+        readinessPath: "/health/ready",
+        livenessPath: "/health/live",
+        postgres: pg,
+        redis: rd,
+        minio: mn,
+        bucket: "artifacts",
+        archive: { hotDays: 30, totalDays: 90 },
+        queueName: "jobs",
+    });
+    new BrowserWorkerPool("workers", {
+        platform,
+        image: "ghcr.io/quorvex/quorvex-browser-worker:1.0.0",
+        replicas: 3,
+        autoscaling: autoscaler && { engine: autoscaler, min: 2, max: 20, targetCpuPercent: 70, queueLength: 5 },
+        resources: budget(3072),
+        shmMiB: 1024,
+        terminationGracePeriodSeconds: 600,
+        queueName: "jobs",
+        redis: rd,
+        minio: mn,
+        bucket: "artifacts",
+        backend,
+        internetEgressPorts: [80, 443],
+    });
+    new Ingress("ingress", {
+        platform,
+        host: "q.example.com",
+        tls: { mode: "certManager", secretName: null, clusterIssuer: "le" },
+        backend,
+        vnc: false,
+        maxBodySize: "512m",
+        timeoutSeconds: 3600,
+    });
+}
+
+describe("Postgres", () => {
+    it("on Docker: a protected named volume and a healthy-checked container, children of the component", async () => {
+        const run = await runStack({ stack: "t", config: {}, build: () => void postgres(docker()) });
+        const volume = one(run, T.volume, "postgres-data");
+        expect(volume.parent).toBe("quorvex:platform:Postgres::postgres");
+        expect(volume.options).toMatchObject(keep);
+        const c = one(run, T.container, "postgres");
+        expect(c.parent).toBe("quorvex:platform:Postgres::postgres");
+        expect(inputs(c).healthcheck.tests).toEqual(["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "quorvex", "-d", "quorvex"]);
+        expect(envOf(c)).toMatchObject({ POSTGRES_DB: "quorvex", POSTGRES_USER: "quorvex", PGDATA: "/var/lib/postgresql/data/pgdata" });
+    });
+
+    it("on Kubernetes: Secret, protected PVC with the storage class, headless Service, protected StatefulSet mounting the PVC", async () => {
+        const run = await runStack({ stack: "t", config: {}, build: () => void postgres(kubernetes()) });
+        const pvc = one(run, T.pvc, "postgres-data");
+        expect(inputs(pvc).spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "fast", resources: { requests: { storage: "10Gi" } } });
+        expect(pvc.options).toMatchObject(keep);
+        expect(inputs(one(run, T.service, "postgres")).spec.clusterIP).toBe("None");
+        const sts = one(run, T.statefulSet, "postgres");
+        expect(sts.options).toMatchObject(keep);
+        expect(podOf(sts).volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: "postgres-data" } });
+        expect(k8sEnv(podOf(sts).containers[0]).POSTGRES_PASSWORD).toBe("secret:postgres-credentials/POSTGRES_PASSWORD");
+        expect(Object.keys(inputs(one(run, T.secret, "postgres-credentials")).stringData).sort()).toEqual(["DATABASE_URL", "POSTGRES_PASSWORD"]);
+    });
+});
+
+describe("Redis", () => {
+    it("sets maxmemory below the container limit, noeviction and AOF, on both platforms", async () => {
+        for (const platform of [docker, kubernetes]) {
+            const run = await runStack({ stack: "t", config: {}, build: () => void redis(platform()) });
+            const command =
+                platform === docker
+                    ? (inputs(one(run, T.container, "redis")).command as string[])
+                    : (podOf(one(run, T.statefulSet, "redis")).containers[0].command as string[]);
+            expect(command.join(" ")).toMatch(/--maxmemory 192mb --maxmemory-policy noeviction/);
+            expect(command.join(" ")).toContain("--appendonly yes");
+        }
+    });
+});
+
+describe("MinIO", () => {
+    it("creates its buckets and lifecycle in a one-shot task after MinIO is healthy", async () => {
+        const run = await runStack({ stack: "t", config: {}, build: () => void minio(docker()) });
+        const task = one(run, T.container, "minio-buckets");
+        expect(task.options.dependsOn).toContain(`${T.container}::minio`);
+        expect(inputs(task).command[2]).toContain(`mc ilm import quorvex/artifacts`);
+    });
+
+    it("on Kubernetes, runs the task as a Job named after its run key", async () => {
+        const run = await runStack({ stack: "t", config: {}, build: () => void minio(kubernetes()) });
+        const job = one(run, T.job, "minio-buckets");
+        expect(inputs(job).metadata.name).toMatch(/^minio-buckets-[0-9a-f]{8}$/);
+        expect(podOf(job).restartPolicy).toBe("Never");
+    });
+});
+
+describe("the whole set on Kubernetes, without config", () => {
+    it("builds an HPA by default and a ScaledObject with KEDA, never both", async () => {
+        const hpa = await runStack({ stack: "t", config: {}, build: () => everything(kubernetes(), "hpa") });
+        expect(all(hpa, T.hpa)).toHaveLength(1);
+        expect(all(hpa, T.scaledObject)).toHaveLength(0);
+        const keda = await runStack({ stack: "t", config: {}, build: () => everything(kubernetes(), "keda") });
+        expect(all(keda, T.hpa)).toHaveLength(0);
+        expect(all(keda, T.scaledObject)).toHaveLength(1);
+    });
+
+    it("gives a fixed-size pool its replicas and lets Pulumi manage them", async () => {
+        const run = await runStack({ stack: "t", config: {}, build: () => everything(kubernetes(), undefined) });
+        const d = one(run, T.deployment, "workers");
+        expect(inputs(d).spec.replicas).toBe(3);
+        expect(d.options.ignoreChanges).toEqual([]);
+    });
+
+    it("on Docker, runs the same set with numbered workers and no autoscaler objects", async () => {
+        const run = await runStack({ stack: "t", config: {}, build: () => everything(docker(), undefined) });
+        expect(all(run, T.container).map((c) => c.name)).toEqual(expect.arrayContaining(["workers-1", "workers-2", "workers-3", "backend-1", "backend-2", "ingress"]));
+        expect(run.resources.some((r) => r.type.startsWith("kubernetes:"))).toBe(false);
+    });
+});

@@ -1,0 +1,99 @@
+/**
+ * `npm run plan`: the contract users and CI rely on (arguments, one JSON
+ * document, secrets redacted, exit codes).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { runStack } from "./helpers";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function plan(...args: string[]) {
+    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "tools", "plan.ts"), ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("npm run plan", () => {
+    it("prints one JSON document for dev with the six components, Docker children, limits and healthchecks", async () => {
+        const { status, stdout } = plan("--stack", "dev", "--json");
+        expect(status).toBe(0);
+        const doc = JSON.parse(stdout);
+        expect(Object.keys(doc)).toEqual(["stack", "target", "mode", "resources", "outputs", "capacity", "policy", "warnings"]);
+        expect(doc).toMatchObject({ stack: "dev", target: "docker", mode: "standard", policy: { violations: [] } });
+        const types = doc.resources.map((r: { type: string }) => r.type);
+        for (const c of ["Backend", "BrowserWorkerPool", "Postgres", "Redis", "MinIO", "Ingress"]) expect(types).toContain(`quorvex:platform:${c}`);
+        for (const r of doc.resources) expect(Object.keys(r)).toEqual(["type", "name", "parent", "inputs", "options"]);
+        const containers = doc.resources.filter((r: { type: string }) => r.type === "docker:index/container:Container");
+        for (const c of containers) {
+            expect(c.inputs.memory).toBeGreaterThan(0);
+            if (!c.inputs.attach) expect(c.inputs.healthcheck.tests.length).toBeGreaterThan(1);
+        }
+        expect(containers.find((c: { name: string }) => c.name === "backend").inputs.shmSize).toBe(2048);
+        expect(containers.find((c: { name: string }) => c.name === "backend").parent).toBe("quorvex:platform:Backend::backend");
+
+        // Secrets: "[secret]" in outputs and inputs; no generated value anywhere in the text.
+        expect(doc.outputs.postgresPassword).toBe("[secret]");
+        expect(doc.outputs.databaseUrl).toBe("[secret]");
+        const run = await runStack({ stack: "dev", config: { target: "docker", mode: "standard", protection: { protect: false, retainOnDelete: false } } });
+        expect(run.generatedSecrets.length).toBeGreaterThanOrEqual(5);
+        for (const secret of run.generatedSecrets) expect(stdout.includes(secret.trim())).toBe(false);
+    });
+
+    it("applies --set like `pulumi config set --path`: four workers of 2048 MB with shm 1024 MB", () => {
+        const { status, stdout } = plan("--stack", "dev", "--set", "mode=workers", "--set", "workers.replicas=4", "--json");
+        expect(status).toBe(0);
+        const doc = JSON.parse(stdout);
+        const workers = doc.resources.filter(
+            (r: { type: string; parent: string }) =>
+                r.type === "docker:index/container:Container" && r.parent === "quorvex:platform:BrowserWorkerPool::workers",
+        );
+        expect(workers).toHaveLength(4);
+        for (const w of workers) expect(w.inputs).toMatchObject({ memory: 2048, shmSize: 1024 });
+        expect(doc.capacity.rows.find((r: { service: string }) => r.service === "workers").replicas).toEqual({ min: 4, max: 4 });
+    });
+
+    it("exits 2 and names the key on bad config", () => {
+        const { status, stdout, stderr } = plan("--stack", "dev", "--set", "archive.totalDays=10");
+        expect(status).toBe(2);
+        expect(stdout).toBe("");
+        expect(stderr).toMatch(/quorvex:archive.totalDays = 10: must be greater than archive.hotDays/);
+    });
+
+    it("exits 2 on usage errors: unknown stack, missing --stack, unknown flag, bad --set", () => {
+        expect(plan("--stack", "staging").stderr).toMatch(/no stack file Pulumi.staging.yaml \(stacks: dev, prod\)/);
+        expect(plan("--stack", "staging").status).toBe(2);
+        expect(plan().status).toBe(2);
+        expect(plan("--stack", "dev", "--frobnicate").status).toBe(2);
+        expect(plan("--stack", "dev", "--set", "workers.replicas").status).toBe(2);
+    });
+
+    it("exits 1 on a mandatory policy violation, and prints the verdict", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-plan-"));
+        const cfg = path.join(dir, "policy.json");
+        fs.writeFileSync(cfg, JSON.stringify({ "docker-host-memory-budget": { enforcementLevel: "mandatory", hostMemoryMiB: 16384 } }));
+        const { status, stdout } = plan("--stack", "dev", "--policy-config", cfg);
+        expect(status).toBe(1);
+        expect(stdout).toMatch(/MANDATORY docker-host-memory-budget/);
+        expect(stdout).toMatch(/add up to 31.25Gi, above the 16Gi the host offers/);
+    });
+
+    it("--out writes resources.json (the plan's resources) and, for Kubernetes, one manifest per object", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-plan-"));
+        const { status, stdout } = plan("--stack", "prod", "--json", "--out", dir);
+        expect(status).toBe(0);
+        const doc = JSON.parse(stdout);
+        expect(JSON.parse(fs.readFileSync(path.join(dir, "resources.json"), "utf8"))).toEqual(doc.resources);
+        const files = fs.readdirSync(path.join(dir, "manifests"));
+        const k8sObjects = doc.resources.filter((r: { type: string }) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:"));
+        expect(files.length).toBe(k8sObjects.length);
+        expect(files.some((f) => /^\d{3}-namespace-playwright-agent\.yaml$/.test(f))).toBe(true);
+        expect(fs.readFileSync(path.join(dir, "manifests.yaml"), "utf8").split("\n---\n").length).toBe(files.length);
+    });
+});
