@@ -192,7 +192,9 @@ describe("the whole set on Kubernetes, without config", () => {
 
     it("on Docker, runs the same set with numbered workers and no autoscaler objects", async () => {
         const run = await runStack({ stack: "t", config: {}, build: () => everything(docker(), undefined) });
-        expect(all(run, T.container).map((c) => c.name)).toEqual(expect.arrayContaining(["workers-1", "workers-2", "workers-3", "backend-1", "backend-2", "ingress"]));
+        expect(all(run, T.container).map((c) => c.name)).toEqual(
+            expect.arrayContaining(["workers-1", "workers-2", "workers-3", "backend-1", "backend-2", "ingress"]),
+        );
         expect(run.resources.some((r) => r.type.startsWith("kubernetes:"))).toBe(false);
     });
 });

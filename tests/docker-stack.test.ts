@@ -3,7 +3,7 @@
  * with which limits, on which network, in which order, wired to what.
  */
 import { describe, expect, it } from "vitest";
-import { all, DEV, DEV_WORKERS, envOf, inputs, labelsOf, one, stack, T } from "./helpers";
+import { all, DEV, DEV_WORKERS, envOf, inputs, labelsOf, merge, one, stack, T } from "./helpers";
 
 const COMPONENTS = ["Backend", "BrowserWorkerPool", "Postgres", "Redis", "MinIO", "Ingress"].map((c) => `quorvex:platform:${c}`);
 
@@ -197,20 +197,20 @@ describe("dev stack, workers mode", async () => {
 
 describe("dev stack variants", () => {
     it("publishes the data services only on 127.0.0.1 when asked", async () => {
-        const run = await stack("dev", { ...DEV, docker: { publishDataPorts: true } });
+        const run = await stack("dev", merge(DEV, { docker: { publishDataPorts: true } }));
         expect(inputs(one(run, T.container, "postgres")).ports).toEqual([{ internal: 5432, external: 5432, ip: "127.0.0.1" }]);
     });
 
     it("renames the migration container when the backend image changes, so the migration runs again", async () => {
         const a = await stack("dev", DEV);
-        const b = await stack("dev", { ...DEV, images: { backend: "ghcr.io/quorvex/quorvex-backend:1.0.1" } });
+        const b = await stack("dev", merge(DEV, { images: { backend: "ghcr.io/quorvex/quorvex-backend:1.0.1" } }));
         expect(inputs(one(a, T.container, "backend-migrate")).name).not.toBe(inputs(one(b, T.container, "backend-migrate")).name);
         expect(inputs(one(a, T.container, "minio-buckets")).name).toBe(inputs(one(b, T.container, "minio-buckets")).name);
     });
 
     it("re-applies the MinIO lifecycle when the archive days change", async () => {
         const a = await stack("dev", DEV);
-        const b = await stack("dev", { ...DEV, archive: { hotDays: 14, totalDays: 60 } });
+        const b = await stack("dev", merge(DEV, { archive: { hotDays: 14, totalDays: 60 } }));
         const task = (r: typeof a) => inputs(one(r, T.container, "minio-buckets"));
         expect(task(a).name).not.toBe(task(b).name);
         expect(task(b).command[2]).toContain('"Expiration":{"Days":46}');

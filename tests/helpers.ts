@@ -1,4 +1,7 @@
 /** Shared test helpers: find resources in a run, read their inputs as the engine would see them. */
+import * as path from "path";
+import { deepMerge } from "../config/load";
+import { readStackConfig } from "../tools/stackconfig";
 import { reveal, runStack, type PlannedResource, type RunOptions, type StackRun } from "../tools/harness";
 
 export { reveal, runStack };
@@ -76,11 +79,15 @@ export function stack(name: string, config: Record<string, unknown> = {}, extra:
     return cache.get(key)!;
 }
 
-export const DEV = { target: "docker", mode: "standard", protection: { protect: false, retainOnDelete: false } };
-export const DEV_WORKERS = { ...DEV, mode: "workers", workers: { replicas: 4 } };
-export const PROD = {
-    target: "kubernetes",
-    ingress: { host: "quorvex.example.com", tls: { mode: "certManager", clusterIssuer: "letsencrypt-prod" } },
-    protection: { protect: true, retainOnDelete: true },
-};
-export const PROD_KEDA = { ...PROD, workers: { autoscaler: "keda" } };
+/** The checked-in stack files, as the offline plan reads them. */
+export function stackFile(name: string): Record<string, unknown> {
+    return readStackConfig(path.resolve(__dirname, ".."), name, []).config;
+}
+
+const merge = (base: Record<string, unknown>, over: Record<string, unknown>) => deepMerge(base, over);
+
+export const DEV = stackFile("dev");
+export const DEV_WORKERS = merge(DEV, { mode: "workers", workers: { replicas: 4 } });
+export const PROD = stackFile("prod");
+export const PROD_KEDA = merge(PROD, { workers: { autoscaler: "keda" } });
+export { merge };

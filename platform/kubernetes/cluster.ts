@@ -33,26 +33,40 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             "app.kubernetes.io/part-of": "quorvex",
             "app.kubernetes.io/managed-by": "pulumi",
             "app.kubernetes.io/instance": args.stack,
-            // Every Quorvex pod meets the `restricted` Pod Security Standard.
-            "pod-security.kubernetes.io/enforce": "restricted",
-            "pod-security.kubernetes.io/enforce-version": "latest",
         };
         this.namespace = new k8s.core.v1.Namespace(
             args.namespace,
-            { metadata: { name: args.namespace, labels } },
+            {
+                metadata: {
+                    name: args.namespace,
+                    // Every Quorvex pod meets the `restricted` Pod Security Standard; the namespace enforces it.
+                    labels: {
+                        ...labels,
+                        "app.kubernetes.io/name": args.namespace,
+                        "app.kubernetes.io/component": "namespace",
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                    },
+                },
+            },
             { parent: this, provider: this.provider, ...args.protection },
         );
         const ns = args.namespace;
         const o = { parent: this, provider: this.provider, dependsOn: [this.namespace] };
+        const meta = (name: string) => ({
+            name,
+            namespace: ns,
+            labels: { ...labels, "app.kubernetes.io/name": name, "app.kubernetes.io/component": "network" },
+        });
         new k8s.networking.v1.NetworkPolicy(
             "default-deny",
-            { metadata: { name: "default-deny", namespace: ns }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+            { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
             o,
         );
         new k8s.networking.v1.NetworkPolicy(
             "allow-dns",
             {
-                metadata: { name: "allow-dns", namespace: ns },
+                metadata: meta("allow-dns"),
                 spec: {
                     podSelector: {},
                     policyTypes: ["Egress"],

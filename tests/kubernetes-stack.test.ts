@@ -1,0 +1,236 @@
+/**
+ * The prod stack on Kubernetes: namespace, workloads, autoscaling, storage,
+ * ingress, security by default, network policies - and every object valid
+ * against the Kubernetes schemas.
+ */
+import { describe, expect, it } from "vitest";
+import { all, inputs, k8sEnv, merge, one, podOf, PROD, PROD_KEDA, stack, T, type Json, type StackRun } from "./helpers";
+import { validateObject } from "./k8s-schema";
+
+const NS = "playwright-agent";
+const k8sObjects = (run: StackRun) => run.resources.filter((r) => r.type.startsWith("kubernetes:"));
+const workloads = (run: StackRun) => run.resources.filter((r) => [T.deployment, T.statefulSet, T.job].includes(r.type as never));
+const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+describe("prod stack", async () => {
+    const run = await stack("prod", PROD);
+
+    it("puts every object in the playwright-agent namespace with consistent labels", () => {
+        expect(inputs(one(run, T.namespace, NS)).metadata.name).toBe(NS);
+        for (const r of k8sObjects(run)) {
+            const meta = inputs(r).metadata;
+            if (r.type !== T.namespace) expect(meta.namespace, `${r.type} ${r.name}`).toBe(NS);
+            for (const label of ["app.kubernetes.io/name", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"]) {
+                expect(meta.labels?.[label], `${label} on ${r.type} ${r.name}`).toBeTruthy();
+            }
+        }
+    });
+
+    it("validates every object against the Kubernetes schemas", () => {
+        expect(k8sObjects(run).length).toBeGreaterThan(40);
+        for (const r of k8sObjects(run)) expect(() => validateObject(inputs(r)), `${r.type} ${r.name}`).not.toThrow();
+    });
+
+    it("rolls the backend without dropping below the desired count, with probes on its health endpoints", () => {
+        const d = inputs(one(run, T.deployment, "backend"));
+        expect(d.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+        const c = d.spec.template.spec.containers[0];
+        expect(c.resources).toEqual({ requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "4", memory: "4Gi" } });
+        expect(c.readinessProbe.httpGet).toEqual({ path: "/health/ready", port: 8000 });
+        expect(c.livenessProbe.httpGet).toEqual({ path: "/health/live", port: 8000 });
+        expect(c.ports.map((p: Json) => p.containerPort)).toContain(8000);
+        const pdb = inputs(one(run, T.pdb, "backend"));
+        expect(pdb.spec.minAvailable).toBe(1);
+        expect(matches(pdb.spec.selector.matchLabels, d.spec.template.metadata.labels)).toBe(true);
+    });
+
+    it("runs the migration as a Job named from the backend image, and rolls the backend only after it", async () => {
+        const job = one(run, T.job, "backend-migrate");
+        expect(podOf(job).containers[0].command).toEqual(["alembic", "upgrade", "head"]);
+        expect(podOf(job).containers[0].image).toBe(podOf(one(run, T.deployment, "backend")).containers[0].image);
+        expect(one(run, T.deployment, "backend").options.dependsOn).toContain(`${T.job}::backend-migrate`);
+        const next = await stack("prod", merge(PROD, { images: { backend: "ghcr.io/quorvex/quorvex-backend-slim:1.1.0" } }));
+        expect(inputs(one(next, T.job, "backend-migrate")).metadata.name).not.toBe(inputs(job).metadata.name);
+    });
+
+    it("gives browser workers a Memory emptyDir at /dev/shm, 3Gi with headroom above it, and a long grace period", () => {
+        const pod = podOf(one(run, T.deployment, "workers"));
+        expect(pod.volumes).toContainEqual({ name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } });
+        const c = pod.containers[0];
+        expect(c.volumeMounts).toContainEqual({ name: "dshm", mountPath: "/dev/shm" });
+        expect(c.resources).toEqual({ requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "3Gi" } });
+        expect(pod.terminationGracePeriodSeconds).toBe(600);
+        expect(inputs(one(run, T.deployment, "workers")).spec.template.metadata.labels["quorvex.io/runs-browsers"]).toBe("true");
+    });
+
+    it("autoscales workers with an autoscaling/v2 HPA, 2 to 20 at 70% CPU, and never fights it over replicas", () => {
+        const hpa = inputs(one(run, T.hpa, "workers"));
+        expect(hpa.spec).toMatchObject({
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "workers" },
+            minReplicas: 2,
+            maxReplicas: 20,
+            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+        });
+        expect(one(run, T.deployment, "workers").options.ignoreChanges).toEqual(["spec.replicas"]);
+        expect(all(run, T.scaledObject)).toHaveLength(0);
+    });
+
+    it("keeps Postgres, Redis and MinIO in StatefulSets on protected PVCs, sized from the seed table", () => {
+        for (const name of ["postgres", "redis", "minio"]) {
+            const sts = one(run, T.statefulSet, name);
+            const pvc = one(run, T.pvc, `${name}-data`);
+            expect(sts.options).toMatchObject({ protect: true, retainOnDelete: true });
+            expect(pvc.options).toMatchObject({ protect: true, retainOnDelete: true });
+            expect(podOf(sts).volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: `${name}-data` } });
+            expect(inputs(sts).spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Retain", whenScaled: "Retain" });
+            expect(inputs(one(run, T.service, name)).spec.clusterIP).toBe("None");
+        }
+        expect(podOf(one(run, T.statefulSet, "postgres")).containers[0].resources.limits.memory).toBe("1Gi");
+        expect(podOf(one(run, T.statefulSet, "postgres")).containers[0].resources.requests.memory).toBe("256Mi");
+        expect(podOf(one(run, T.statefulSet, "redis")).containers[0].resources).toMatchObject({ requests: { memory: "64Mi" }, limits: { memory: "256Mi" } });
+        expect(inputs(one(run, T.pvc, "postgres-data")).spec.resources.requests.storage).toBe("50Gi");
+        expect(one(run, T.namespace, NS).options).toMatchObject({ protect: true, retainOnDelete: true });
+    });
+
+    it("routes the host through an nginx Ingress with TLS from cert-manager and upload-friendly timeouts", () => {
+        const ing = inputs(one(run, T.ingress, "ingress"));
+        expect(ing.spec.ingressClassName).toBe("nginx");
+        expect(ing.spec.tls).toEqual([{ hosts: ["quorvex.example.com"], secretName: "ingress-tls" }]);
+        expect(ing.metadata.annotations).toMatchObject({
+            "cert-manager.io/cluster-issuer": "letsencrypt-prod",
+            "nginx.ingress.kubernetes.io/proxy-body-size": "512m",
+            "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
+        });
+        expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: "backend", port: { number: 8000 } });
+    });
+
+    it("gives every container requests and limits for CPU and memory, and the restricted security context", () => {
+        for (const w of workloads(run)) {
+            const pod = podOf(w);
+            expect(pod.automountServiceAccountToken, w.name).toBe(false);
+            expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+            expect(all(run, T.serviceAccount).map((sa) => inputs(sa).metadata.name)).toContain(pod.serviceAccountName);
+            for (const c of pod.containers) {
+                expect(Object.keys(c.resources.requests).sort(), `${w.name}/${c.name}`).toEqual(["cpu", "memory"]);
+                expect(Object.keys(c.resources.limits).sort(), `${w.name}/${c.name}`).toEqual(["cpu", "memory"]);
+                expect(c.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+                expect(c.image).not.toMatch(/:latest$/);
+            }
+        }
+    });
+
+    it("selects the right pods with every Service, and probes declared ports", () => {
+        const pods = workloads(run).filter((w) => w.type !== T.job);
+        for (const svc of all(run, T.service)) {
+            const spec = inputs(svc).spec;
+            const selected = pods.filter((w) => matches(spec.selector, inputs(w).spec.template.metadata.labels));
+            expect(
+                selected.map((w) => w.name),
+                `Service ${svc.name}`,
+            ).toEqual([svc.name]);
+            const ports = podOf(selected[0]).containers[0].ports.map((p: Json) => p.name);
+            for (const p of spec.ports) expect(ports).toContain(p.targetPort);
+        }
+        for (const w of pods) {
+            const c = podOf(w).containers[0];
+            for (const probe of [c.readinessProbe, c.livenessProbe]) {
+                if (probe.httpGet) expect(c.ports.map((p: Json) => p.containerPort)).toContain(probe.httpGet.port);
+            }
+        }
+    });
+
+    it("points env at the right Services and at Secret keys that exist", () => {
+        const secrets = Object.fromEntries(all(run, T.secret).map((s) => [inputs(s).metadata.name, Object.keys(inputs(s).stringData ?? {})]));
+        for (const w of workloads(run)) {
+            for (const [name, value] of Object.entries(k8sEnv(podOf(w).containers[0]))) {
+                if (!value.startsWith("secret:")) continue;
+                const [secret, key] = value.slice(7).split("/");
+                expect(secrets[secret], `${w.name} ${name} -> ${secret}`).toContain(key);
+            }
+        }
+        const env = k8sEnv(podOf(one(run, T.deployment, "backend")).containers[0]);
+        expect(env.POSTGRES_HOST).toBe(`postgres.${NS}.svc`);
+        expect(env.REDIS_HOST).toBe(`redis.${NS}.svc`);
+        expect(env.MINIO_ENDPOINT).toBe(`http://minio.${NS}.svc:9000`);
+        expect(env.DATABASE_URL).toBe("secret:postgres-credentials/DATABASE_URL");
+        const url = inputs(one(run, T.secret, "postgres-credentials")).stringData.DATABASE_URL as string;
+        expect(url).toMatch(new RegExp(`^postgresql://quorvex:[^@]+@postgres\\.${NS}\\.svc:5432/quorvex$`));
+    });
+
+    it("denies all traffic by default and admits only what the platform needs", () => {
+        const policies: Record<string, Json> = Object.fromEntries(all(run, T.networkPolicy).map((p) => [inputs(p).metadata.name, inputs(p).spec]));
+        expect(policies["default-deny"]).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        expect(policies["allow-dns"].egress[0].ports).toContainEqual({ protocol: "UDP", port: 53 });
+        expect(policies["backend-from-ingress"].ingress[0]).toEqual({
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+            ports: [{ protocol: "TCP", port: 8000 }],
+        });
+        // Who may reach Postgres: the backend and its migration, nobody else.
+        const intoPostgres = Object.entries(policies).filter(
+            ([, s]) => s.policyTypes.includes("Ingress") && s.podSelector.matchLabels?.["app.kubernetes.io/name"] === "postgres",
+        );
+        expect(intoPostgres.map(([n]) => n).sort()).toEqual(["postgres-from-backend", "postgres-from-backend-migrate"]);
+        // Workers reach Redis, MinIO, the backend and the internet on 80/443, never private ranges.
+        const workerEgress = policies["workers-egress"].egress;
+        expect(workerEgress.map((e: Json) => e.to[0].podSelector?.matchLabels["app.kubernetes.io/name"] ?? "internet")).toEqual([
+            "redis",
+            "minio",
+            "backend",
+            "internet",
+        ]);
+        expect(workerEgress[3].to[0].ipBlock.except).toContain("10.0.0.0/8");
+    });
+
+    it("uses the configured kubeconfig/context, or renders YAML to a directory instead of applying", async () => {
+        const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+        expect(inputs(provider).renderYamlToDirectory).toBeUndefined();
+        const rendered = await stack("prod", merge(PROD, { kubernetes: { context: "prod-eu", renderYamlToDirectory: "out/k8s" } }));
+        expect(inputs(rendered.resources.find((r) => r.type === "pulumi:providers:kubernetes")!)).toMatchObject({
+            context: "prod-eu",
+            renderYamlToDirectory: "out/k8s",
+        });
+    });
+});
+
+describe("prod stack with KEDA", async () => {
+    const run = await stack("prod", PROD_KEDA);
+
+    it("scales workers with a ScaledObject holding a cpu and a redis trigger, and no HPA", () => {
+        expect(all(run, T.hpa)).toHaveLength(0);
+        const so = inputs(one(run, T.scaledObject, "workers"));
+        expect(so.spec).toMatchObject({ scaleTargetRef: { name: "workers" }, minReplicaCount: 2, maxReplicaCount: 20 });
+        expect(so.spec.triggers).toEqual([
+            { type: "cpu", metricType: "Utilization", metadata: { value: "70" } },
+            {
+                type: "redis",
+                metadata: { address: `redis.${NS}.svc:6379`, listName: "browser-jobs", listLength: "5" },
+                authenticationRef: { name: "workers-redis-auth" },
+            },
+        ]);
+        const auth = inputs(run.resources.find((r) => r.type === "kubernetes:keda.sh/v1alpha1:TriggerAuthentication")!);
+        expect(auth.spec.secretTargetRef).toEqual([{ parameter: "password", name: "redis-credentials", key: "REDIS_PASSWORD" }]);
+        expect(one(run, T.deployment, "workers").options.ignoreChanges).toEqual(["spec.replicas"]);
+    });
+
+    it("lets the KEDA operator read the queue from Redis", () => {
+        const p = inputs(all(run, T.networkPolicy).find((r) => r.name === "redis-from-keda")!);
+        expect(p.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).toBe("keda");
+    });
+
+    it("validates every object, the KEDA custom resources included", () => {
+        for (const r of k8sObjects(run)) expect(() => validateObject(inputs(r)), `${r.type} ${r.name}`).not.toThrow();
+    });
+});
+
+describe("schema validation is real", () => {
+    it("rejects a Deployment with a malformed field", () => {
+        expect(() =>
+            validateObject({
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "x" },
+                spec: { replicas: "two", selector: {}, template: { spec: { containers: [] } } },
+            }),
+        ).toThrow();
+    });
+});
