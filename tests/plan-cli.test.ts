@@ -7,7 +7,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { runStack } from "./helpers";
+import { validateObject } from "./k8s-schema";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -95,5 +97,9 @@ describe("npm run plan", () => {
         expect(files.length).toBe(k8sObjects.length);
         expect(files.some((f) => /^\d{3}-namespace-playwright-agent\.yaml$/.test(f))).toBe(true);
         expect(fs.readFileSync(path.join(dir, "manifests.yaml"), "utf8").split("\n---\n").length).toBe(files.length);
+        for (const f of files) expect(() => validateObject(parse(fs.readFileSync(path.join(dir, "manifests", f), "utf8"))), f).not.toThrow();
+        // Secrets stay secret in manifests too.
+        const secret = parse(fs.readFileSync(path.join(dir, "manifests", files.find((f) => f.includes("secret-postgres-credentials"))!), "utf8"));
+        expect(secret.stringData).toEqual({ POSTGRES_PASSWORD: "[secret]", DATABASE_URL: "[secret]" });
     });
 });

@@ -65,7 +65,9 @@ export const memoryWithinBounds: ResourceValidationPolicy = {
             if (c.memoryLimitMiB === undefined) continue;
             const [kind, b] = c.runsBrowsers ? ["browser", cfg.browser] : c.stateful ? ["stateful", cfg.stateful] : ["other", cfg.other];
             if (c.memoryLimitMiB < b.minMiB || c.memoryLimitMiB > b.maxMiB) {
-                report(`${c.where}: memory limit ${showMiB(c.memoryLimitMiB)} is outside ${showMiB(b.minMiB)}..${showMiB(b.maxMiB)} for a ${kind} container`);
+                report(
+                    `${c.where}: memory limit ${showMiB(c.memoryLimitMiB)} is outside ${showMiB(b.minMiB)}..${showMiB(b.maxMiB)} for ${kind === "other" ? "an ordinary" : `a ${kind}`} container`,
+                );
             }
         }
     },
