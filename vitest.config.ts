@@ -7,5 +7,8 @@ export default defineConfig({
         testTimeout: 120_000,
         hookTimeout: 120_000,
         pool: "forks",
+        // .ci/run reads the counts from a JSON report (it prints the closing `tests: N passed, N failed`).
+        reporters: process.env.QUORVEX_TEST_REPORT ? ["default", "json"] : ["default"],
+        outputFile: process.env.QUORVEX_TEST_REPORT ? { json: process.env.QUORVEX_TEST_REPORT } : undefined,
     },
 });
