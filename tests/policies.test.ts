@@ -9,6 +9,8 @@ import { policies, resourcePolicies, stackPolicies } from "../policies/pack";
 import { MARKERS } from "../platform/types";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- fixtures are free-form resource inputs
+/** A resource record whose inputs tests may edit freely. */
+type Fixture = ResourceRecord & { inputs: Json };
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -21,7 +23,7 @@ async function violations(policy: string, resources: ResourceRecord | ResourceRe
 
 // --- fixtures ---------------------------------------------------------------
 
-const dockerWorker = (): ResourceRecord => ({
+const dockerWorker = (): Fixture => ({
     type: CONTAINER,
     name: "workers-1",
     inputs: {
@@ -45,7 +47,7 @@ const container = (name: string, image: string, memLimit = "512Mi") => ({
 
 const podSpec = () => ({ containers: [container("app", "example/app:1.2.3")] });
 
-const browserDeployment = (): ResourceRecord => ({
+const browserDeployment = (): Fixture => ({
     type: DEPLOYMENT,
     name: "browser-workers",
     inputs: {
@@ -71,7 +73,7 @@ const browserDeployment = (): ResourceRecord => ({
 });
 
 /** One compliant fixture per workload kind. */
-const workloadFixtures = (): ResourceRecord[] => [
+const workloadFixtures = (): Fixture[] => [
     { type: "kubernetes:core/v1:Pod", name: "pod", inputs: { apiVersion: "v1", kind: "Pod", metadata: { name: "pod" }, spec: podSpec() } },
     ...["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"].map((kind) => ({
         type: `kubernetes:apps/v1:${kind}`,
@@ -92,12 +94,8 @@ const workloadFixtures = (): ResourceRecord[] => [
     browserDeployment(),
 ];
 
-const podPath = (r: ResourceRecord): Json =>
-    r.type.endsWith(":Pod")
-        ? r.inputs.spec
-        : r.type.endsWith(":CronJob")
-          ? (r.inputs as Json).spec.jobTemplate.spec.template.spec
-          : (r.inputs as Json).spec.template.spec;
+const podPath = (r: Fixture): Json =>
+    r.type.endsWith(":Pod") ? r.inputs.spec : r.type.endsWith(":CronJob") ? r.inputs.spec.jobTemplate.spec.template.spec : r.inputs.spec.template.spec;
 
 // --- identity ----------------------------------------------------------------
 
@@ -340,7 +338,7 @@ describe("no-latest-images", () => {
 // --- stateful-data-protected ---------------------------------------------------
 
 describe("stateful-data-protected", () => {
-    const pvc = (labels: Record<string, string>, protect: boolean): ResourceRecord => ({
+    const pvc = (labels: Record<string, string>, protect: boolean): Fixture => ({
         type: "kubernetes:core/v1:PersistentVolumeClaim",
         name: "postgres-data",
         inputs: { metadata: { name: "postgres-data", labels } },
@@ -375,12 +373,12 @@ describe("stateful-data-protected", () => {
 // --- stack policies -------------------------------------------------------------
 
 describe("one-autoscaler-per-workload", () => {
-    const hpa = (name: string, target: string, ns = "qa"): ResourceRecord => ({
+    const hpa = (name: string, target: string, ns = "qa"): Fixture => ({
         type: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
         name,
         inputs: { metadata: { name, namespace: ns }, spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: target } } },
     });
-    const so = (name: string, target: string, ns = "qa"): ResourceRecord => ({
+    const so = (name: string, target: string, ns = "qa"): Fixture => ({
         type: "kubernetes:keda.sh/v1alpha1:ScaledObject",
         name,
         inputs: { metadata: { name, namespace: ns }, spec: { scaleTargetRef: { name: target } } },
@@ -432,7 +430,7 @@ describe("docker-host-memory-budget", () => {
 });
 
 describe("ingress-requires-tls and kubernetes-containers-hardened", () => {
-    const ingress = (tls: Json[] | undefined): ResourceRecord => ({
+    const ingress = (tls: Json[] | undefined): Fixture => ({
         type: "kubernetes:networking.k8s.io/v1:Ingress",
         name: "ing",
         inputs: { metadata: { name: "ing" }, spec: { rules: [{ host: "q.example.com" }], tls } },

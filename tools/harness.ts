@@ -54,9 +54,25 @@ export function reveal(v: unknown): unknown {
     return v;
 }
 
-/** Replaces every secret by "[secret]" (what `npm run plan` prints). */
+/**
+ * The shape of a secret without its values: object keys stay (a Secret's
+ * data keys), env entries keep their names (`KEY=[secret]`), every other
+ * leaf becomes "[secret]".
+ */
+function hideValues(v: unknown): unknown {
+    if (isSecretWrapper(v)) return hideValues(v.value);
+    if (Array.isArray(v)) return v.map(hideValues);
+    if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, hideValues(x)]));
+    if (typeof v === "string") {
+        const env = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(v);
+        if (env) return `${env[1]}=${SECRET_PLACEHOLDER}`;
+    }
+    return SECRET_PLACEHOLDER;
+}
+
+/** Replaces every secret value by "[secret]" (what `npm run plan` prints). */
 export function redact(v: unknown): unknown {
-    if (isSecretWrapper(v)) return SECRET_PLACEHOLDER;
+    if (isSecretWrapper(v)) return typeof v.value === "object" && v.value !== null ? hideValues(v.value) : SECRET_PLACEHOLDER;
     if (Array.isArray(v)) return v.map(redact);
     if (typeof v === "object" && v !== null) {
         if (pulumi.asset.Asset.isInstance(v) || pulumi.asset.Archive.isInstance(v)) return "[asset]";
