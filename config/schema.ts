@@ -14,7 +14,7 @@ export const MODES = ["standard", "workers"] as const;
 export type Target = (typeof TARGETS)[number];
 export type Mode = (typeof MODES)[number];
 
-const memory = z.union([z.string(), z.number()], { error: "must be a memory size such as 512Mi or 2Gi" }).transform((v, ctx) => {
+export const memory = z.union([z.string(), z.number()], { error: "must be a memory size such as 512Mi or 2Gi" }).transform((v, ctx) => {
     const mib = parseMemoryMiB(v);
     if (mib === undefined) {
         ctx.addIssue({ code: "custom", message: "must be a memory size such as 512Mi or 2Gi (whole MiB, above 0)" });
@@ -23,7 +23,7 @@ const memory = z.union([z.string(), z.number()], { error: "must be a memory size
     return mib;
 });
 
-const cpu = z.union([z.string(), z.number()], { error: "must be a CPU amount such as 500m or 2" }).transform((v, ctx) => {
+export const cpu = z.union([z.string(), z.number()], { error: "must be a CPU amount such as 500m or 2" }).transform((v, ctx) => {
     const milli = parseCpuMilli(v);
     if (milli === undefined) {
         ctx.addIssue({ code: "custom", message: "must be a CPU amount such as 500m or 2 (above 0)" });

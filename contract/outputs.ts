@@ -56,3 +56,34 @@ export type OutputName = keyof StackOutputs;
 export const SECRET_OUTPUTS = ["postgresPassword", "databaseUrl", "redisUrl", "minioSecretKey"] as const satisfies readonly OutputName[];
 
 export const OUTPUT_NAMES = Object.keys(outputsSchema.shape) as OutputName[];
+
+/** One line per output, for the README's outputs table. */
+export const OUTPUT_DOCS: Record<OutputName, string> = {
+    contractVersion: "Version of this contract (semver; major = breaking).",
+    stack: "Stack name.",
+    target: "`docker` or `kubernetes`.",
+    mode: "`standard` or `workers`.",
+    namespace: "Kubernetes namespace; null on Docker.",
+    backendUrl: "Public URL through the ingress / proxy.",
+    backendInternalUrl: "Backend URL inside the Docker network or the cluster.",
+    ingressHost: "Public host name.",
+    postgresHost: "Postgres host inside the network / cluster.",
+    postgresPort: "Postgres port.",
+    postgresDatabase: "Database name.",
+    postgresUser: "Database user.",
+    postgresPassword: "Database password.",
+    databaseUrl: "`postgresql://user:password@host:5432/db`.",
+    redisHost: "Redis host; null when Redis is disabled.",
+    redisPort: "Redis port; null when Redis is disabled.",
+    redisUrl: "`redis://:password@host:6379/0`; null when Redis is disabled.",
+    minioEndpoint: "MinIO S3 endpoint inside the network / cluster.",
+    minioBucket: "Artifact bucket.",
+    minioAccessKey: "MinIO access key.",
+    minioSecretKey: "MinIO secret key.",
+    workerPoolName: "Name of the browser worker pool; null when there is none.",
+    workerPoolMinReplicas: "Fewest workers (autoscaler minimum or the fixed count).",
+    workerPoolMaxReplicas: "Most workers (autoscaler maximum or the fixed count).",
+    browserJobQueue: "Redis list the backend queues browser jobs on; null without Redis.",
+    archiveHotDays: "`ARCHIVE_HOT_DAYS`.",
+    archiveTotalDays: "`ARCHIVE_TOTAL_DAYS`.",
+};

@@ -1,0 +1,122 @@
+/**
+ * npm run docs [-- --check]
+ *
+ * Regenerates the README's config, outputs and policies tables from their
+ * sources (the zod schema and defaults, the outputs contract, the policy
+ * pack). `--check` exits 1 when the README differs.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { z } from "zod";
+import { defaultsFor, type Raw } from "../config/defaults";
+import { describeKey } from "../config/docs";
+import { configSchema, cpu, memory } from "../config/schema";
+import { OUTPUT_DOCS, OUTPUT_NAMES, outputsSchema, SECRET_OUTPUTS } from "../contract/outputs";
+import { settingsFor } from "../policies/evaluate";
+import { policies, stackPolicies } from "../policies/pack";
+
+const README = path.resolve(__dirname, "..", "README.md");
+
+type Schema = z.ZodType;
+type Def = { type: string; entries?: Record<string, string>; options?: Schema[]; in?: Schema; out?: Schema; shape?: Record<string, Schema>; innerType?: Schema };
+const def = (s: Schema): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+function typeOf(s: Schema): string {
+    if (s === memory) return "memory (`512Mi`, `2Gi`)";
+    if (s === cpu) return "CPU (`500m`, `2`)";
+    const d = def(s);
+    switch (d.type) {
+        case "enum":
+            return Object.values(d.entries!)
+                .map((v) => `\`${v}\``)
+                .join(" \\| ");
+        case "pipe":
+            return d.out && def(d.out).type !== "transform" ? typeOf(d.out) : typeOf(d.in!);
+        case "number":
+            return "integer";
+        case "union":
+            return d
+                .options!.map(typeOf)
+                .filter((t, i, a) => a.indexOf(t) === i)
+                .join(" or ");
+        case "null":
+            return "null";
+        case "array":
+            return "list";
+        default:
+            return d.type;
+    }
+}
+
+function leaves(schema: Schema, prefix = ""): [string, Schema][] {
+    let d = def(schema);
+    while (d.type === "pipe" && d.in && def(d.in).type === "object") d = def(d.in);
+    if (d.type !== "object") return [[prefix, schema]];
+    return Object.entries(d.shape!).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k));
+}
+
+function at(obj: Raw, key: string): unknown {
+    return key.split(".").reduce<unknown>((o, k) => (o as Raw | undefined)?.[k], obj);
+}
+
+const show = (v: unknown) => (v === null ? "null" : v === undefined ? "" : `\`${Array.isArray(v) ? v.join(", ") : String(v)}\``);
+
+export function configTable(): string {
+    const variants = [defaultsFor("docker", "standard"), defaultsFor("docker", "workers"), defaultsFor("kubernetes", "workers")];
+    const rows = leaves(configSchema as unknown as Schema).map(([key, s]) => {
+        const [a, b, c] = variants.map((v) => show(at(v, key)));
+        const defaults =
+            key === "target" ? a : key === "mode" ? `${a} on docker, ${c} on kubernetes` : a === b && b === c ? a : `docker standard ${a}; docker workers ${b}; kubernetes ${c}`;
+        const doc = describeKey(key);
+        if (!doc) throw new Error(`config key ${key} has no description in config/docs.ts`);
+        return `| \`quorvex:${key}\` | ${typeOf(s)} | ${defaults} | ${doc} |`;
+    });
+    return ["| key | type | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+export function outputsTable(): string {
+    const rows = OUTPUT_NAMES.map((name) => {
+        const secret = (SECRET_OUTPUTS as readonly string[]).includes(name) ? "yes" : "no";
+        return `| \`${name}\` | ${typeOf(outputsSchema.shape[name] as unknown as Schema)} | ${secret} | ${OUTPUT_DOCS[name]} |`;
+    });
+    return ["| output | type | secret | meaning |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+export function policiesTable(): string {
+    const rows = policies.map((p) => {
+        const [what, fix] = p.description.split(" Fix: ");
+        const kind = stackPolicies.includes(p as never) ? "stack" : "resource";
+        return `| \`${p.name}\` | ${settingsFor(p).level} | ${kind} | ${what} | ${fix ?? ""} |`;
+    });
+    return ["| policy | level | scope | what it checks | how to fix |", "|---|---|---|---|---|", ...rows].join("\n");
+}
+
+const BLOCKS: Record<string, () => string> = { config: configTable, outputs: outputsTable, policies: policiesTable };
+
+/** The README with every generated block replaced. */
+export function generate(readme: string): string {
+    let out = readme;
+    for (const [name, render] of Object.entries(BLOCKS)) {
+        const start = `<!-- generated:${name} (npm run docs) -->`;
+        const end = `<!-- /generated:${name} -->`;
+        const i = out.indexOf(start);
+        const j = out.indexOf(end);
+        if (i < 0 || j < i) throw new Error(`README.md lacks the ${start} ... ${end} block`);
+        out = `${out.slice(0, i + start.length)}\n${render()}\n${out.slice(j)}`;
+    }
+    return out;
+}
+
+if (require.main === module) {
+    const current = fs.readFileSync(README, "utf8");
+    const next = generate(current);
+    if (process.argv.includes("--check")) {
+        if (next !== current) {
+            process.stderr.write("README.md is out of date: run `npm run docs`\n");
+            process.exit(1);
+        }
+    } else if (next !== current) {
+        fs.writeFileSync(README, next);
+        process.stdout.write("README.md updated\n");
+    }
+}
