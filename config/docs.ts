@@ -20,7 +20,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "backend.shm": "/dev/shm of the standard-mode backend (it runs the browsers).",
     "backend.readinessPath": "Readiness endpoint.",
     "backend.livenessPath": "Liveness endpoint.",
-    "workers.replicas": "Browser workers on Docker (in standard mode, workers beside the backend; above 8 a warning). On Kubernetes without autoscaler, the fixed count.",
+    "workers.replicas":
+        "Browser workers on Docker (in standard mode, workers beside the backend; above 8 a warning). On Kubernetes without autoscaler, the fixed count.",
     "workers.min": "Autoscaler minimum (Kubernetes).",
     "workers.max": "Autoscaler maximum (Kubernetes).",
     "workers.targetCpuPercent": "Average CPU the autoscaler aims at.",
@@ -37,7 +38,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "redis.enabled": "Run Redis. Required in workers mode and whenever workers run.",
     "redis.storageSize": "Redis volume size (AOF).",
     "redis.storageClass": "Storage class of the Redis PVC.",
-    "redis.maxmemoryPercent": "`maxmemory` as a share of the Redis memory limit (with `noeviction`, Redis refuses writes rather than being killed or dropping jobs).",
+    "redis.maxmemoryPercent":
+        "`maxmemory` as a share of the Redis memory limit (with `noeviction`, Redis refuses writes rather than being killed or dropping jobs).",
     "minio.storageSize": "MinIO volume size.",
     "minio.storageClass": "Storage class of the MinIO PVC.",
     "minio.bucket": "Artifact bucket; objects expire after `archive.totalDays - archive.hotDays` days.",
@@ -61,7 +63,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "kubernetes.namespace": "Namespace of every object.",
     "kubernetes.kubeconfig": "Kubeconfig path or contents; null: the ambient one.",
     "kubernetes.context": "Kubeconfig context; null: the current one.",
-    "kubernetes.renderYamlToDirectory": "Write manifests to this directory instead of applying them (Secrets are written in clear: keep that directory private).",
+    "kubernetes.renderYamlToDirectory":
+        "Write manifests to this directory instead of applying them (Secrets are written in clear: keep that directory private).",
     "kubernetes.ingressControllerNamespace": "Namespace of the ingress controller (the only source admitted to the backend).",
     "kubernetes.kedaNamespace": "Namespace of the KEDA operator (admitted to Redis to read the queue).",
     "kubernetes.workerEgressPorts": "Ports the browsers may reach outside the cluster (private ranges excluded).",

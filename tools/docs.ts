@@ -18,7 +18,15 @@ import { policies, stackPolicies } from "../policies/pack";
 const README = path.resolve(__dirname, "..", "README.md");
 
 type Schema = z.ZodType;
-type Def = { type: string; entries?: Record<string, string>; options?: Schema[]; in?: Schema; out?: Schema; shape?: Record<string, Schema>; innerType?: Schema };
+type Def = {
+    type: string;
+    entries?: Record<string, string>;
+    options?: Schema[];
+    in?: Schema;
+    out?: Schema;
+    shape?: Record<string, Schema>;
+    innerType?: Schema;
+};
 const def = (s: Schema): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
 function typeOf(s: Schema): string {
@@ -66,7 +74,13 @@ export function configTable(): string {
     const rows = leaves(configSchema as unknown as Schema).map(([key, s]) => {
         const [a, b, c] = variants.map((v) => show(at(v, key)));
         const defaults =
-            key === "target" ? a : key === "mode" ? `${a} on docker, ${c} on kubernetes` : a === b && b === c ? a : `docker standard ${a}; docker workers ${b}; kubernetes ${c}`;
+            key === "target"
+                ? a
+                : key === "mode"
+                  ? `${a} on docker, ${c} on kubernetes`
+                  : a === b && b === c
+                    ? a
+                    : `docker standard ${a}; docker workers ${b}; kubernetes ${c}`;
         const doc = describeKey(key);
         if (!doc) throw new Error(`config key ${key} has no description in config/docs.ts`);
         return `| \`quorvex:${key}\` | ${typeOf(s)} | ${defaults} | ${doc} |`;
