@@ -101,9 +101,13 @@ export function defaultsFor(target: Target, mode: Mode): Raw {
         ingress: {
             host: docker ? "quorvex.localhost" : "quorvex.example.com",
             className: "nginx",
-            tls: docker
-                ? { mode: "selfSigned", secretName: null, clusterIssuer: null }
-                : { mode: "certManager", secretName: null, clusterIssuer: "letsencrypt-prod" },
+            tls: {
+                mode: docker ? "selfSigned" : "certManager",
+                secretName: null,
+                clusterIssuer: docker ? null : "letsencrypt-prod",
+                certificate: null,
+                key: null,
+            },
             maxBodySize: "512m",
             timeoutSeconds: 3600,
             bindAddress: "127.0.0.1",

@@ -45,7 +45,10 @@ export const CONFIG_DOCS: Record<string, string> = {
     "minio.bucket": "Artifact bucket; objects expire after `archive.totalDays - archive.hotDays` days.",
     "ingress.host": "Public host name.",
     "ingress.className": "Kubernetes IngressClass.",
-    "ingress.tls.mode": "`selfSigned` (generated), `secret` (existing TLS secret, Kubernetes), `certManager` (ClusterIssuer, Kubernetes), or `none`.",
+    "ingress.tls.mode":
+        "`selfSigned` (generated), `provided` (certificate and key below), `secret` (existing TLS secret, Kubernetes), `certManager` (ClusterIssuer, Kubernetes), or `none`.",
+    "ingress.tls.certificate": "PEM certificate chain for `provided` mode.",
+    "ingress.tls.key": "PEM private key for `provided` mode: `pulumi config set --secret --path quorvex:ingress.tls.key < key.pem`. Never shown in messages.",
     "ingress.tls.secretName": "TLS secret for `secret` mode.",
     "ingress.tls.clusterIssuer": "cert-manager ClusterIssuer for `certManager` mode.",
     "ingress.maxBodySize": "Largest upload (nginx notation).",

@@ -39,8 +39,12 @@ function at(obj: unknown, path: PropertyKey[]): unknown {
     return cur;
 }
 
-function show(value: unknown): string {
+/** Config keys whose values never appear in messages. */
+export const SECRET_CONFIG_KEYS = ["ingress.tls.key"];
+
+function show(value: unknown, path: PropertyKey[] = []): string {
     if (value === undefined) return "(missing)";
+    if (value !== null && SECRET_CONFIG_KEYS.includes(path.map(String).join("."))) return '"[secret]"';
     const s = JSON.stringify(value);
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
@@ -74,11 +78,13 @@ export function resolveConfig(raw: Raw): ResolvedConfig {
             if (issue.code === "unrecognized_keys") {
                 const known = Object.keys((at(defaults, issue.path) as Raw | undefined) ?? {});
                 for (const k of issue.keys) {
-                    problems.push(`${keyName([...issue.path, k])} = ${show(at(merged, [...issue.path, k]))}: unknown key${suggestion(k, known)}`);
+                    problems.push(
+                        `${keyName([...issue.path, k])} = ${show(at(merged, [...issue.path, k]), [...issue.path, k])}: unknown key${suggestion(k, known)}`,
+                    );
                 }
                 continue;
             }
-            problems.push(`${keyName(issue.path)} = ${show(at(merged, issue.path))}: ${issue.message}`);
+            problems.push(`${keyName(issue.path)} = ${show(at(merged, issue.path), issue.path)}: ${issue.message}`);
         }
         throw new ConfigError(problems);
     }

@@ -164,7 +164,13 @@ export interface TaskHandle {
 export interface RouteSpec {
     role: string;
     host: string;
-    tls: { mode: "selfSigned" | "secret" | "certManager" | "none"; secretName: string | null; clusterIssuer: string | null };
+    tls: {
+        mode: "selfSigned" | "provided" | "secret" | "certManager" | "none";
+        secretName: string | null;
+        clusterIssuer: string | null;
+        certificate: string | null;
+        key: string | null;
+    };
     backend: ServiceHandle;
     port: string;
     /** Extra paths to another port of the backend, with WebSocket upgrade (VNC). */

@@ -109,7 +109,7 @@ function everything(platform: Platform, autoscaler: "hpa" | "keda" | undefined) 
     new Ingress("ingress", {
         platform,
         host: "q.example.com",
-        tls: { mode: "certManager", secretName: null, clusterIssuer: "le" },
+        tls: { mode: "certManager", secretName: null, clusterIssuer: "le", certificate: null, key: null },
         backend,
         vnc: false,
         maxBodySize: "512m",

@@ -69,7 +69,7 @@ const INVALID: [string, Record<string, unknown>, string, RegExp][] = [
         "cert-manager on docker",
         { ingress: { tls: { mode: "certManager", clusterIssuer: "x" } } },
         "quorvex:ingress.tls.mode",
-        /selfSigned or none on the docker target/,
+        /selfSigned, provided or none on the docker target/,
     ],
     ["a bind address that is not one", { ingress: { bindAddress: "localhost" } }, "quorvex:ingress.bindAddress", /IPv4/],
     ["same http and https ports", { ingress: { httpPort: 8443, httpsPort: 8443 } }, "quorvex:ingress.httpsPort", /must differ/],

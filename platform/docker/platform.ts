@@ -1,6 +1,5 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import { markerLabels, shortHash, standardLabels } from "../labels";
 import {
     isSecretRef,
@@ -20,6 +19,7 @@ import {
     type TaskSpec,
     type WorkloadSpec,
 } from "../types";
+import { routeCertificate } from "../tls";
 import { renderNginxConf } from "./nginx";
 
 export interface DockerPlatformArgs {
@@ -258,22 +258,10 @@ export class DockerPlatform implements Platform {
         const certDir = "/etc/nginx/certs";
         const uploads: docker.types.input.ContainerUpload[] = [];
         let certificate: { certificate: string; key: string } | null = null;
-        if (spec.tls.mode === "selfSigned") {
-            const key = new tls.PrivateKey(`${spec.role}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: opts.parent });
-            const cert = new tls.SelfSignedCert(
-                `${spec.role}-tls-cert`,
-                {
-                    privateKeyPem: key.privateKeyPem,
-                    subject: { commonName: spec.host, organization: "quorvex (self-signed)" },
-                    dnsNames: [spec.host],
-                    validityPeriodHours: 24 * 365,
-                    earlyRenewalHours: 24 * 30,
-                    allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
-                },
-                { parent: opts.parent },
-            );
-            uploads.push({ file: `${certDir}/tls.crt`, content: cert.certPem });
-            uploads.push({ file: `${certDir}/tls.key`, content: pulumi.secret(key.privateKeyPem) });
+        const pem = routeCertificate(spec, opts.parent);
+        if (pem) {
+            uploads.push({ file: `${certDir}/tls.crt`, content: pem.certPem });
+            uploads.push({ file: `${certDir}/tls.key`, content: pem.keyPem });
             certificate = { certificate: `${certDir}/tls.crt`, key: `${certDir}/tls.key` };
         }
         const conf = renderNginxConf({

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import { formatMiB } from "../../config/quantity";
 import { markerLabels, shortHash, standardLabels } from "../labels";
 import type {
@@ -17,6 +16,7 @@ import type {
     TaskSpec,
     WorkloadSpec,
 } from "../types";
+import { routeCertificate } from "../tls";
 import { KubernetesCluster } from "./cluster";
 import { podSpec, stringData } from "./pod";
 
@@ -380,30 +380,16 @@ export class KubernetesPlatform implements Platform {
             secretName = `${spec.role}-tls`;
         } else if (spec.tls.mode === "secret") {
             secretName = spec.tls.secretName!;
-        } else if (spec.tls.mode === "selfSigned") {
-            secretName = `${spec.role}-tls`;
-            const key = new tls.PrivateKey(`${spec.role}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: opts.parent });
-            const cert = new tls.SelfSignedCert(
-                `${spec.role}-tls-cert`,
-                {
-                    privateKeyPem: key.privateKeyPem,
-                    subject: { commonName: spec.host, organization: "quorvex (self-signed)" },
-                    dnsNames: [spec.host],
-                    validityPeriodHours: 24 * 365,
-                    earlyRenewalHours: 24 * 30,
-                    allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
-                },
-                { parent: opts.parent },
-            );
-            new k8s.core.v1.Secret(
-                secretName,
-                {
-                    metadata: this.meta(meta, secretName),
-                    type: "kubernetes.io/tls",
-                    stringData: { "tls.crt": cert.certPem, "tls.key": pulumi.secret(key.privateKeyPem) },
-                },
-                this.opts(opts.parent),
-            );
+        } else {
+            const pem = routeCertificate(spec, opts.parent);
+            if (pem) {
+                secretName = `${spec.role}-tls`;
+                new k8s.core.v1.Secret(
+                    secretName,
+                    { metadata: this.meta(meta, secretName), type: "kubernetes.io/tls", stringData: { "tls.crt": pem.certPem, "tls.key": pem.keyPem } },
+                    this.opts(opts.parent),
+                );
+            }
         }
         const backendPort = spec.backend.ports[spec.port];
         const ingress = new k8s.networking.v1.Ingress(

@@ -1,0 +1,74 @@
+/** TLS certificates given in config (`provided`): served on both targets, the key kept secret everywhere. */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../config/load";
+import { redact } from "../tools/harness";
+import { DEV, inputs, merge, one, PROD, stack, T } from "./helpers";
+
+function pem(): { certificate: string; key: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-tls-"));
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=q",
+            "-keyout",
+            `${dir}/k`,
+            "-out",
+            `${dir}/c`,
+        ],
+        {
+            stdio: "ignore",
+        },
+    );
+    return { certificate: fs.readFileSync(`${dir}/c`, "utf8"), key: fs.readFileSync(`${dir}/k`, "utf8") };
+}
+
+describe("ingress.tls.mode = provided", () => {
+    const given = pem();
+    const tls = { mode: "provided", ...given };
+
+    it("uploads the certificate to the Docker proxy, with the key as a secret", async () => {
+        const run = await stack("dev", merge(DEV, { ingress: { tls } }));
+        const proxy = one(run, T.container, "ingress");
+        const uploads = inputs(proxy).uploads as { file: string; content: string }[];
+        expect(uploads.find((u) => u.file === "/etc/nginx/certs/tls.crt")!.content).toBe(given.certificate);
+        expect(JSON.stringify(redact(proxy.inputs))).not.toContain(given.key.split("\n")[1]);
+        expect(run.resources.some((r) => r.type.startsWith("tls:"))).toBe(false);
+    });
+
+    it("creates a kubernetes.io/tls Secret on Kubernetes, referenced by the Ingress", async () => {
+        const run = await stack("prod", merge(PROD, { ingress: { tls: { ...tls, clusterIssuer: null } } }));
+        const secret = one(run, T.secret, "ingress-tls");
+        expect(inputs(secret).type).toBe("kubernetes.io/tls");
+        expect(inputs(secret).stringData["tls.crt"]).toBe(given.certificate);
+        expect(JSON.stringify(redact(secret.inputs))).not.toContain(given.key.split("\n")[1]);
+        expect(inputs(one(run, T.ingress, "ingress")).spec.tls).toEqual([{ hosts: ["quorvex.example.com"], secretName: "ingress-tls" }]);
+        expect(inputs(one(run, T.ingress, "ingress")).metadata.annotations["cert-manager.io/cluster-issuer"]).toBeUndefined();
+    });
+
+    it("requires both halves and never echoes the key in an error", () => {
+        expect(() => resolveConfig({ ingress: { tls: { mode: "provided", certificate: given.certificate } } })).toThrow(
+            /quorvex:ingress.tls.key = null: is required/,
+        );
+        try {
+            resolveConfig({ ingress: { tls: { mode: "provided", certificate: given.certificate, key: "not a key but a secret" } } });
+            expect.unreachable();
+        } catch (err) {
+            expect((err as Error).message).toContain('quorvex:ingress.tls.key = "[secret]": must be a PEM private key');
+            expect((err as Error).message).not.toContain("not a key but a secret");
+        }
+    });
+});
