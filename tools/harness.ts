@@ -122,6 +122,20 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
     }
 }
 
+/** What the engine returns for a StackReference: its outputs, and which are secret. */
+function stackReferenceState(name: string, known: RunOptions["stackReferences"]): Record<string, unknown> {
+    const stack = known?.[name];
+    if (!stack) throw new Error(`unknown stack reference ${name}`);
+    const outputs = Object.fromEntries(Object.entries(stack).map(([k, v]) => [k, v.secret ? pulumi.secret(v.value) : v.value]));
+    return {
+        name,
+        outputs,
+        secretOutputNames: Object.entries(stack)
+            .filter(([, v]) => v.secret)
+            .map(([k]) => k),
+    };
+}
+
 /** Resource type and name of a resource object (SDK internals, stable across 3.x). */
 function ident(r: unknown): string | null {
     const res = r as { __pulumiType?: string; __name?: string } | undefined;
@@ -148,6 +162,8 @@ export interface RunOptions {
     extraConfig?: Record<string, string>;
     /** The program to run. @default the repository's index.ts */
     program?: string;
+    /** Stacks a StackReference may read: name -> outputs (value and secrecy). */
+    stackReferences?: Record<string, Record<string, { value: unknown; secret: boolean }>>;
     /** Or an inline program (component tests): its return value is the stack's exports. */
     build?: () => Record<string, unknown> | void;
     project?: string;
@@ -205,6 +221,8 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
                     order.push(k);
                 }
                 if (seen) seen.custom = args.custom ?? true;
+                if (args.type === "pulumi:pulumi:StackReference")
+                    return { id: args.name, state: stackReferenceState(String(args.inputs.name ?? args.name), opts.stackReferences) };
                 return { id: args.custom === false ? undefined : `${args.name}-id`, state: mockState(args.type, args.name, args.inputs, generatedSecrets) };
             },
             call(args) {
@@ -226,6 +244,12 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
 
     let exported: Record<string, unknown> = {};
     let programError: unknown;
+    // Like Pulumi's language host, a rejection nobody handled fails the program (and is not lost).
+    const rejections: unknown[] = [];
+    const others = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    const onRejection = (reason: unknown) => void rejections.push(reason);
+    process.on("unhandledRejection", onRejection);
     if (!opts.build) unloadProgram();
     const program = opts.program ?? DEFAULT_PROGRAM;
     try {
@@ -276,15 +300,23 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
             throw new ProgramFailed((programError as Error).message ?? String(programError), registered, programError);
         }
         const outputs: StackRun["outputs"] = {};
+        let outputError: unknown;
         for (const [name, v] of Object.entries(exported)) {
             if (pulumi.Output.isInstance(v)) {
                 const out = v as unknown as { promise(): Promise<unknown>; isSecret: Promise<boolean> };
-                outputs[name] = { value: await out.promise(), secret: await out.isSecret };
+                try {
+                    outputs[name] = { value: await out.promise(), secret: await out.isSecret };
+                } catch (err) {
+                    outputError ??= err;
+                }
             } else {
                 outputs[name] = { value: v, secret: false };
             }
         }
         await waitForRpcs();
+        await new Promise((resolve) => setImmediate(resolve));
+        const failure = outputError ?? rejections[0];
+        if (failure) throw new ProgramFailed((failure as Error).message ?? String(failure), order.length, failure);
         return {
             stack: opts.stack,
             resources: order.map((k) => resources.get(k)!).filter((r) => !r.type.startsWith("pulumi:pulumi:Stack")),
@@ -294,6 +326,10 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
         };
     } finally {
         Object.assign(log, saved);
+        // Rejections are reported a tick after nobody handled them: let the failed program's stragglers land here.
+        for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+        process.removeListener("unhandledRejection", onRejection);
+        for (const l of others) process.on("unhandledRejection", l);
     }
 }
 
