@@ -59,7 +59,7 @@ export class Backend extends pulumi.ComponentResource {
             { length: 48, special: false, keepers: { rotation: args.secretKeyRotation ?? "0" } },
             { parent: this },
         );
-        const secrets = platform.secret(name, { SECRET_KEY: pulumi.secret(appKey.result) }, { parent: this });
+        const secrets = platform.secret(name, { SECRET_KEY: pulumi.secret(appKey.result) }, { parent: this, version: args.secretKeyRotation ?? "0" });
 
         const database: Record<string, EnvValue> = {
             DATABASE_URL: { secret: postgres.credentials, key: "DATABASE_URL" },

@@ -69,7 +69,11 @@ export class MinIO extends pulumi.ComponentResource {
         this.secretKey = pulumi.secret(secretKey.result);
         this.host = platform.serviceHost(name);
         this.endpoint = `http://${this.host}:${MINIO_PORT}`;
-        this.credentials = platform.secret(name, { MINIO_ROOT_USER: this.accessKey, MINIO_ROOT_PASSWORD: this.secretKey }, { parent: this });
+        this.credentials = platform.secret(
+            name,
+            { MINIO_ROOT_USER: this.accessKey, MINIO_ROOT_PASSWORD: this.secretKey },
+            { parent: this, version: args.secretKeyRotation ?? "0" },
+        );
         const creds = {
             MINIO_ROOT_USER: { secret: this.credentials, key: "MINIO_ROOT_USER" },
             MINIO_ROOT_PASSWORD: { secret: this.credentials, key: "MINIO_ROOT_PASSWORD" },

@@ -18,6 +18,31 @@ export interface PostgresArgs {
 
 export const POSTGRES_PORT = 5432;
 
+/**
+ * Starts Postgres through the image's entrypoint, then makes the role's
+ * password the one in the secret: Postgres reads POSTGRES_PASSWORD only when
+ * it creates the database, so without this a rotated password would never
+ * reach an existing one. It waits for TCP (the entrypoint's first-run
+ * server listens on the socket only), then talks over the trusted local
+ * socket; the password travels through the environment, never argv.
+ */
+export const POSTGRES_START = [
+    "docker-entrypoint.sh postgres &",
+    "pid=$!",
+    // Stop: pass the signal on and wait for a clean shutdown before this shell (PID 1) exits.
+    'trap \'kill -TERM "$pid"; wait "$pid"; exit $?\' TERM INT',
+    'until pg_isready -q -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"; do',
+    '    kill -0 "$pid" 2>/dev/null || break',
+    "    sleep 1",
+    "done",
+    'if kill -0 "$pid" 2>/dev/null; then',
+    '    printf \'%s\\n\' "\\\\set pw \\`printenv POSTGRES_PASSWORD\\`" "ALTER ROLE CURRENT_USER PASSWORD :\'pw\';" |',
+    '        psql -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$POSTGRES_USER" -d "$POSTGRES_DB" >/dev/null ||',
+    '        echo "quorvex: could not apply the password from the secret" >&2',
+    "fi",
+    'wait "$pid"',
+].join("\n");
+
 /** PostgreSQL with a persistent volume and a generated password. */
 export class Postgres extends pulumi.ComponentResource {
     public readonly service: ServiceHandle;
@@ -43,7 +68,8 @@ export class Postgres extends pulumi.ComponentResource {
         this.user = args.user;
         const host = platform.serviceHost(name);
         this.url = pulumi.secret(pulumi.interpolate`postgresql://${args.user}:${password.result}@${host}:${POSTGRES_PORT}/${args.database}`);
-        this.credentials = platform.secret(name, { POSTGRES_PASSWORD: this.password, DATABASE_URL: this.url }, { parent: this });
+        const rotation = args.passwordRotation ?? "0";
+        this.credentials = platform.secret(name, { POSTGRES_PASSWORD: this.password, DATABASE_URL: this.url }, { parent: this, version: rotation });
 
         const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-U", args.user, "-d", args.database];
         this.service = platform.statefulService(
@@ -51,6 +77,7 @@ export class Postgres extends pulumi.ComponentResource {
                 role: name,
                 component: "postgres",
                 image: args.image,
+                command: ["sh", "-c", POSTGRES_START],
                 env: {
                     POSTGRES_DB: args.database,
                     POSTGRES_USER: args.user,

@@ -115,6 +115,15 @@ export function defaultsFor(target: Target, mode: Mode): Raw {
             httpsPort: 443,
         },
         archive: { hotDays: 30, totalDays: 90 },
+        // Change a value (any string) to generate that credential anew; see README "Rotate a password".
+        secrets: { rotation: { postgres: "0", redis: "0", minio: "0", backend: "0" } },
+        backup: {
+            // Scheduled pg_dump into MinIO: a CronJob on Kubernetes; on Docker, `npm run backup:docker`.
+            enabled: !docker,
+            schedule: "17 3 * * *",
+            retentionDays: 14,
+            bucket: "quorvex-backups",
+        },
         protection: { protect: true, retainOnDelete: true },
         docker: {
             host: null,

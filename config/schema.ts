@@ -75,6 +75,11 @@ const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-
 });
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')" });
 const ident = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase SQL identifier" });
+/** A rotation keeper: any short string; numbers are taken as their text. */
+const rotation = z.preprocess(
+    (v) => (typeof v === "number" ? String(v) : v),
+    z.string({ error: "must be a short string (change it to rotate)" }).regex(/^[A-Za-z0-9._-]{1,40}$/, { error: "must be 1-40 letters, digits, '.', '_' or '-'" }),
+);
 const optionalString = z.union([z.string().min(1, { error: "must be a non-empty string or null" }), z.null()]);
 const storageClass = z.union([dnsLabel, z.null()]);
 const port = int(1, 65535);
@@ -174,6 +179,15 @@ export const configSchema = z
             totalDays: int(1, 36500),
         }),
         protection: z.strictObject({ protect: bool, retainOnDelete: bool }),
+        secrets: z.strictObject({
+            rotation: z.strictObject({ postgres: rotation, redis: rotation, minio: rotation, backend: rotation }),
+        }),
+        backup: z.strictObject({
+            enabled: bool,
+            schedule: z.string().regex(/^(\S+\s+){4}\S+$/, { error: "must be a cron schedule of five fields, e.g. `17 3 * * *`" }),
+            retentionDays: int(1, 3650),
+            bucket,
+        }),
         docker: z.strictObject({
             host: optionalString,
             hostMemory: memory,
@@ -249,6 +263,10 @@ export const configSchema = z
         if (c.target === "docker" && (tlsCfg.mode === "secret" || tlsCfg.mode === "certManager")) {
             rule(["ingress", "tls", "mode"], "must be selfSigned, provided or none on the docker target (secret and certManager need Kubernetes)");
         }
+        if (c.target === "docker" && c.backup.enabled) {
+            rule(["backup", "enabled"], "scheduled backups run as a Kubernetes CronJob; on the docker target run `npm run backup:docker` (see README)");
+        }
+        if (c.backup.bucket === c.minio.bucket) rule(["backup", "bucket"], `must differ from minio.bucket (${c.minio.bucket}): the buckets expire on different schedules`);
         if (c.ingress.httpPort === c.ingress.httpsPort) rule(["ingress", "httpsPort"], "must differ from ingress.httpPort");
         if (c.backend.port === c.backend.vncPort) rule(["backend", "vncPort"], "must differ from backend.port");
     });

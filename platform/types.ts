@@ -18,6 +18,8 @@ export interface ResourceBudget {
 export interface SecretHandle {
     readonly name: string;
     readonly values: Readonly<Record<string, pulumi.Output<string>>>;
+    /** The rotation keeper the values were generated with: workloads that use them roll when it changes. */
+    readonly version: string;
 }
 
 /** An env var whose value comes from a secret. */
@@ -30,6 +32,16 @@ export type EnvValue = pulumi.Input<string> | SecretRef;
 
 export function isSecretRef(v: EnvValue): v is SecretRef {
     return typeof v === "object" && v !== null && "secret" in v && "key" in v;
+}
+
+/** `name=version` of every secret a workload's env reads, sorted: what makes it roll on rotation. */
+export function credentialVersions(env: Record<string, EnvValue> | undefined): string {
+    const seen = new Map<string, string>();
+    for (const v of Object.values(env ?? {})) if (isSecretRef(v)) seen.set(v.secret.name, v.secret.version);
+    return [...seen.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([n, ver]) => `${n}=${ver}`)
+        .join(",");
 }
 
 export type Probe = { http: { path: string; port: number } } | { exec: string[] } | { tcp: { port: number } };
@@ -145,6 +157,23 @@ export interface TaskSpec extends WorkloadSpec {
     waitFor?: ServiceHandle[];
 }
 
+/** One step of a scheduled task: steps run one after the other in one pod, sharing `workDir`. */
+export interface TaskStep {
+    name: string;
+    image: string;
+    command: pulumi.Input<string>[];
+    env?: Record<string, EnvValue>;
+    resources: ResourceBudget;
+}
+
+export interface ScheduledTaskSpec extends Omit<WorkloadSpec, "image" | "command" | "args" | "env" | "resources" | "shmMiB" | "runsBrowsers" | "files"> {
+    /** Cron schedule. */
+    schedule: string;
+    steps: TaskStep[];
+    /** Scratch directory shared by the steps. */
+    workDir: string;
+}
+
 export interface ServiceHandle {
     readonly role: string;
     /** DNS name other workloads use. */
@@ -197,10 +226,12 @@ export interface Platform {
     readonly namespace: string | null;
     /** The DNS name a service of this role will have (known before it exists, for URLs in secrets). */
     serviceHost(role: string): string;
-    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions): SecretHandle;
+    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions & { version?: string }): SecretHandle;
     statelessService(spec: StatelessServiceSpec, opts: PlacementOptions): ServiceHandle;
     statefulService(spec: StatefulServiceSpec, opts: PlacementOptions): ServiceHandle;
     task(spec: TaskSpec, opts: PlacementOptions): TaskHandle;
+    /** A task on a schedule (Kubernetes CronJob). The Docker host has no scheduler: it throws. */
+    scheduledTask(spec: ScheduledTaskSpec, opts: PlacementOptions): void;
     route(spec: RouteSpec, opts: PlacementOptions): RouteHandle;
 }
 

@@ -5,6 +5,7 @@
 import type { QuorvexConfig } from "../config/schema";
 import type { Platform } from "../platform/types";
 import { Backend } from "../components/backend";
+import { PostgresBackup } from "../components/backup";
 import { Ingress } from "../components/ingress";
 import { MinIO } from "../components/minio";
 import { Postgres } from "../components/postgres";
@@ -18,6 +19,7 @@ export interface Composition {
     backend: Backend;
     workers?: BrowserWorkerPool;
     ingress: Ingress;
+    backup?: PostgresBackup;
 }
 
 export function compose(platform: Platform, c: QuorvexConfig): Composition {
@@ -30,6 +32,7 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
         database: c.postgres.database,
         user: c.postgres.user,
         protection,
+        passwordRotation: c.secrets.rotation.postgres,
     });
     const redis = c.redis.enabled
         ? new Redis("redis", {
@@ -39,6 +42,7 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
               storage: { sizeMiB: c.redis.storageSize, storageClass: c.redis.storageClass },
               maxmemoryPercent: c.redis.maxmemoryPercent,
               protection,
+              passwordRotation: c.secrets.rotation.redis,
           })
         : undefined;
     const minio = new MinIO("minio", {
@@ -47,10 +51,26 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
         clientImage: c.images.minioClient,
         resources: c.minio.resources,
         storage: { sizeMiB: c.minio.storageSize, storageClass: c.minio.storageClass },
-        // Artifacts reach MinIO after the hot days and are deleted at the total.
-        buckets: [{ name: c.minio.bucket, expireDays: c.archive.totalDays - c.archive.hotDays }],
+        buckets: [
+            // Artifacts reach MinIO after the hot days and are deleted at the total.
+            { name: c.minio.bucket, expireDays: c.archive.totalDays - c.archive.hotDays },
+            // Database dumps (the CronJob, or `npm run backup:docker`) expire after the retention.
+            { name: c.backup.bucket, expireDays: c.backup.retentionDays },
+        ],
         protection,
+        secretKeyRotation: c.secrets.rotation.minio,
     });
+    const backup = c.backup.enabled
+        ? new PostgresBackup("postgres-backup", {
+              platform,
+              postgres,
+              minio,
+              postgresImage: c.images.postgres,
+              clientImage: c.images.minioClient,
+              schedule: c.backup.schedule,
+              bucket: c.backup.bucket,
+          })
+        : undefined;
     const backend = new Backend("backend", {
         platform,
         image: c.images.backend,
@@ -68,6 +88,7 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
         bucket: c.minio.bucket,
         archive: c.archive,
         queueName: c.workers.queue.listName,
+        secretKeyRotation: c.secrets.rotation.backend,
     });
     // In standard mode the pool is empty unless workers are asked to run beside the backend.
     const workers = redis
@@ -105,5 +126,5 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
         maxBodySize: c.ingress.maxBodySize,
         timeoutSeconds: c.ingress.timeoutSeconds,
     });
-    return { postgres, redis, minio, backend, workers, ingress };
+    return { postgres, redis, minio, backend, workers, ingress, backup };
 }

@@ -165,11 +165,11 @@ describe("prod stack", async () => {
             from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
             ports: [{ protocol: "TCP", port: 8000 }],
         });
-        // Who may reach Postgres: the backend and its migration, nobody else.
+        // Who may reach Postgres: the backend, its migration and the backup, nobody else.
         const intoPostgres = Object.entries(policies).filter(
             ([, s]) => s.policyTypes.includes("Ingress") && s.podSelector.matchLabels?.["app.kubernetes.io/name"] === "postgres",
         );
-        expect(intoPostgres.map(([n]) => n).sort()).toEqual(["postgres-from-backend", "postgres-from-backend-migrate"]);
+        expect(intoPostgres.map(([n]) => n).sort()).toEqual(["postgres-from-backend", "postgres-from-backend-migrate", "postgres-from-postgres-backup"]);
         // Workers reach Redis, MinIO, the backend and the internet on 80/443, never private ranges.
         const workerEgress = policies["workers-egress"].egress;
         expect(workerEgress.map((e: Json) => e.to[0].podSelector?.matchLabels["app.kubernetes.io/name"] ?? "internet")).toEqual([

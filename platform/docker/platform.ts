@@ -10,6 +10,7 @@ import {
     type Probe,
     type RouteHandle,
     type RouteSpec,
+    type ScheduledTaskSpec,
     type SecretHandle,
     type ServiceHandle,
     type ServiceSpecBase,
@@ -111,10 +112,11 @@ export class DockerPlatform implements Platform {
         return role;
     }
 
-    secret(role: string, values: Record<string, pulumi.Input<string>>): SecretHandle {
+    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions & { version?: string }): SecretHandle {
         const out: Record<string, pulumi.Output<string>> = {};
         for (const [k, v] of Object.entries(values)) out[k] = pulumi.secret(pulumi.output(v));
-        return { name: role, values: out };
+        // On Docker the values are the containers' env: a new value replaces exactly the containers that read it.
+        return { name: role, values: out, version: opts.version ?? "0" };
     }
 
     private labels(spec: WorkloadSpec, data?: { kind: string; protect: boolean; retainOnDelete: boolean }) {
@@ -213,7 +215,9 @@ export class DockerPlatform implements Platform {
                 name: `${this.prefix}-${spec.role}-data`,
                 labels: Object.entries({ ...standardLabels(this.args.stack, spec), ...markers }).map(([label, value]) => ({ label, value })),
             },
-            this.host.opts(opts.parent, protection),
+            // Every volume attribute is replace-on-change in the Docker provider: a label edit (say, the
+            // protection markers) must never replace, that is empty, a data volume.
+            this.host.opts(opts.parent, { ...protection, ignoreChanges: ["labels"] }),
         );
         const ports = this.args.publishDataPorts ? spec.ports.map((p) => ({ ...p, hostBinding: { ip: "127.0.0.1", port: p.port } })) : spec.ports;
         const container = this.service(
@@ -251,6 +255,10 @@ export class DockerPlatform implements Platform {
             return "succeeded";
         });
         return { role: spec.role, ready: [container], succeeded };
+    }
+
+    scheduledTask(spec: ScheduledTaskSpec): void {
+        throw new Error(`${spec.role}: a Docker host has no scheduler; run the task from the host (see README, "Backups")`);
     }
 
     route(spec: RouteSpec, opts: PlacementOptions): RouteHandle {

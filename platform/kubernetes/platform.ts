@@ -2,23 +2,25 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { formatMiB } from "../../config/quantity";
 import { markerLabels, shortHash, standardLabels } from "../labels";
-import type {
-    PlacementOptions,
-    Platform,
-    RouteHandle,
-    RouteSpec,
-    SecretHandle,
-    ServiceHandle,
-    ServiceSpecBase,
-    StatefulServiceSpec,
-    StatelessServiceSpec,
-    TaskHandle,
-    TaskSpec,
-    WorkloadSpec,
+import {
+    credentialVersions,
+    type PlacementOptions,
+    type Platform,
+    type RouteHandle,
+    type RouteSpec,
+    type ScheduledTaskSpec,
+    type SecretHandle,
+    type ServiceHandle,
+    type ServiceSpecBase,
+    type StatefulServiceSpec,
+    type StatelessServiceSpec,
+    type TaskHandle,
+    type TaskSpec,
+    type WorkloadSpec,
 } from "../types";
 import { routeCertificate } from "../tls";
 import { KubernetesCluster } from "./cluster";
-import { podSpec, stringData } from "./pod";
+import { containerBase, podSecurity, podSpec, scratchVolumes, stringData } from "./pod";
 
 export interface KubernetesPlatformArgs {
     stack: string;
@@ -72,7 +74,7 @@ export class KubernetesPlatform implements Platform {
         return { "app.kubernetes.io/name": role, "app.kubernetes.io/instance": this.args.stack };
     }
 
-    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions): SecretHandle {
+    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions & { version?: string }): SecretHandle {
         const out: Record<string, pulumi.Output<string>> = {};
         for (const [k, v] of Object.entries(values)) out[k] = pulumi.secret(pulumi.output(v));
         new k8s.core.v1.Secret(
@@ -80,7 +82,7 @@ export class KubernetesPlatform implements Platform {
             { metadata: this.meta({ role, component: role }, `${role}-${SECRET_SUFFIX}`), type: "Opaque", stringData: stringData(out) },
             this.opts(opts.parent),
         );
-        return { name: role, values: out };
+        return { name: role, values: out, version: opts.version ?? "0" };
     }
 
     private serviceAccount(spec: WorkloadSpec, parent: pulumi.Resource): k8s.core.v1.ServiceAccount {
@@ -152,7 +154,7 @@ export class KubernetesPlatform implements Platform {
         return {
             metadata: {
                 labels: { ...standardLabels(this.args.stack, spec), ...markerLabels(spec) },
-                annotations: spec.runsBrowsers ? { "quorvex.io/shm-size": formatMiB(spec.shmMiB ?? 0) } : undefined,
+                annotations: this.podAnnotations(spec),
             },
             spec: podSpec(spec, {
                 serviceAccountName: sa.metadata.name as unknown as string,
@@ -162,6 +164,18 @@ export class KubernetesPlatform implements Platform {
                 volumes: extra,
             }),
         };
+    }
+
+    /**
+     * A Secret's new content does not restart the pods that read it: the
+     * credential versions in the pod template do, for exactly those pods.
+     */
+    private podAnnotations(spec: WorkloadSpec): Record<string, string> | undefined {
+        const out: Record<string, string> = {};
+        const creds = credentialVersions(spec.env);
+        if (creds) out["quorvex.io/credentials"] = creds;
+        if (spec.runsBrowsers) out["quorvex.io/shm-size"] = formatMiB(spec.shmMiB ?? 0);
+        return Object.keys(out).length ? out : undefined;
     }
 
     private service(spec: ServiceSpecBase, parent: pulumi.Resource, headless: boolean): k8s.core.v1.Service {
@@ -350,7 +364,7 @@ export class KubernetesPlatform implements Platform {
                     backoffLimit: 3,
                     activeDeadlineSeconds: 1800,
                     template: {
-                        metadata: { labels: standardLabels(this.args.stack, spec) },
+                        metadata: { labels: standardLabels(this.args.stack, spec), annotations: this.podAnnotations(spec) },
                         spec: podSpec(spec, {
                             serviceAccountName: sa.metadata.name as unknown as string,
                             secretName: (n) => `${n}-${SECRET_SUFFIX}`,
@@ -363,6 +377,48 @@ export class KubernetesPlatform implements Platform {
         );
         // The provider waits for the Job to complete and fails the update if it fails.
         return { role: spec.role, ready: [job], succeeded: job.metadata.name.apply(() => "succeeded") };
+    }
+
+    scheduledTask(spec: ScheduledTaskSpec, opts: PlacementOptions): void {
+        const sa = this.serviceAccount({ ...spec, image: "", resources: spec.steps[0].resources }, opts.parent);
+        const env = Object.assign({}, ...spec.steps.map((s) => s.env ?? {}));
+        this.networkPolicies({ ...spec, image: "", resources: spec.steps[0].resources, env }, opts.parent);
+        const scratch = scratchVolumes(spec.writablePaths);
+        const work = { name: "work", emptyDir: { sizeLimit: "10Gi" } };
+        const mounts = [{ name: "work", mountPath: spec.workDir }, ...scratch.mounts];
+        const secretName = (n: string) => `${n}-${SECRET_SUFFIX}`;
+        const containers = spec.steps.map((s) => containerBase({ ...s, readOnlyRootFilesystem: spec.readOnlyRootFilesystem }, secretName, mounts));
+        new k8s.batch.v1.CronJob(
+            spec.role,
+            {
+                metadata: this.meta(spec, spec.role),
+                spec: {
+                    schedule: spec.schedule,
+                    concurrencyPolicy: "Forbid",
+                    startingDeadlineSeconds: 3600,
+                    successfulJobsHistoryLimit: 3,
+                    failedJobsHistoryLimit: 3,
+                    jobTemplate: {
+                        spec: {
+                            backoffLimit: 2,
+                            activeDeadlineSeconds: 6 * 3600,
+                            template: {
+                                metadata: { labels: standardLabels(this.args.stack, spec), annotations: { "quorvex.io/credentials": credentialVersions(env) } },
+                                spec: {
+                                    ...podSecurity(spec, spec.role),
+                                    restartPolicy: "Never",
+                                    // Every step but the last runs first, in order, as an init container.
+                                    initContainers: containers.slice(0, -1),
+                                    containers: containers.slice(-1),
+                                    volumes: [work, ...scratch.volumes],
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            this.opts(opts.parent, { dependsOn: [sa] }),
+        );
     }
 
     route(spec: RouteSpec, opts: PlacementOptions): RouteHandle {

@@ -35,6 +35,56 @@ export function envVars(env: WorkloadSpec["env"], secretName: (handleName: strin
     );
 }
 
+/** What one container of a pod is made of. */
+export type ContainerPart = Pick<WorkloadSpec, "image" | "command" | "args" | "env" | "resources" | "readOnlyRootFilesystem"> & { name: string };
+
+/** A container with the secure defaults: non-root, no escalation, no capabilities, RuntimeDefault seccomp. */
+export function containerBase(part: ContainerPart, secretName: (handleName: string) => string, volumeMounts: VolumeMount[]): Container {
+    return {
+        name: part.name,
+        image: part.image,
+        command: part.command,
+        args: part.args,
+        env: envVars(part.env, secretName),
+        resources: resourceRequirements(part.resources),
+        securityContext: {
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: part.readOnlyRootFilesystem ?? true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        volumeMounts,
+    };
+}
+
+/** Volumes and mounts for writable scratch paths of a read-only container. */
+export function scratchVolumes(paths: string[] | undefined): { volumes: Volume[]; mounts: VolumeMount[] } {
+    const volumes: Volume[] = [];
+    const mounts: VolumeMount[] = [];
+    for (const path of paths ?? []) {
+        volumes.push({ name: scratchName(path), emptyDir: { sizeLimit: "1Gi" } });
+        mounts.push({ name: scratchName(path), mountPath: path });
+    }
+    return { volumes, mounts };
+}
+
+/** The pod-level security context and service account settings of every Quorvex pod. */
+export function podSecurity(spec: Pick<WorkloadSpec, "user">, serviceAccountName: string): Pick<PodSpec, "serviceAccountName" | "automountServiceAccountToken" | "enableServiceLinks" | "securityContext"> {
+    return {
+        serviceAccountName,
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: {
+            runAsNonRoot: true,
+            runAsUser: spec.user.uid,
+            runAsGroup: spec.user.gid,
+            fsGroup: spec.user.gid,
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+    };
+}
+
 export interface PodOptions {
     serviceAccountName: string;
     secretName: (handleName: string) => string;
@@ -62,43 +112,20 @@ export function podSpec(spec: WorkloadSpec, o: PodOptions): PodSpec {
         volumes.push({ name: "dshm", emptyDir: { medium: "Memory", sizeLimit: formatMiB(spec.shmMiB) } });
         mounts.push({ name: "dshm", mountPath: "/dev/shm" });
     }
-    for (const path of spec.writablePaths ?? []) {
-        volumes.push({ name: scratchName(path), emptyDir: { sizeLimit: "1Gi" } });
-        mounts.push({ name: scratchName(path), mountPath: path });
-    }
+    const scratch = scratchVolumes(spec.writablePaths);
+    volumes.push(...scratch.volumes);
+    mounts.push(...scratch.mounts);
     for (const v of o.volumes ?? []) {
         volumes.push(v.volume);
         mounts.push(v.mount);
     }
     const container: Container = {
-        name: spec.role,
-        image: spec.image,
-        command: spec.command,
-        args: spec.args,
-        env: envVars(spec.env, o.secretName),
+        ...containerBase({ ...spec, name: spec.role }, o.secretName, mounts),
         ports: o.ports?.map((p) => ({ name: p.name.slice(0, 15), containerPort: p.port, protocol: "TCP" })),
-        resources: resourceRequirements(spec.resources),
-        securityContext: {
-            runAsNonRoot: true,
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: spec.readOnlyRootFilesystem ?? true,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-        },
         ...(o.health ? probes(o.health) : {}),
-        volumeMounts: mounts,
     };
     return {
-        serviceAccountName: o.serviceAccountName,
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        securityContext: {
-            runAsNonRoot: true,
-            runAsUser: spec.user.uid,
-            runAsGroup: spec.user.gid,
-            fsGroup: spec.user.gid,
-            seccompProfile: { type: "RuntimeDefault" },
-        },
+        ...podSecurity(spec, o.serviceAccountName),
         terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
         restartPolicy: o.restartPolicy,
         containers: [container],

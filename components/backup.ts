@@ -1,0 +1,81 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Platform } from "../platform/types";
+import type { MinIO } from "./minio";
+import { POSTGRES_PORT, type Postgres } from "./postgres";
+
+export interface PostgresBackupArgs {
+    platform: Platform;
+    postgres: Postgres;
+    minio: MinIO;
+    /** The Postgres image (its pg_dump matches the server). */
+    postgresImage: string;
+    clientImage: string;
+    schedule: string;
+    /** Bucket with its own expiry rule (the retention). */
+    bucket: string;
+}
+
+/** The dump step: custom format (compressed, restorable with pg_restore). */
+export const DUMP_SCRIPT = "pg_dump --format=custom --no-owner --file=/backup/postgres.dump";
+
+/** The upload step: the dump lands at `postgres/<UTC timestamp>.dump` in the backup bucket. */
+export const UPLOAD_SCRIPT = [
+    "set -eu",
+    'mc alias set q "$MINIO_ENDPOINT" "$MINIO_ACCESS_KEY" "$MINIO_SECRET_KEY" >/dev/null',
+    'mc cp --quiet /backup/postgres.dump "q/$BACKUP_BUCKET/postgres/$(date -u +%Y%m%dT%H%M%SZ).dump"',
+].join("\n");
+
+/**
+ * Scheduled `pg_dump` of the database into MinIO's backup bucket, whose
+ * lifecycle rule is the retention. Kubernetes only (a CronJob with its own
+ * network policy); on Docker, `npm run backup:docker` does the same.
+ */
+export class PostgresBackup extends pulumi.ComponentResource {
+    constructor(name: string, args: PostgresBackupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("quorvex:platform:PostgresBackup", name, {}, opts);
+        const { postgres, minio } = args;
+        const small = { cpu: { request: 100, limit: 1000 }, memory: { request: 128, limit: 512 } };
+        args.platform.scheduledTask(
+            {
+                role: name,
+                component: "backup",
+                schedule: args.schedule,
+                workDir: "/backup",
+                user: { uid: 70, gid: 70 },
+                writablePaths: ["/tmp"],
+                tier: "data",
+                connectsTo: [postgres.service, minio.service],
+                steps: [
+                    {
+                        name: "dump",
+                        image: args.postgresImage,
+                        command: ["sh", "-c", DUMP_SCRIPT],
+                        env: {
+                            PGHOST: postgres.host,
+                            PGPORT: String(POSTGRES_PORT),
+                            PGUSER: postgres.user,
+                            PGDATABASE: postgres.database,
+                            PGPASSWORD: { secret: postgres.credentials, key: "POSTGRES_PASSWORD" },
+                        },
+                        resources: small,
+                    },
+                    {
+                        name: "upload",
+                        image: args.clientImage,
+                        command: ["sh", "-c", UPLOAD_SCRIPT],
+                        env: {
+                            MINIO_ENDPOINT: minio.endpoint,
+                            MINIO_ACCESS_KEY: { secret: minio.credentials, key: "MINIO_ROOT_USER" },
+                            MINIO_SECRET_KEY: { secret: minio.credentials, key: "MINIO_ROOT_PASSWORD" },
+                            BACKUP_BUCKET: args.bucket,
+                            MC_CONFIG_DIR: "/tmp/.mc",
+                        },
+                        resources: small,
+                    },
+                ],
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ schedule: args.schedule, bucket: args.bucket });
+    }
+}
