@@ -36,7 +36,7 @@ export const POSTGRES_START = [
     "    sleep 1",
     "done",
     'if kill -0 "$pid" 2>/dev/null; then',
-    '    printf \'%s\\n\' "\\\\set pw \\`printenv POSTGRES_PASSWORD\\`" "ALTER ROLE CURRENT_USER PASSWORD :\'pw\';" |',
+    "    printf '%s\\n' \"\\\\set pw \\`printenv POSTGRES_PASSWORD\\`\" \"ALTER ROLE CURRENT_USER PASSWORD :'pw';\" |",
     '        psql -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$POSTGRES_USER" -d "$POSTGRES_DB" >/dev/null ||',
     '        echo "quorvex: could not apply the password from the secret" >&2',
     "fi",

@@ -42,7 +42,11 @@ export class Redis extends pulumi.ComponentResource {
         );
         this.password = pulumi.secret(password.result);
         this.url = pulumi.secret(pulumi.interpolate`redis://:${password.result}@${platform.serviceHost(name)}:${REDIS_PORT}/0`);
-        this.credentials = platform.secret(name, { REDIS_PASSWORD: this.password, REDIS_URL: this.url }, { parent: this, version: args.passwordRotation ?? "0" });
+        this.credentials = platform.secret(
+            name,
+            { REDIS_PASSWORD: this.password, REDIS_URL: this.url },
+            { parent: this, version: args.passwordRotation ?? "0" },
+        );
         this.maxmemoryMiB = Math.floor((args.resources.memory.limit * args.maxmemoryPercent) / 100);
 
         // The password is expanded by the shell inside the container, so it never

@@ -60,7 +60,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "archive.totalDays": "Days after which artifacts are deleted (`ARCHIVE_TOTAL_DAYS`); must exceed hotDays.",
     "protection.protect": "Pulumi `protect` on volumes, PVCs, StatefulSets and the namespace. The checked-in dev stack sets false.",
     "protection.retainOnDelete": "Pulumi `retainOnDelete` on the same: `pulumi destroy` leaves the data.",
-    "secrets.rotation.postgres": "Change (any new string) to generate a new Postgres password: Postgres, the backend, its migration and the backup roll; nothing else.",
+    "secrets.rotation.postgres":
+        "Change (any new string) to generate a new Postgres password: Postgres, the backend, its migration and the backup roll; nothing else.",
     "secrets.rotation.redis": "Change to generate a new Redis password: Redis, the backend, the workers (and KEDA's trigger) roll.",
     "secrets.rotation.minio": "Change to generate a new MinIO secret key: MinIO, its bucket task, the backend, the workers and the backup roll.",
     "secrets.rotation.backend": "Change to generate a new application secret key (signs sessions: users log in again).",

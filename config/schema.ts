@@ -78,7 +78,9 @@ const ident = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lo
 /** A rotation keeper: any short string; numbers are taken as their text. */
 const rotation = z.preprocess(
     (v) => (typeof v === "number" ? String(v) : v),
-    z.string({ error: "must be a short string (change it to rotate)" }).regex(/^[A-Za-z0-9._-]{1,40}$/, { error: "must be 1-40 letters, digits, '.', '_' or '-'" }),
+    z
+        .string({ error: "must be a short string (change it to rotate)" })
+        .regex(/^[A-Za-z0-9._-]{1,40}$/, { error: "must be 1-40 letters, digits, '.', '_' or '-'" }),
 );
 const optionalString = z.union([z.string().min(1, { error: "must be a non-empty string or null" }), z.null()]);
 const storageClass = z.union([dnsLabel, z.null()]);
@@ -266,7 +268,8 @@ export const configSchema = z
         if (c.target === "docker" && c.backup.enabled) {
             rule(["backup", "enabled"], "scheduled backups run as a Kubernetes CronJob; on the docker target run `npm run backup:docker` (see README)");
         }
-        if (c.backup.bucket === c.minio.bucket) rule(["backup", "bucket"], `must differ from minio.bucket (${c.minio.bucket}): the buckets expire on different schedules`);
+        if (c.backup.bucket === c.minio.bucket)
+            rule(["backup", "bucket"], `must differ from minio.bucket (${c.minio.bucket}): the buckets expire on different schedules`);
         if (c.ingress.httpPort === c.ingress.httpsPort) rule(["ingress", "httpsPort"], "must differ from ingress.httpPort");
         if (c.backend.port === c.backend.vncPort) rule(["backend", "vncPort"], "must differ from backend.port");
     });

@@ -19,7 +19,8 @@ export interface ResourceOptionsSeen {
     ignoreChanges: string[];
     dependsOn: string[];
     deleteBeforeReplace: boolean;
-    aliases: number;
+    /** Former identities (`type::name`) the resource answers to. */
+    aliases: string[];
 }
 
 export interface PlannedResource {
@@ -279,7 +280,7 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
                         .map((d) => ident(d))
                         .filter((d): d is string => d !== null),
                     deleteBeforeReplace: o.deleteBeforeReplace === true,
-                    aliases: (o.aliases ?? []).length,
+                    aliases: (o.aliases ?? []).map((a) => aliasKey(a, args.type, args.name)),
                 };
                 return undefined;
             });
@@ -333,8 +334,19 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
     }
 }
 
+/** `type::name` an alias points at (a URN string, or an object defaulting to the resource's own type and name). */
+function aliasKey(alias: unknown, type: string, name: string): string {
+    if (typeof alias === "string") {
+        const parts = alias.split("::");
+        const qualified = parts[parts.length - 2] ?? type;
+        return `${qualified.slice(qualified.lastIndexOf("$") + 1)}::${parts[parts.length - 1]}`;
+    }
+    const a = (alias ?? {}) as { name?: unknown; type?: unknown };
+    return `${typeof a.type === "string" ? a.type : type}::${typeof a.name === "string" ? a.name : name}`;
+}
+
 function emptyOptions(): ResourceOptionsSeen {
-    return { protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [], deleteBeforeReplace: false, aliases: 0 };
+    return { protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [], deleteBeforeReplace: false, aliases: [] };
 }
 
 async function waitForRpcs(): Promise<void> {

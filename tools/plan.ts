@@ -8,12 +8,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import { hasMandatory, type PackConfig } from "../policies/evaluate";
+import { compare, renderComparison } from "./compare";
 import { manifestsOf, toYaml } from "./manifests";
+import type { PlanResource } from "./planner";
 import { ConfigError, planStack } from "./planner";
 import { renderPlan } from "./render";
 import { UsageError } from "./stackconfig";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--set path=value ...] [--json] [--out DIR] [--policy-config FILE]";
+const USAGE =
+    "usage: npm run plan -- --stack <name> [--set path=value ...] [--json] [--out DIR] [--policy-config FILE] [--compare OLD-resources.json [--allow-data-loss]]";
 
 interface Args {
     stack?: string;
@@ -21,10 +24,12 @@ interface Args {
     json: boolean;
     out?: string;
     policyConfig?: string;
+    compare?: string;
+    allowDataLoss: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
-    const a: Args = { sets: [], json: false };
+    const a: Args = { sets: [], json: false, allowDataLoss: false };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const value = () => {
@@ -37,10 +42,28 @@ export function parseArgs(argv: string[]): Args {
         else if (arg === "--json") a.json = true;
         else if (arg === "--out") a.out = value();
         else if (arg === "--policy-config") a.policyConfig = value();
+        else if (arg === "--compare") a.compare = value();
+        else if (arg === "--allow-data-loss") a.allowDataLoss = true;
         else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
     }
     if (!a.stack) throw new UsageError(`--stack is required\n${USAGE}`);
+    if (a.allowDataLoss && !a.compare) throw new UsageError(`--allow-data-loss goes with --compare\n${USAGE}`);
     return a;
+}
+
+/** An earlier plan: `resources.json` from --out, or a whole --json document. */
+function readResources(file: string): PlanResource[] {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        throw new UsageError(`--compare ${file}: ${(err as Error).message}`);
+    }
+    const list = Array.isArray(doc) ? doc : (doc as { resources?: unknown } | null)?.resources;
+    if (!Array.isArray(list) || list.some((r) => typeof r?.type !== "string" || typeof r?.name !== "string" || typeof r?.inputs !== "object")) {
+        throw new UsageError(`--compare ${file}: expected the plan's resources (an array of {type, name, parent, inputs, options}) or a --json plan document`);
+    }
+    return list.map((r) => ({ parent: null, options: { protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [] }, ...r }));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,7 +77,9 @@ export async function main(argv: string[]): Promise<number> {
     let policyConfig: PackConfig | undefined;
     try {
         if (args.policyConfig) policyConfig = JSON.parse(fs.readFileSync(args.policyConfig, "utf8")) as PackConfig;
+        const before = args.compare ? readResources(args.compare) : undefined;
         const { document } = await planStack({ stack: args.stack!, sets: args.sets, policyConfig });
+        const comparison = before ? compare(before, document.resources) : undefined;
         if (args.out) {
             fs.mkdirSync(args.out, { recursive: true });
             fs.writeFileSync(path.join(args.out, "resources.json"), `${JSON.stringify(document.resources, null, 2)}\n`);
@@ -67,8 +92,15 @@ export async function main(argv: string[]): Promise<number> {
                 fs.writeFileSync(path.join(args.out, "manifests.yaml"), manifests.map((m) => toYaml(m.object)).join("---\n"));
             }
         }
-        process.stdout.write(args.json ? `${JSON.stringify(document, null, 2)}\n` : renderPlan(document));
-        return hasMandatory(document.policy.violations) ? 1 : 0;
+        const out = comparison ? { ...document, compare: comparison } : document;
+        process.stdout.write(args.json ? `${JSON.stringify(out, null, 2)}\n` : renderPlan(document));
+        if (comparison && !args.json) process.stdout.write(`\n${renderComparison(comparison, args.compare!)}\n`);
+        const dataLoss = comparison !== undefined && comparison.dataLoss.length > 0 && !args.allowDataLoss;
+        if (dataLoss) {
+            process.stderr.write(`refusing: this change would replace or delete stored data (pass --allow-data-loss to accept):\n`);
+            for (const d of comparison!.dataLoss) process.stderr.write(`  ${d.resource}: ${d.reason}\n`);
+        }
+        return hasMandatory(document.policy.violations) || dataLoss ? 1 : 0;
     } catch (err) {
         if (err instanceof ConfigError || err instanceof UsageError) {
             process.stderr.write(`${err.message}\n`);

@@ -16,7 +16,7 @@ export interface PlanResource {
     name: string;
     parent: string | null;
     inputs: Record<string, unknown>;
-    options: { protect: boolean; retainOnDelete: boolean; ignoreChanges: string[]; dependsOn: string[] };
+    options: { protect: boolean; retainOnDelete: boolean; ignoreChanges: string[]; dependsOn: string[]; aliases?: string[] };
 }
 
 export interface PlanDocument {
@@ -70,6 +70,7 @@ export function planResources(resources: PlannedResource[]): PlanResource[] {
             retainOnDelete: r.options.retainOnDelete,
             ignoreChanges: r.options.ignoreChanges,
             dependsOn: r.options.dependsOn,
+            ...(r.options.aliases.length ? { aliases: r.options.aliases } : {}),
         },
     }));
 }

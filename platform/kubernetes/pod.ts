@@ -70,7 +70,10 @@ export function scratchVolumes(paths: string[] | undefined): { volumes: Volume[]
 }
 
 /** The pod-level security context and service account settings of every Quorvex pod. */
-export function podSecurity(spec: Pick<WorkloadSpec, "user">, serviceAccountName: string): Pick<PodSpec, "serviceAccountName" | "automountServiceAccountToken" | "enableServiceLinks" | "securityContext"> {
+export function podSecurity(
+    spec: Pick<WorkloadSpec, "user">,
+    serviceAccountName: string,
+): Pick<PodSpec, "serviceAccountName" | "automountServiceAccountToken" | "enableServiceLinks" | "securityContext"> {
     return {
         serviceAccountName,
         automountServiceAccountToken: false,

@@ -1,0 +1,153 @@
+/**
+ * Secrets stay secret: no generated value appears in the plan, the
+ * manifests, plain outputs, any input not marked secret (env vars, command
+ * lines) or any log line; rotation regenerates one credential and rolls
+ * exactly its users; stateful resources carry the protection their stack asks for.
+ */
+import { describe, expect, it } from "vitest";
+import { isSecretWrapper, reveal, type StackRun } from "../tools/harness";
+import { manifestsOf, toYaml } from "../tools/manifests";
+import { documentOf } from "../tools/planner";
+import { renderPlan } from "../tools/render";
+import { all, DEV, DEV_WORKERS, inputs, merge, PROD, PROD_KEDA, stack, T } from "./helpers";
+
+const VARIANTS = { dev: ["dev", DEV], "dev workers": ["dev", DEV_WORKERS], prod: ["prod", PROD], "prod keda": ["prod", PROD_KEDA] } as const;
+
+/** Every string reachable without passing through a secret wrapper, with its path. */
+function plainStrings(v: unknown, path = ""): [string, string][] {
+    if (isSecretWrapper(v)) return [];
+    if (typeof v === "string") return [[path, v]];
+    if (Array.isArray(v)) return v.flatMap((x, i) => plainStrings(x, `${path}[${i}]`));
+    if (typeof v === "object" && v !== null) return Object.entries(v).flatMap(([k, x]) => plainStrings(x, path ? `${path}.${k}` : k));
+    return [];
+}
+
+const leaks = (text: string, secrets: string[]) => secrets.filter((s) => text.includes(s.trim()));
+
+describe.each(Object.entries(VARIANTS))("secret hygiene of %s", (_t, [name, config]) => {
+    const load = async () => {
+        const run = await stack(name, config);
+        const doc = await documentOf(name, String(config.target ?? "docker"), "", run, []);
+        return { run, doc };
+    };
+
+    it("generates the credentials it should (so the checks below check something)", async () => {
+        const { run } = await load();
+        expect(run.generatedSecrets.length).toBeGreaterThanOrEqual(4); // four passwords, plus the TLS key where self-signed
+    });
+
+    it("shows no secret in the plan document, its human rendering or the manifests", async () => {
+        const { run, doc } = await load();
+        expect(leaks(JSON.stringify(doc), run.generatedSecrets)).toEqual([]);
+        expect(leaks(renderPlan(doc), run.generatedSecrets)).toEqual([]);
+        expect(
+            leaks(
+                manifestsOf(doc.resources)
+                    .map((m) => toYaml(m.object))
+                    .join("\n"),
+                run.generatedSecrets,
+            ),
+        ).toEqual([]);
+    });
+
+    it("puts no secret in any input that is not marked secret: env vars, command lines, labels, files", async () => {
+        const { run } = await load();
+        for (const r of run.resources) {
+            for (const [path, text] of plainStrings(r.inputs)) {
+                expect(leaks(text, run.generatedSecrets), `${r.type} ${r.name} ${path}`).toEqual([]);
+            }
+        }
+    });
+
+    it("keeps secrets out of plain outputs and log lines", async () => {
+        const { run } = await load();
+        for (const [output, { value, secret }] of Object.entries(run.outputs)) {
+            if (!secret) expect(leaks(JSON.stringify(value) ?? "", run.generatedSecrets), output).toEqual([]);
+        }
+        expect(leaks(run.logs.join("\n"), run.generatedSecrets)).toEqual([]);
+    });
+});
+
+/** Workload identity -> its revealed inputs, for what "rolls" on each target. */
+function workloads(run: StackRun): Record<string, string> {
+    const kinds: string[] = [T.container, T.deployment, T.statefulSet, T.job, "kubernetes:batch/v1:CronJob"];
+    return Object.fromEntries(
+        run.resources.filter((r) => kinds.includes(r.type)).map((r) => [`${r.type.split(":").pop()}/${r.name}`, JSON.stringify(reveal(r.inputs))]),
+    );
+}
+
+function changedBetween(a: StackRun, b: StackRun): string[] {
+    const [x, y] = [workloads(a), workloads(b)];
+    return Object.keys(x)
+        .filter((k) => x[k] !== y[k])
+        .sort();
+}
+
+const passwords = (run: StackRun) =>
+    Object.fromEntries(all(run, "random:index/randomPassword:RandomPassword").map((r) => [r.name, JSON.stringify(inputs(r).keepers)]));
+
+describe("rotating one credential", () => {
+    it.each([
+        ["postgres", ["CronJob/postgres-backup", "Deployment/backend", "Job/backend-migrate", "StatefulSet/postgres"]],
+        ["redis", ["Deployment/backend", "Deployment/workers", "StatefulSet/redis"]],
+        ["minio", ["CronJob/postgres-backup", "Deployment/backend", "Deployment/workers", "Job/minio-buckets", "StatefulSet/minio"]],
+        ["backend", ["Deployment/backend"]],
+    ])("on Kubernetes, %s regenerates that credential and rolls exactly %j", async (credential, rolled) => {
+        const base = await stack("prod", PROD);
+        const rotated = await stack("prod", merge(PROD, { secrets: { rotation: { [credential]: "2026-11-22" } } }));
+        const [before, after] = [passwords(base), passwords(rotated)];
+        const regenerated = Object.keys(before).filter((k) => before[k] !== after[k]);
+        expect(regenerated).toEqual([credential === "minio" ? "minio-secret-key" : credential === "backend" ? "backend-secret-key" : `${credential}-password`]);
+        expect(changedBetween(base, rotated)).toEqual(rolled);
+    });
+
+    it("on Docker, replaces exactly the containers that read the Redis password", async () => {
+        const base = await stack("dev", DEV_WORKERS);
+        const rotated = await stack("dev", merge(DEV_WORKERS, { secrets: { rotation: { redis: "2" } } }));
+        expect(changedBetween(base, rotated)).toEqual([
+            "Container/backend",
+            "Container/redis",
+            "Container/workers-1",
+            "Container/workers-2",
+            "Container/workers-3",
+            "Container/workers-4",
+        ]);
+    });
+
+    it("applies a rotated Postgres password to the existing database at start, from the environment", async () => {
+        const run = await stack("prod", PROD);
+        const sts = all(run, T.statefulSet).find((r) => r.name === "postgres")!;
+        const script = inputs(sts).spec.template.spec.containers[0].command[2] as string;
+        expect(script).toContain("ALTER ROLE CURRENT_USER PASSWORD :'pw';");
+        expect(script).toContain("printenv POSTGRES_PASSWORD");
+        expect(script).not.toMatch(/PASSWORD '[^:]/);
+    });
+});
+
+describe("protection of stateful resources", () => {
+    const STATEFUL = [T.volume, T.pvc, T.statefulSet, T.namespace] as string[];
+
+    it.each([
+        ["prod", PROD, true],
+        ["dev", DEV, false],
+        ["dev with protection on", merge(DEV, { protection: { protect: true, retainOnDelete: true } }), true],
+    ] as const)("%s: every stateful resource is protect=%s and retainOnDelete=%s, and its markers say so", async (_t, config, keep) => {
+        const run = await stack(_t.startsWith("prod") ? "prod" : "dev", config);
+        const stateful = run.resources.filter((r) => STATEFUL.includes(r.type));
+        expect(stateful.length).toBeGreaterThanOrEqual(3);
+        for (const r of stateful) {
+            expect(r.options, `${r.type} ${r.name}`).toMatchObject({ protect: keep, retainOnDelete: keep });
+            if (r.type === T.namespace) continue;
+            const i = inputs(r);
+            const labels: Record<string, string> = Array.isArray(i.labels)
+                ? Object.fromEntries(i.labels.map((l: { label: string; value: string }) => [l.label, l.value]))
+                : i.metadata.labels;
+            expect(labels["quorvex.io/protect"], `${r.type} ${r.name}`).toBe(String(keep));
+            expect(labels["quorvex.io/retain-on-delete"], `${r.type} ${r.name}`).toBe(String(keep));
+        }
+    });
+
+    it("never lets a Docker volume be replaced by a label edit", async () => {
+        for (const v of all(await stack("dev", DEV), T.volume)) expect(v.options.ignoreChanges).toEqual(["labels"]);
+    });
+});

@@ -1,0 +1,180 @@
+/**
+ * Offline change review: what a plan adds, removes and changes compared with
+ * an earlier one, and which of those changes would replace or delete stored
+ * data. This is what a reviewer reads before `pulumi up`.
+ */
+import type { PlanResource } from "./planner";
+
+export interface FieldChange {
+    path: string;
+    old: unknown;
+    new: unknown;
+}
+
+export interface DataLoss {
+    resource: string;
+    reason: string;
+}
+
+export interface Comparison {
+    added: string[];
+    removed: string[];
+    changed: { resource: string; fields: FieldChange[] }[];
+    dataLoss: DataLoss[];
+}
+
+const id = (r: Pick<PlanResource, "type" | "name">) => `${r.type}::${r.name}`;
+
+/** The identity Pulumi gives a resource (its URN): the parent type chain, the type and the name. */
+function identities(resources: PlanResource[]): Map<string, PlanResource> {
+    const byId = new Map(resources.map((r) => [id(r), r]));
+    const out = new Map<string, PlanResource>();
+    for (const r of resources) {
+        const chain: string[] = [];
+        for (let p = r.parent; p; p = byId.get(p)?.parent ?? null) chain.unshift(p.slice(0, p.lastIndexOf("::")));
+        out.set(`${[...chain, r.type].join("$")}::${r.name}`, r);
+    }
+    return out;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Leaf-by-leaf differences between two input trees. */
+export function diff(a: unknown, b: unknown, path = ""): FieldChange[] {
+    if (JSON.stringify(a) === JSON.stringify(b)) return [];
+    if (Array.isArray(a) && Array.isArray(b)) {
+        const out: FieldChange[] = [];
+        for (let i = 0; i < Math.max(a.length, b.length); i++) out.push(...diff(a[i], b[i], `${path}[${i}]`));
+        return out;
+    }
+    if (isObject(a) && isObject(b)) {
+        const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+        return keys.flatMap((k) => diff(a[k], b[k], path ? `${path}.${k}` : k));
+    }
+    return [{ path, old: a, new: b }];
+}
+
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+
+function storageMiB(q: unknown): number | undefined {
+    const m = typeof q === "string" ? /^(\d+(?:\.\d+)?)(Mi|Gi|Ti)$/.exec(q) : null;
+    return m ? Number(m[1]) * { Mi: 1, Gi: 1024, Ti: 1024 * 1024 }[m[2] as "Mi" | "Gi" | "Ti"] : undefined;
+}
+
+const labelsOf = (r: PlanResource): Record<string, string> => {
+    const l = r.inputs.labels;
+    if (Array.isArray(l)) return Object.fromEntries(l.map((x) => [String((x as { label: unknown }).label), String((x as { value: unknown }).value)]));
+    const meta = r.inputs.metadata as { labels?: Record<string, string> } | undefined;
+    return meta?.labels ?? {};
+};
+
+const DATA_MARKER = "quorvex.io/stateful-data";
+
+/** Whether deleting this resource deletes stored data. */
+export function holdsData(r: PlanResource): boolean {
+    return (
+        r.type === "docker:index/volume:Volume" ||
+        r.type === "kubernetes:core/v1:PersistentVolumeClaim" ||
+        r.type === "kubernetes:core/v1:Namespace" ||
+        (r.type === "kubernetes:apps/v1:StatefulSet" &&
+            (labelsOf(r)[DATA_MARKER] !== undefined || Array.isArray((r.inputs.spec as { volumeClaimTemplates?: unknown })?.volumeClaimTemplates)))
+    );
+}
+
+const show = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(v));
+const change = (f: FieldChange) => `${f.path}: ${show(f.old)} -> ${show(f.new)}`;
+
+/** Why a change to this resource would replace or lose its data (empty: it applies in place). */
+export function dataLossReasons(before: PlanResource, after: PlanResource, fields: FieldChange[]): string[] {
+    const reasons: string[] = [];
+    const any = (prefixes: string[], what: string) => {
+        for (const f of fields) if (prefixes.some((p) => under(f.path, p))) reasons.push(`${what} (${change(f)})`);
+    };
+    switch (after.type) {
+        case "docker:index/volume:Volume":
+            // Every attribute of a Docker volume is replace-on-change; ignored ones are filtered already.
+            for (const f of fields) reasons.push(`replaces the Docker volume, emptying it (${change(f)})`);
+            break;
+        case "kubernetes:core/v1:PersistentVolumeClaim": {
+            any(
+                [
+                    "metadata.name",
+                    "metadata.namespace",
+                    "spec.storageClassName",
+                    "spec.accessModes",
+                    "spec.volumeName",
+                    "spec.volumeMode",
+                    "spec.selector",
+                    "spec.dataSource",
+                ],
+                "replaces the PVC",
+            );
+            const size = fields.find((f) => f.path === "spec.resources.requests.storage");
+            const [was, now] = [storageMiB(size?.old), storageMiB(size?.new)];
+            if (size && (was === undefined || now === undefined || now < was))
+                reasons.push(`shrinks the PVC, which Kubernetes refuses: it would be replaced (${change(size)})`);
+            break;
+        }
+        case "kubernetes:apps/v1:StatefulSet":
+            any(
+                ["metadata.name", "metadata.namespace", "spec.volumeClaimTemplates", "spec.selector", "spec.serviceName", "spec.podManagementPolicy"],
+                "replaces the StatefulSet (an immutable field)",
+            );
+            break;
+        case "kubernetes:core/v1:Namespace":
+            any(["metadata.name"], "replaces the namespace and everything in it");
+            break;
+        case "docker:index/container:Container":
+            if (labelsOf(before)[DATA_MARKER] || labelsOf(after)[DATA_MARKER]) any(["volumes"], "moves the data mount of the container");
+            break;
+    }
+    return reasons;
+}
+
+export function compare(before: PlanResource[], after: PlanResource[]): Comparison {
+    const old = identities(before);
+    const now = identities(after);
+    // A new resource that aliases an old identity is that resource renamed, not a new one.
+    const aliasOf = new Map<string, string>();
+    for (const [key, r] of now) for (const a of (r.options as { aliases?: string[] }).aliases ?? []) aliasOf.set(a, key);
+    const result: Comparison = { added: [], removed: [], changed: [], dataLoss: [] };
+    const matched = new Set<string>();
+    for (const [key, was] of old) {
+        const nowKey = now.has(key) ? key : aliasOf.get(id(was));
+        const is = nowKey ? now.get(nowKey) : undefined;
+        if (!is) {
+            result.removed.push(id(was));
+            if (holdsData(was)) {
+                result.dataLoss.push({
+                    resource: id(was),
+                    reason: `deletes it: no resource of this name (and no alias to it) in the new plan${was.options.retainOnDelete ? " (retainOnDelete keeps the object in the cluster/host, but Pulumi forgets it)" : ""}`,
+                });
+            }
+            continue;
+        }
+        matched.add(nowKey!);
+        const ignored = is.options.ignoreChanges ?? [];
+        const fields = diff(was.inputs, is.inputs).filter((f) => !ignored.some((p) => under(f.path, p)));
+        if (fields.length) result.changed.push({ resource: id(is), fields });
+        for (const reason of dataLossReasons(was, is, fields)) result.dataLoss.push({ resource: id(is), reason });
+    }
+    for (const [key, r] of now) if (!matched.has(key)) result.added.push(id(r));
+    return result;
+}
+
+export function renderComparison(c: Comparison, against: string): string {
+    const lines = [`Compared with ${against}: ${c.added.length} added, ${c.removed.length} removed, ${c.changed.length} changed`];
+    for (const a of c.added) lines.push(`+ ${a}`);
+    for (const r of c.removed) lines.push(`- ${r}`);
+    for (const ch of c.changed) {
+        lines.push(`~ ${ch.resource}`);
+        for (const f of ch.fields) lines.push(`    ${change(f)}`);
+    }
+    if (c.dataLoss.length) {
+        lines.push("", "DATA LOSS RISK (exit 1 unless --allow-data-loss):");
+        for (const d of c.dataLoss) lines.push(`  ${d.resource}: ${d.reason}`);
+    } else {
+        lines.push("", "no stateful resource is replaced or deleted");
+    }
+    return lines.join("\n");
+}
