@@ -17,6 +17,24 @@ export interface RedisArgs {
 export const REDIS_PORT = 6379;
 
 /**
+ * The Redis command line: AOF on the volume, a memory ceiling below the
+ * container limit and `noeviction`. The password is expanded by the shell
+ * inside the container, so it never appears in the command stored by Docker
+ * or Kubernetes.
+ */
+export function redisServe(maxmemoryMiB: number): string {
+    return [
+        "exec redis-server",
+        "--appendonly yes",
+        "--appendfsync everysec",
+        "--dir /data",
+        `--maxmemory ${maxmemoryMiB}mb`,
+        "--maxmemory-policy noeviction",
+        '--requirepass "$REDIS_PASSWORD"',
+    ].join(" ");
+}
+
+/**
  * Redis as a job queue: append-only file on a persistent volume, and
  * `noeviction` so a full Redis refuses new jobs instead of silently dropping
  * queued ones.
@@ -49,17 +67,7 @@ export class Redis extends pulumi.ComponentResource {
         );
         this.maxmemoryMiB = Math.floor((args.resources.memory.limit * args.maxmemoryPercent) / 100);
 
-        // The password is expanded by the shell inside the container, so it never
-        // appears in the container's command line as stored by Docker or Kubernetes.
-        const serve = [
-            "exec redis-server",
-            "--appendonly yes",
-            "--appendfsync everysec",
-            "--dir /data",
-            `--maxmemory ${this.maxmemoryMiB}mb`,
-            "--maxmemory-policy noeviction",
-            '--requirepass "$REDIS_PASSWORD"',
-        ].join(" ");
+        const serve = redisServe(this.maxmemoryMiB);
         const ping = ["sh", "-c", 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 ping | grep -q PONG'];
         this.service = platform.statefulService(
             {

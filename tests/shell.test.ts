@@ -1,0 +1,50 @@
+/** Every shell script we ship, and every shell snippet the program generates for a container, passes shellcheck. */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { DUMP_SCRIPT, UPLOAD_SCRIPT } from "../components/backup";
+import { bucketScript } from "../components/minio";
+import { POSTGRES_START } from "../components/postgres";
+import { redisServe } from "../components/redis";
+
+const ROOT = path.join(__dirname, "..");
+const shellcheck = ["/usr/bin/shellcheck", "/usr/local/bin/shellcheck"].find((p) => fs.existsSync(p));
+const needed = process.env.CI === "true" || shellcheck !== undefined;
+
+function check(source: string, shell: "sh" | "bash") {
+    if (!shellcheck) throw new Error("shellcheck is not installed: apt-get install shellcheck (the CI script does)");
+    const r = spawnSync(shellcheck, ["-s", shell, "-"], { input: source, encoding: "utf8" });
+    return { status: r.status, output: r.stdout };
+}
+
+const generated: [string, string][] = [
+    ["postgres start (password sync)", POSTGRES_START],
+    ["redis-server command", redisServe(192)],
+    [
+        "minio buckets and lifecycle",
+        bucketScript("quorvex", [
+            { name: "quorvex-artifacts", expireDays: 60 },
+            { name: "quorvex-backups", expireDays: 14 },
+        ]),
+    ],
+    ["backup dump step", DUMP_SCRIPT],
+    ["backup upload step", UPLOAD_SCRIPT],
+];
+
+describe.runIf(needed)("shellcheck", () => {
+    it.each(generated)("passes the generated %s", (_name, source) => {
+        expect(check(source, "sh")).toEqual({ status: 0, output: "" });
+    });
+
+    it.each(["scripts/deploy-dev.sh", "scripts/backup-docker.sh", "scripts/restore-docker.sh", ".ci/run", "tests/fixtures/docker-shim.sh"])(
+        "passes %s",
+        (file) => {
+            expect(check(fs.readFileSync(path.join(ROOT, file), "utf8"), "bash")).toEqual({ status: 0, output: "" });
+        },
+    );
+
+    it("catches a real mistake, so the check is real", () => {
+        expect(check('rm -rf $DIR/"x"', "sh").status).not.toBe(0);
+    });
+});
