@@ -7,6 +7,9 @@ export default defineConfig({
         testTimeout: 120_000,
         hookTimeout: 120_000,
         pool: "forks",
+        // Test files share one module registry per worker: the Pulumi SDKs load once, and runs of
+        // the same stack config are shared (tests/helpers.ts caches them).
+        isolate: false,
         // .ci/run reads the counts from a JSON report (it prints the closing `tests: N passed, N failed`).
         reporters: process.env.QUORVEX_TEST_REPORT ? ["default", "json"] : ["default"],
         outputFile: process.env.QUORVEX_TEST_REPORT ? { json: process.env.QUORVEX_TEST_REPORT } : undefined,

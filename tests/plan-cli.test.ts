@@ -8,13 +8,16 @@ import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { main } from "../tools/plan";
+import { inProcess } from "./cli";
 import { runStack } from "./helpers";
 import { validateObject } from "./k8s-schema";
 
 const ROOT = path.resolve(__dirname, "..");
 
-function plan(...args: string[]) {
-    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "tools", "plan.ts"), ...args], {
+/** As `npm run plan -- ...` runs it: a new process through ts-node. */
+function spawnPlan(...args: string[]) {
+    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", path.join(ROOT, "tools", "plan.ts"), ...args], {
         cwd: ROOT,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
@@ -22,9 +25,12 @@ function plan(...args: string[]) {
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same main(), in this process (the process start is covered once above). */
+const plan = (...args: string[]) => inProcess(main, args);
+
 describe("npm run plan", () => {
     it("prints one JSON document for dev with the six components, Docker children, limits and healthchecks", async () => {
-        const { status, stdout } = plan("--stack", "dev", "--json");
+        const { status, stdout } = spawnPlan("--stack", "dev", "--json");
         expect(status).toBe(0);
         const doc = JSON.parse(stdout);
         expect(Object.keys(doc)).toEqual(["stack", "target", "mode", "resources", "outputs", "capacity", "policy", "warnings"]);
@@ -48,8 +54,8 @@ describe("npm run plan", () => {
         for (const secret of run.generatedSecrets) expect(stdout.includes(secret.trim())).toBe(false);
     });
 
-    it("applies --set like `pulumi config set --path`: four workers of 2048 MB with shm 1024 MB", () => {
-        const { status, stdout } = plan("--stack", "dev", "--set", "mode=workers", "--set", "workers.replicas=4", "--json");
+    it("applies --set like `pulumi config set --path`: four workers of 2048 MB with shm 1024 MB", async () => {
+        const { status, stdout } = await plan("--stack", "dev", "--set", "mode=workers", "--set", "workers.replicas=4", "--json");
         expect(status).toBe(0);
         const doc = JSON.parse(stdout);
         const workers = doc.resources.filter(
@@ -61,34 +67,34 @@ describe("npm run plan", () => {
         expect(doc.capacity.rows.find((r: { service: string }) => r.service === "workers").replicas).toEqual({ min: 4, max: 4 });
     });
 
-    it("exits 2 and names the key on bad config", () => {
-        const { status, stdout, stderr } = plan("--stack", "dev", "--set", "archive.totalDays=10");
+    it("exits 2 and names the key on bad config", async () => {
+        const { status, stdout, stderr } = await plan("--stack", "dev", "--set", "archive.totalDays=10");
         expect(status).toBe(2);
         expect(stdout).toBe("");
         expect(stderr).toMatch(/quorvex:archive.totalDays = 10: must be greater than archive.hotDays/);
     });
 
-    it("exits 2 on usage errors: unknown stack, missing --stack, unknown flag, bad --set", () => {
-        expect(plan("--stack", "staging").stderr).toMatch(/no stack file Pulumi.staging.yaml \(stacks: dev, prod\)/);
-        expect(plan("--stack", "staging").status).toBe(2);
-        expect(plan().status).toBe(2);
-        expect(plan("--stack", "dev", "--frobnicate").status).toBe(2);
-        expect(plan("--stack", "dev", "--set", "workers.replicas").status).toBe(2);
+    it("exits 2 on usage errors: unknown stack, missing --stack, unknown flag, bad --set", async () => {
+        expect((await plan("--stack", "staging")).stderr).toMatch(/no stack file Pulumi.staging.yaml \(stacks: dev, prod\)/);
+        expect((await plan("--stack", "staging")).status).toBe(2);
+        expect((await plan()).status).toBe(2);
+        expect((await plan("--stack", "dev", "--frobnicate")).status).toBe(2);
+        expect((await plan("--stack", "dev", "--set", "workers.replicas")).status).toBe(2);
     });
 
-    it("exits 1 on a mandatory policy violation, and prints the verdict", () => {
+    it("exits 1 on a mandatory policy violation, and prints the verdict", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-plan-"));
         const cfg = path.join(dir, "policy.json");
         fs.writeFileSync(cfg, JSON.stringify({ "docker-host-memory-budget": { enforcementLevel: "mandatory", hostMemoryMiB: 16384 } }));
-        const { status, stdout } = plan("--stack", "dev", "--policy-config", cfg);
+        const { status, stdout } = await plan("--stack", "dev", "--policy-config", cfg);
         expect(status).toBe(1);
         expect(stdout).toMatch(/MANDATORY docker-host-memory-budget/);
         expect(stdout).toMatch(/add up to 31.25Gi, above the 16Gi the host offers/);
     });
 
-    it("--out writes resources.json (the plan's resources) and, for Kubernetes, one manifest per object", () => {
+    it("--out writes resources.json (the plan's resources) and, for Kubernetes, one manifest per object", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-plan-"));
-        const { status, stdout } = plan("--stack", "prod", "--json", "--out", dir);
+        const { status, stdout } = await plan("--stack", "prod", "--json", "--out", dir);
         expect(status).toBe(0);
         const doc = JSON.parse(stdout);
         expect(JSON.parse(fs.readFileSync(path.join(dir, "resources.json"), "utf8"))).toEqual(doc.resources);

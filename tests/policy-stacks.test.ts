@@ -9,6 +9,8 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../policies/evaluate";
 import { planStack } from "../tools/planner";
+import { main } from "../tools/policy";
+import { inProcess } from "./cli";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -66,13 +68,17 @@ describe("a stack built wrong fails", () => {
     });
 });
 
-function policyCli(...args: string[]) {
-    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "tools", "policy.ts"), ...args], {
+/** As `npm run policy -- ...` runs it: a new process through ts-node. */
+function spawnPolicy(...args: string[]) {
+    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", path.join(ROOT, "tools", "policy.ts"), ...args], {
         cwd: ROOT,
         encoding: "utf8",
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** The same main(), in this process. */
+const policyCli = (...args: string[]) => inProcess(main, args);
 
 describe("npm run policy -- --resources FILE", async () => {
     const { document } = await planStack({ stack: "dev", sets: ["mode=workers", "workers.replicas=2"] });
@@ -87,7 +93,7 @@ describe("npm run policy -- --resources FILE", async () => {
 
     it("exits 0 on the plan's own resources", () => {
         const file = write("ok", () => undefined);
-        expect(policyCli("--resources", file)).toMatchObject({ status: 0, stdout: "no policy violations\n" });
+        expect(spawnPolicy("--resources", file)).toMatchObject({ status: 0, stdout: "no policy violations\n" });
     });
 
     it.each([
@@ -99,27 +105,27 @@ describe("npm run policy -- --resources FILE", async () => {
             "shm-within-memory-limit",
             /leaves 512Mi above a 1.5Gi/,
         ],
-    ])("exits 1 on a worker with %s, naming the policy and the resource", (name, edit, policy, message) => {
-        const { status, stdout } = policyCli("--resources", write(name.replace(/\W+/g, "-"), edit));
+    ])("exits 1 on a worker with %s, naming the policy and the resource", async (name, edit, policy, message) => {
+        const { status, stdout } = await policyCli("--resources", write(name.replace(/\W+/g, "-"), edit));
         expect(status).toBe(1);
         expect(stdout).toContain(`MANDATORY ${policy}  docker:index/container:Container::workers-1`);
         expect(stdout).toMatch(message);
     });
 
-    it("prints JSON with --json and honours --config", () => {
+    it("prints JSON with --json and honours --config", async () => {
         const file = write("json", (w) => (w.inputs.shmSize = 512));
         const cfg = path.join(dir, "cfg.json");
         fs.writeFileSync(cfg, JSON.stringify({ "browser-workers-have-shm": { minShmMiB: 256 } }));
-        const { status, stdout } = policyCli("--resources", file, "--config", cfg, "--json");
+        const { status, stdout } = await policyCli("--resources", file, "--config", cfg, "--json");
         expect(status).toBe(0);
         expect(JSON.parse(stdout)).toEqual({ violations: [] });
     });
 
-    it("exits 2 on a missing file or a malformed one", () => {
-        expect(policyCli("--resources", path.join(dir, "nope.json")).status).toBe(2);
+    it("exits 2 on a missing file or a malformed one", async () => {
+        expect((await policyCli("--resources", path.join(dir, "nope.json"))).status).toBe(2);
         const bad = path.join(dir, "bad.json");
         fs.writeFileSync(bad, JSON.stringify([{ type: "x" }]));
-        expect(policyCli("--resources", bad)).toMatchObject({ status: 2 });
-        expect(policyCli().status).toBe(2);
+        expect(await policyCli("--resources", bad)).toMatchObject({ status: 2 });
+        expect((await policyCli()).status).toBe(2);
     });
 });

@@ -183,7 +183,7 @@ function unloadProgram(): void {
 /** Pulumi loads `index.ts` through ts-node; so do we, whatever loaded the harness. */
 function ensureTsNode(): void {
     if (require.extensions[".ts"]) return;
-    (require("ts-node") as typeof import("ts-node")).register({ transpileOnly: true, project: path.join(ROOT, "tsconfig.json") });
+    (require("ts-node") as typeof import("ts-node")).register({ swc: true, project: path.join(ROOT, "tsconfig.json") });
 }
 
 let running: Promise<unknown> = Promise.resolve();
@@ -243,6 +243,18 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
         };
     }
 
+    // Pulumi records a stack trace for every promise it makes (for leak reports), and ts-node maps
+    // each frame through source maps: that was most of the plan's time, growing with the fleet.
+    // The offline plan reports no leaks, so it records none (QUORVEX_PLAN_STACKS=1 keeps them).
+    const stackTraceLimit = Error.stackTraceLimit;
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
+    const debuggablePromise = debuggable.debuggablePromise;
+    if (!process.env.QUORVEX_PLAN_STACKS) {
+        Error.stackTraceLimit = 0;
+        // The same for the leak detector's wrapper around every promise: three extra promises and
+        // a stack trace each, for a report the plan never prints.
+        debuggable.debuggablePromise = (p) => p;
+    }
     let exported: Record<string, unknown> = {};
     let programError: unknown;
     // Like Pulumi's language host, a rejection nobody handled fails the program (and is not lost).
@@ -330,6 +342,8 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
         // Rejections are reported a tick after nobody handled them: let the failed program's stragglers land here.
         for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
         process.removeListener("unhandledRejection", onRejection);
+        Error.stackTraceLimit = stackTraceLimit;
+        debuggable.debuggablePromise = debuggablePromise;
         for (const l of others) process.on("unhandledRejection", l);
     }
 }

@@ -145,7 +145,8 @@ export class DockerPlatform implements Platform {
             // The pinned reference (readable in `docker ps`, checked by the policy pack); pulled first.
             image: spec.image,
             command: spec.command,
-            envs: envList(spec.env),
+            // One Output per list, shared by every replica: a pool of 500 costs little more than one.
+            envs: pulumi.all(envList(spec.env)),
             memory: spec.resources.memory.limit,
             memoryReservation: spec.resources.memory.request,
             memorySwap: spec.resources.memory.limit,
@@ -158,8 +159,8 @@ export class DockerPlatform implements Platform {
             securityOpts: ["no-new-privileges:true"],
             logDriver: "json-file",
             logOpts: LOG_OPTS,
-            labels: [...this.labels(spec, data), ...extraLabels],
-            networksAdvanced: this.networks(spec),
+            labels: pulumi.output([...this.labels(spec, data), ...extraLabels]),
+            networksAdvanced: pulumi.output(this.networks(spec)),
             destroyGraceSeconds: spec.terminationGracePeriodSeconds,
             stopTimeout: spec.terminationGracePeriodSeconds,
         };
@@ -173,23 +174,27 @@ export class DockerPlatform implements Platform {
         return { dependsOn, gate };
     }
 
-    private service(spec: ServiceSpecBase, name: string, opts: PlacementOptions, extra: Partial<docker.ContainerArgs>, data?: StatefulServiceSpec["volume"]) {
+    /** Containers of a long-running service, one per name; their arguments are built once. */
+    private service(
+        spec: ServiceSpecBase,
+        names: string[],
+        opts: PlacementOptions,
+        extra: Partial<docker.ContainerArgs>,
+        data?: StatefulServiceSpec["volume"],
+    ): docker.Container[] {
         const protection = opts.protection ?? { protect: false, retainOnDelete: false };
         const { dependsOn, gate } = this.ordering(spec);
-        const base = this.containerArgs(spec, `${this.prefix}-${name}`, data && { kind: data.data, ...protection }, gate);
-        return new docker.Container(
-            name,
-            {
-                ...base,
-                ...extra,
-                ports: spec.ports.filter((p) => p.hostBinding).map((p) => ({ internal: p.port, external: p.hostBinding!.port, ip: p.hostBinding!.ip })),
-                healthcheck: healthcheck(spec.health),
-                restart: "unless-stopped",
-                wait: true,
-                waitTimeout: HEALTH_WAIT_SECONDS,
-            },
-            this.host.opts(opts.parent, { dependsOn }),
-        );
+        const args: docker.ContainerArgs = {
+            ...this.containerArgs(spec, "", data && { kind: data.data, ...protection }, gate),
+            ...extra,
+            ports: spec.ports.filter((p) => p.hostBinding).map((p) => ({ internal: p.port, external: p.hostBinding!.port, ip: p.hostBinding!.ip })),
+            healthcheck: healthcheck(spec.health),
+            restart: "unless-stopped",
+            wait: true,
+            waitTimeout: HEALTH_WAIT_SECONDS,
+        };
+        const resourceOpts = this.host.opts(opts.parent, { dependsOn });
+        return names.map((name) => new docker.Container(name, { ...args, name: `${this.prefix}-${name}` }, resourceOpts));
     }
 
     private handle(spec: ServiceSpecBase, ready: pulumi.Resource[]): ServiceHandle {
@@ -198,12 +203,8 @@ export class DockerPlatform implements Platform {
 
     statelessService(spec: StatelessServiceSpec, opts: PlacementOptions): ServiceHandle {
         const count = spec.replicas;
-        const containers: docker.Container[] = [];
-        for (let i = 1; i <= count; i++) {
-            const name = count === 1 && !spec.pool ? spec.role : `${spec.role}-${i}`;
-            containers.push(this.service(spec, name, opts, {}));
-        }
-        return this.handle(spec, containers);
+        const names = count === 1 && !spec.pool ? [spec.role] : Array.from({ length: count }, (_, i) => `${spec.role}-${i + 1}`);
+        return this.handle(spec, this.service(spec, names, opts, {}));
     }
 
     statefulService(spec: StatefulServiceSpec, opts: PlacementOptions): ServiceHandle {
@@ -220,14 +221,14 @@ export class DockerPlatform implements Platform {
             this.host.opts(opts.parent, { ...protection, ignoreChanges: ["labels"] }),
         );
         const ports = this.args.publishDataPorts ? spec.ports.map((p) => ({ ...p, hostBinding: { ip: "127.0.0.1", port: p.port } })) : spec.ports;
-        const container = this.service(
+        const containers = this.service(
             { ...spec, ports },
-            spec.role,
+            [spec.role],
             opts,
             { volumes: [{ volumeName: volume.name, containerPath: spec.volume.mountPath }] },
             spec.volume,
         );
-        return this.handle(spec, [container]);
+        return this.handle(spec, containers);
     }
 
     task(spec: TaskSpec, opts: PlacementOptions): TaskHandle {
@@ -308,10 +309,10 @@ export class DockerPlatform implements Platform {
             replicas: 1,
             terminationGracePeriodSeconds: 30,
         };
-        const proxy = this.service(proxySpec, spec.role, opts, { uploads });
+        const proxy = this.service(proxySpec, [spec.role], opts, { uploads });
         const scheme = certificate ? "https" : "http";
         const port = certificate ? ingress.httpsPort : ingress.httpPort;
         const defaultPort = certificate ? 443 : 80;
-        return { url: `${scheme}://${spec.host}${port === defaultPort ? "" : `:${port}`}`, ready: [proxy] };
+        return { url: `${scheme}://${spec.host}${port === defaultPort ? "" : `:${port}`}`, ready: proxy };
     }
 }

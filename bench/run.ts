@@ -1,0 +1,102 @@
+/**
+ * npm run bench [-- --runs N] [-- --quick]
+ *
+ * Measures, after a warm-up, the median and spread of: the floor (a bare
+ * Pulumi program under the mock runtime), the offline plan of dev, the Docker
+ * workers variant and prod end to end as a user runs it, the workers variant
+ * with 1/10/100/500 workers, and (unless --quick) the test suite and the
+ * typecheck. Prints a table with each figure's ratio to the floor and writes
+ * bench/results.json (not committed) for comparing runs.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+const TS_NODE = require.resolve("ts-node/dist/bin.js");
+const argv = process.argv.slice(2);
+const RUNS = Number(argv[argv.indexOf("--runs") + 1]) > 0 && argv.includes("--runs") ? Number(argv[argv.indexOf("--runs") + 1]) : 5;
+const QUICK = argv.includes("--quick");
+
+interface Case {
+    name: string;
+    command: string[];
+    /** Fewer runs for the slow ones. */
+    runs?: number;
+}
+
+/** Exactly what `npm run plan -- ...` runs, without npm's own start-up. */
+const plan = (...args: string[]): string[] => [process.execPath, TS_NODE, "--swc", path.join(ROOT, "tools", "plan.ts"), ...args, "--json"];
+const workers = (n: number) => plan("--stack", "dev", "--set", "mode=workers", "--set", `workers.replicas=${n}`);
+
+const CASES: Case[] = [
+    { name: "floor (bare Pulumi program, 1 resource)", command: [process.execPath, TS_NODE, "--swc", path.join(ROOT, "bench", "floor.ts")] },
+    { name: "plan dev (standard)", command: plan("--stack", "dev") },
+    { name: "plan dev, Docker workers mode (4 workers)", command: workers(4) },
+    { name: "plan prod", command: plan("--stack", "prod") },
+    { name: "plan prod, KEDA", command: plan("--stack", "prod", "--set", "workers.autoscaler=keda") },
+    { name: "plan workers x1", command: workers(1) },
+    { name: "plan workers x10", command: workers(10) },
+    { name: "plan workers x100", command: workers(100) },
+    { name: "plan workers x500", command: workers(500) },
+    ...(QUICK
+        ? []
+        : [
+              { name: "test suite (vitest run)", command: [process.execPath, require.resolve("vitest/vitest.mjs"), "run"], runs: 1 },
+              {
+                  name: "typecheck (tsc --noEmit)",
+                  command: [process.execPath, require.resolve("typescript/bin/tsc"), "--noEmit", "-p", path.join(ROOT, "tsconfig.json")],
+                  runs: 2,
+              },
+          ]),
+];
+
+function time(command: string[]): number {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(command[0], command.slice(1), { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], maxBuffer: 256 * 1024 * 1024 });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (r.status !== 0) throw new Error(`${command.slice(2).join(" ")} exited ${r.status}: ${r.stderr}`);
+    return ms;
+}
+
+const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function main() {
+    const results: { name: string; runs: number; medianMs: number; minMs: number; maxMs: number; ratioToFloor: number }[] = [];
+    for (const c of CASES) {
+        const runs = c.runs ?? RUNS;
+        time(c.command); // warm-up: file system cache, ts-node's cache of compiled files
+        const samples = Array.from({ length: runs }, () => time(c.command));
+        results.push({ name: c.name, runs, medianMs: median(samples), minMs: Math.min(...samples), maxMs: Math.max(...samples), ratioToFloor: 0 });
+        process.stderr.write(`  ${c.name}: ${median(samples).toFixed(0)} ms\n`);
+    }
+    const floor = results[0].medianMs;
+    for (const r of results) r.ratioToFloor = r.medianMs / floor;
+    const width = Math.max(...results.map((r) => r.name.length));
+    const lines = [
+        `${"case".padEnd(width)}  runs  median ms  spread (min-max)  x floor`,
+        ...results.map(
+            (r) =>
+                `${r.name.padEnd(width)}  ${String(r.runs).padStart(4)}  ${r.medianMs.toFixed(0).padStart(9)}  ${`${r.minMs.toFixed(0)}-${r.maxMs.toFixed(0)}`.padStart(16)}  ${r.ratioToFloor.toFixed(2).padStart(7)}`,
+        ),
+    ];
+    const byName = (n: string) => results.find((r) => r.name === n)?.medianMs ?? NaN;
+    const targets = {
+        prodWithin1_5xFloor: byName("plan prod") / floor,
+        workers500Within2xWorkers1: byName("plan workers x500") / byName("plan workers x1"),
+    };
+    lines.push(
+        "",
+        `prod plan / floor: ${targets.prodWithin1_5xFloor.toFixed(2)} (target <= 1.5)`,
+        `500 workers / 1 worker: ${targets.workers500Within2xWorkers1.toFixed(2)} (target <= 2)`,
+    );
+    process.stdout.write(`${lines.join("\n")}\n`);
+    const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+    fs.writeFileSync(path.join(ROOT, "bench", "results.json"), `${JSON.stringify({ date: new Date().toISOString(), machine, results, targets }, null, 2)}\n`);
+}
+
+main();
