@@ -24,14 +24,20 @@ interface Case {
     command: string[];
     /** Fewer runs for the slow ones. */
     runs?: number;
+    env?: Record<string, string>;
 }
 
 /** Exactly what `npm run plan -- ...` runs, without npm's own start-up. */
 const plan = (...args: string[]): string[] => [process.execPath, TS_NODE, "--swc", path.join(ROOT, "tools", "plan.ts"), ...args, "--json"];
+/** The same launcher as the plan: node + ts-node (swc) + @pulumi/pulumi. */
+const floor = [process.execPath, TS_NODE, "--swc", path.join(ROOT, "bench", "floor.js")];
 const workers = (n: number) => plan("--stack", "dev", "--set", "mode=workers", "--set", `workers.replicas=${n}`);
 
 const CASES: Case[] = [
-    { name: "floor (bare Pulumi program, 1 resource)", command: [process.execPath, TS_NODE, "--swc", path.join(ROOT, "bench", "floor.ts")] },
+    { name: "floor (bare Pulumi program, 1 resource)", command: floor },
+    { name: "  reference: floor in plain node (no ts-node)", command: [process.execPath, path.join(ROOT, "bench", "floor.js")] },
+    { name: "  reference: floor with 67 trivial resources", command: floor, env: { QUORVEX_FLOOR_RESOURCES: "67" } },
+    { name: "  reference: floor with 500 trivial resources", command: floor, env: { QUORVEX_FLOOR_RESOURCES: "500" } },
     { name: "plan dev (standard)", command: plan("--stack", "dev") },
     { name: "plan dev, Docker workers mode (4 workers)", command: workers(4) },
     { name: "plan prod", command: plan("--stack", "prod") },
@@ -43,18 +49,23 @@ const CASES: Case[] = [
     ...(QUICK
         ? []
         : [
-              { name: "test suite (vitest run)", command: [process.execPath, require.resolve("vitest/vitest.mjs"), "run"], runs: 1 },
+              { name: "test suite (vitest run)", command: [process.execPath, path.join(ROOT, "node_modules", "vitest", "vitest.mjs"), "run"], runs: 1 },
               {
                   name: "typecheck (tsc --noEmit)",
-                  command: [process.execPath, require.resolve("typescript/bin/tsc"), "--noEmit", "-p", path.join(ROOT, "tsconfig.json")],
+                  command: [process.execPath, path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", path.join(ROOT, "tsconfig.json")],
                   runs: 2,
               },
           ]),
 ];
 
-function time(command: string[]): number {
+function time(command: string[], env: Record<string, string> = {}): number {
     const start = process.hrtime.bigint();
-    const r = spawnSync(command[0], command.slice(1), { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], maxBuffer: 256 * 1024 * 1024 });
+    const r = spawnSync(command[0], command.slice(1), {
+        cwd: ROOT,
+        stdio: ["ignore", "ignore", "pipe"],
+        maxBuffer: 256 * 1024 * 1024,
+        env: { ...process.env, ...env },
+    });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (r.status !== 0) throw new Error(`${command.slice(2).join(" ")} exited ${r.status}: ${r.stderr}`);
     return ms;
@@ -69,8 +80,8 @@ function main() {
     const results: { name: string; runs: number; medianMs: number; minMs: number; maxMs: number; ratioToFloor: number }[] = [];
     for (const c of CASES) {
         const runs = c.runs ?? RUNS;
-        time(c.command); // warm-up: file system cache, ts-node's cache of compiled files
-        const samples = Array.from({ length: runs }, () => time(c.command));
+        time(c.command, c.env); // warm-up: the file system cache
+        const samples = Array.from({ length: runs }, () => time(c.command, c.env));
         results.push({ name: c.name, runs, medianMs: median(samples), minMs: Math.min(...samples), maxMs: Math.max(...samples), ratioToFloor: 0 });
         process.stderr.write(`  ${c.name}: ${median(samples).toFixed(0)} ms\n`);
     }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatedSecret } from "./credentials";
 import type { EnvValue, Platform, ResourceBudget, ServiceHandle, TaskHandle } from "../platform/types";
 import type { MinIO } from "./minio";
 import type { Postgres } from "./postgres";
@@ -54,12 +54,8 @@ export class Backend extends pulumi.ComponentResource {
             throw new Error(`Backend ${name}: workers mode needs Redis (the browser job queue)`);
         }
         const { platform, postgres, redis, minio } = args;
-        const appKey = new random.RandomPassword(
-            `${name}-secret-key`,
-            { length: 48, special: false, keepers: { rotation: args.secretKeyRotation ?? "0" } },
-            { parent: this },
-        );
-        const secrets = platform.secret(name, { SECRET_KEY: pulumi.secret(appKey.result) }, { parent: this, version: args.secretKeyRotation ?? "0" });
+        const appKey = generatedSecret(`${name}-secret-key`, 48, args.secretKeyRotation, this);
+        const secrets = platform.secret(name, { SECRET_KEY: appKey }, { parent: this, version: args.secretKeyRotation ?? "0" });
 
         const database: Record<string, EnvValue> = {
             DATABASE_URL: { secret: postgres.credentials, key: "DATABASE_URL" },

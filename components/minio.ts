@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { generatedSecret } from "./credentials";
 import type { Platform, ResourceBudget, SecretHandle, ServiceHandle, TaskHandle } from "../platform/types";
 
 export interface BucketSpec {
@@ -60,13 +61,9 @@ export class MinIO extends pulumi.ComponentResource {
         super("quorvex:platform:MinIO", name, {}, opts);
         const { platform } = args;
         const accessKey = new random.RandomString(`${name}-access-key`, { length: 20, special: false, upper: false }, { parent: this });
-        const secretKey = new random.RandomPassword(
-            `${name}-secret-key`,
-            { length: 40, special: false, keepers: { rotation: args.secretKeyRotation ?? "0" } },
-            { parent: this },
-        );
+        const secretKey = generatedSecret(`${name}-secret-key`, 40, args.secretKeyRotation, this);
         this.accessKey = accessKey.result;
-        this.secretKey = pulumi.secret(secretKey.result);
+        this.secretKey = secretKey;
         this.host = platform.serviceHost(name);
         this.endpoint = `http://${this.host}:${MINIO_PORT}`;
         this.credentials = platform.secret(

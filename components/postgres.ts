@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatedSecret } from "./credentials";
 import type { Platform, ResourceBudget, SecretHandle, ServiceHandle } from "../platform/types";
 
 export interface PostgresArgs {
@@ -58,16 +58,11 @@ export class Postgres extends pulumi.ComponentResource {
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:Postgres", name, {}, opts);
         const { platform } = args;
-        const password = new random.RandomPassword(
-            `${name}-password`,
-            { length: 32, special: false, keepers: { rotation: args.passwordRotation ?? "0" } },
-            { parent: this },
-        );
-        this.password = pulumi.secret(password.result);
+        this.password = generatedSecret(`${name}-password`, 32, args.passwordRotation, this);
         this.database = args.database;
         this.user = args.user;
         const host = platform.serviceHost(name);
-        this.url = pulumi.secret(pulumi.interpolate`postgresql://${args.user}:${password.result}@${host}:${POSTGRES_PORT}/${args.database}`);
+        this.url = pulumi.secret(pulumi.interpolate`postgresql://${args.user}:${this.password}@${host}:${POSTGRES_PORT}/${args.database}`);
         const rotation = args.passwordRotation ?? "0";
         this.credentials = platform.secret(name, { POSTGRES_PASSWORD: this.password, DATABASE_URL: this.url }, { parent: this, version: rotation });
 

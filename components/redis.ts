@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { generatedSecret } from "./credentials";
 import type { Platform, ResourceBudget, SecretHandle, ServiceHandle } from "../platform/types";
 
 export interface RedisArgs {
@@ -53,13 +53,8 @@ export class Redis extends pulumi.ComponentResource {
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:Redis", name, {}, opts);
         const { platform } = args;
-        const password = new random.RandomPassword(
-            `${name}-password`,
-            { length: 32, special: false, keepers: { rotation: args.passwordRotation ?? "0" } },
-            { parent: this },
-        );
-        this.password = pulumi.secret(password.result);
-        this.url = pulumi.secret(pulumi.interpolate`redis://:${password.result}@${platform.serviceHost(name)}:${REDIS_PORT}/0`);
+        this.password = generatedSecret(`${name}-password`, 32, args.passwordRotation, this);
+        this.url = pulumi.secret(pulumi.interpolate`redis://:${this.password}@${platform.serviceHost(name)}:${REDIS_PORT}/0`);
         this.credentials = platform.secret(
             name,
             { REDIS_PASSWORD: this.password, REDIS_URL: this.url },

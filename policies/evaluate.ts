@@ -54,8 +54,9 @@ export function settingsFor(policy: AnyPolicy, config: PackConfig = {}): { level
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-function resourceArgs(r: ResourceRecord, values: Record<string, unknown>): ResourceValidationArgs {
-    const args = {
+/** A resource as the policy SDK shows it (without an engine: a fixed URN, no provider). */
+function asPolicyResource(r: ResourceRecord) {
+    return {
         type: r.type,
         name: r.name,
         urn: `urn:pulumi:offline::quorvex::${r.type}::${r.name}`,
@@ -67,11 +68,13 @@ function resourceArgs(r: ResourceRecord, values: Record<string, unknown>): Resou
             customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
             additionalSecretOutputs: [],
         },
-        stackTags: new Map<string, string>(),
-        getConfig: <T>() => values as T,
         isType: () => false,
         asType: () => undefined,
     };
+}
+
+function resourceArgs(r: ResourceRecord, values: Record<string, unknown>): ResourceValidationArgs {
+    const args = { ...asPolicyResource(r), stackTags: new Map<string, string>(), getConfig: <T>() => values as T };
     return args as unknown as ResourceValidationArgs;
 }
 
@@ -89,26 +92,7 @@ export async function evaluate(resources: ResourceRecord[], config: PackConfig =
             }
         }
     }
-    const stackResources: PolicyResource[] = resources.map(
-        (r) =>
-            ({
-                type: r.type,
-                name: r.name,
-                urn: `urn:pulumi:offline::quorvex::${r.type}::${r.name}`,
-                props: r.inputs,
-                opts: {
-                    protect: r.options?.protect === true,
-                    ignoreChanges: r.options?.ignoreChanges ?? [],
-                    aliases: [],
-                    customTimeouts: {},
-                    additionalSecretOutputs: [],
-                },
-                dependencies: [],
-                propertyDependencies: {},
-                isType: () => false,
-                asType: () => undefined,
-            }) as unknown as PolicyResource,
-    );
+    const stackResources = resources.map((r) => ({ ...asPolicyResource(r), dependencies: [], propertyDependencies: {} }) as unknown as PolicyResource);
     for (const policy of stackPolicies) {
         const { level, values } = settingsFor(policy, config);
         if (level === "disabled") continue;

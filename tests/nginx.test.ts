@@ -2,11 +2,11 @@
  * The proxy's nginx.conf is checked by the real nginx (`nginx -t`), both as
  * rendered for each TLS/VNC variant and exactly as the dev stack uploads it.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { selfSigned } from "./certs";
 import { renderNginxConf, type NginxSite } from "../platform/docker/nginx";
 import { DEV, DEV_WORKERS, inputs, one, stack, T } from "./helpers";
 
@@ -14,35 +14,7 @@ const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => fs.existsSync(p)
 // CI installs Debian's nginx (see .ci/run); elsewhere the check says how to get it.
 const needNginx = process.env.CI === "true" || nginx !== undefined;
 
-function scratch(): { dir: string; cert: string; key: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-nginx-"));
-    const cert = path.join(dir, "tls.crt");
-    const key = path.join(dir, "tls.key");
-    execFileSync(
-        "openssl",
-        [
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=quorvex.localhost",
-            "-keyout",
-            key,
-            "-out",
-            cert,
-        ],
-        {
-            stdio: "ignore",
-        },
-    );
-    return { dir, cert, key };
-}
+const scratch = () => selfSigned("quorvex-nginx-");
 
 function nginxTest(conf: string, dir: string): { status: number | null; output: string } {
     if (!nginx) throw new Error("nginx is not installed: apt-get install nginx-light (the CI script does)");

@@ -108,4 +108,19 @@ describe("npm run plan", () => {
         const secret = parse(fs.readFileSync(path.join(dir, "manifests", files.find((f) => f.includes("secret-postgres-credentials"))!), "utf8"));
         expect(secret.stringData).toEqual({ POSTGRES_PASSWORD: "[secret]", DATABASE_URL: "[secret]" });
     });
+
+    it("--compare refuses a change that would replace the Postgres PVC, and lets a routine one through", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-compare-"));
+        expect((await plan("--stack", "prod", "--out", dir)).status).toBe(0);
+        const before = path.join(dir, "resources.json");
+        const risky = await plan("--stack", "prod", "--compare", before, "--set", "postgres.storageClass=other");
+        expect(risky.status).toBe(1);
+        expect(risky.stderr).toContain("kubernetes:core/v1:PersistentVolumeClaim::postgres-data: replaces the PVC (spec.storageClassName");
+        expect(risky.stdout).toContain("DATA LOSS RISK");
+        expect((await plan("--stack", "prod", "--compare", before, "--set", "postgres.storageClass=other", "--allow-data-loss")).status).toBe(0);
+        const routine = await plan("--stack", "prod", "--compare", before, "--set", "workers.replicas=7", "--json");
+        expect(routine.status).toBe(0);
+        expect(JSON.parse(routine.stdout).compare.dataLoss).toEqual([]);
+        expect((await plan("--stack", "prod", "--allow-data-loss")).status).toBe(2);
+    });
 });

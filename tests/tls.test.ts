@@ -1,39 +1,14 @@
 /** TLS certificates given in config (`provided`): served on both targets, the key kept secret everywhere. */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { selfSigned } from "./certs";
 import { resolveConfig } from "../config/load";
 import { redact } from "../tools/harness";
 import { DEV, inputs, merge, one, PROD, stack, T } from "./helpers";
 
 function pem(): { certificate: string; key: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-tls-"));
-    execFileSync(
-        "openssl",
-        [
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=q",
-            "-keyout",
-            `${dir}/k`,
-            "-out",
-            `${dir}/c`,
-        ],
-        {
-            stdio: "ignore",
-        },
-    );
-    return { certificate: fs.readFileSync(`${dir}/c`, "utf8"), key: fs.readFileSync(`${dir}/k`, "utf8") };
+    const { cert, key } = selfSigned("quorvex-tls-");
+    return { certificate: fs.readFileSync(cert, "utf8"), key: fs.readFileSync(key, "utf8") };
 }
 
 describe("ingress.tls.mode = provided", () => {

@@ -6,6 +6,7 @@
  * Exit 0 ok, 1 a mandatory policy violation, 2 bad config or usage.
  */
 import * as fs from "fs";
+import { runMain } from "./cli";
 import * as path from "path";
 import { hasMandatory, type PackConfig } from "../policies/evaluate";
 import { compare, renderComparison } from "./compare";
@@ -110,12 +111,4 @@ export async function main(argv: string[]): Promise<number> {
     }
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (err) => {
-            process.stderr.write(`plan failed: ${(err as Error).stack ?? err}\n`);
-            process.exit(3);
-        },
-    );
-}
+if (require.main === module) runMain("plan", main);

@@ -6,6 +6,7 @@
  * Exit 0 ok, 1 a mandatory violation, 2 bad usage or unreadable files.
  */
 import * as fs from "fs";
+import { runMain } from "./cli";
 import { evaluate, hasMandatory, type PackConfig, type ResourceRecord, type Violation } from "../policies/evaluate";
 import { renderViolations } from "./render";
 
@@ -65,12 +66,4 @@ export async function main(argv: string[]): Promise<number> {
     }
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (err) => {
-            process.stderr.write(`policy run failed: ${(err as Error).stack ?? err}\n`);
-            process.exit(3);
-        },
-    );
-}
+if (require.main === module) runMain("policy run", main);

@@ -1,12 +1,12 @@
-/**
- * The floor: a bare Pulumi program under the same mock runtime and the same
- * launcher as `npm run plan` (node + ts-node + @pulumi/pulumi), registering
- * one resource. Everything the plan costs above this is ours.
- */
-import * as pulumi from "@pulumi/pulumi";
+// The floor: a bare Pulumi program under the same mock runtime as the offline
+// plan, registering one resource (QUORVEX_FLOOR_RESOURCES=N: N trivial ones,
+// to show Pulumi's own cost per resource). Plain JavaScript, so it can run
+// under plain node as well as under the plan's launcher (ts-node).
+"use strict";
+const pulumi = require("@pulumi/pulumi");
 
 class Thing extends pulumi.CustomResource {
-    constructor(name: string) {
+    constructor(name) {
         super("floor:index:Thing", name, { size: 1 });
     }
 }
@@ -25,12 +25,12 @@ async function main() {
         "floor",
         false,
     );
+    const n = Number(process.env.QUORVEX_FLOOR_RESOURCES || 1);
     await pulumi.runtime.runInPulumiStack(async () => {
-        new Thing("one");
+        for (let i = 0; i < n; i++) new Thing(`r${i}`);
         return {};
     });
-    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-    await settings.waitForRPCs();
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
     process.stdout.write(`${JSON.stringify({ resources: count })}\n`);
 }
 

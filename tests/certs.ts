@@ -1,0 +1,30 @@
+/** A throwaway self-signed certificate made by the real openssl, in a fresh directory. */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export function selfSigned(prefix = "quorvex-cert-"): { dir: string; cert: string; key: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const cert = path.join(dir, "tls.crt");
+    const key = path.join(dir, "tls.key");
+    const args = [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=quorvex.localhost",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+    ];
+    execFileSync("openssl", args, { stdio: "ignore" });
+    return { dir, cert, key };
+}
