@@ -44,19 +44,20 @@ export function renderCapacity(doc: PlanDocument): string {
         mem(r.shm),
     ]);
     const t = doc.capacity.total;
-    rows.push(["TOTAL (min replicas)", "", "", cpu(t.min.cpuRequest), cpu(t.min.cpuLimit), mem(t.min.memoryRequest), mem(t.min.memoryLimit), mem(t.min.shm)]);
-    if (JSON.stringify(t.min) !== JSON.stringify(t.max)) {
-        rows.push([
-            "TOTAL (max replicas)",
-            "",
-            "",
-            cpu(t.max.cpuRequest),
-            cpu(t.max.cpuLimit),
-            mem(t.max.memoryRequest),
-            mem(t.max.memoryLimit),
-            mem(t.max.shm),
-        ]);
-    }
+    // Docker has no CPU request: a total of nothing is "-", not 0.
+    const noCpuRequests = doc.capacity.rows.every((r) => r.cpu.request === null);
+    const total = (label: string, x: typeof t.min) => [
+        label,
+        "",
+        "",
+        noCpuRequests ? "-" : cpu(x.cpuRequest),
+        cpu(x.cpuLimit),
+        mem(x.memoryRequest),
+        mem(x.memoryLimit),
+        x.shm ? mem(x.shm) : "-",
+    ];
+    rows.push(total("TOTAL (min replicas)", t.min));
+    if (JSON.stringify(t.min) !== JSON.stringify(t.max)) rows.push(total("TOTAL (max replicas)", t.max));
     return table(["service", "kind", "replicas", "cpu req", "cpu lim", "mem req", "mem lim", "shm"], rows);
 }
 
