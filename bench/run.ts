@@ -46,6 +46,16 @@ const CASES: Case[] = [
     { name: "plan workers x10", command: workers(10) },
     { name: "plan workers x100", command: workers(100) },
     { name: "plan workers x500", command: workers(500) },
+    {
+        name: "  reference: bare Pulumi, 1 minimal docker.Container",
+        command: [process.execPath, path.join(ROOT, "bench", "bare-containers.js")],
+        env: { QUORVEX_CONTAINERS: "1" },
+    },
+    {
+        name: "  reference: bare Pulumi, 500 minimal docker.Container",
+        command: [process.execPath, path.join(ROOT, "bench", "bare-containers.js")],
+        env: { QUORVEX_CONTAINERS: "500" },
+    },
     ...(QUICK
         ? []
         : [
