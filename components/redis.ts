@@ -24,7 +24,8 @@ export const REDIS_PORT = 6379;
  */
 export function redisServe(maxmemoryMiB: number): string {
     return [
-        "exec redis-server",
+        // Through the image's entrypoint, which drops to the redis user when started as root.
+        "exec docker-entrypoint.sh redis-server",
         "--appendonly yes",
         "--appendfsync everysec",
         "--dir /data",

@@ -82,7 +82,9 @@ export interface WorkloadSpec {
     /** The platform part it belongs to (`app.kubernetes.io/component`). */
     component: string;
     image: string;
+    /** Replaces the image's entrypoint (Kubernetes `command`, Docker `entrypoints`). @default the image's */
     command?: pulumi.Input<string>[];
+    /** Arguments to the entrypoint (Kubernetes `args`, Docker `command`). @default the image's */
     args?: pulumi.Input<string>[];
     env?: Record<string, EnvValue>;
     resources: ResourceBudget;

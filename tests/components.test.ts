@@ -149,7 +149,7 @@ describe("Redis", () => {
             const run = await runStack({ stack: "t", config: {}, build: () => void redis(platform()) });
             const command =
                 platform === docker
-                    ? (inputs(one(run, T.container, "redis")).command as string[])
+                    ? (inputs(one(run, T.container, "redis")).entrypoints as string[])
                     : (podOf(one(run, T.statefulSet, "redis")).containers[0].command as string[]);
             expect(command.join(" ")).toMatch(/--maxmemory 192mb --maxmemory-policy noeviction/);
             expect(command.join(" ")).toContain("--appendonly yes");
@@ -162,7 +162,7 @@ describe("MinIO", () => {
         const run = await runStack({ stack: "t", config: {}, build: () => void minio(docker()) });
         const task = one(run, T.container, "minio-buckets");
         expect(task.options.dependsOn).toContain(`${T.container}::minio`);
-        expect(inputs(task).command[2]).toContain(`mc ilm import quorvex/artifacts`);
+        expect(inputs(task).entrypoints[2]).toContain(`mc ilm import quorvex/artifacts`);
     });
 
     it("on Kubernetes, runs the task as a Job named after its run key", async () => {

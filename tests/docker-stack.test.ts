@@ -90,11 +90,12 @@ describe("dev stack, standard mode", async () => {
     });
 
     it("configures Redis as a queue that neither evicts nor loses jobs", () => {
-        const cmd = (inputs(one(run, T.container, "redis")).command as string[]).join(" ");
+        const cmd = (inputs(one(run, T.container, "redis")).entrypoints as string[]).join(" ");
         expect(cmd).toContain("--appendonly yes");
         expect(cmd).toContain("--maxmemory-policy noeviction");
         expect(cmd).toMatch(/--maxmemory 1152mb/); // 75% of 1.5GB, below the container limit
         expect(cmd).not.toMatch(/--requirepass pw/); // the password is expanded inside the container
+        expect(cmd).toContain("exec docker-entrypoint.sh redis-server"); // which drops root for the redis user
     });
 
     it("starts the backend after Postgres, Redis and MinIO are healthy and the migration succeeded", () => {
@@ -110,9 +111,20 @@ describe("dev stack, standard mode", async () => {
         expect(labelsOf(backend)["quorvex.io/after.backend-migrate"]).toBe("succeeded");
     });
 
+    it("replaces the image's entrypoint with a spec's command, as Kubernetes does (minio/mc's entrypoint is mc)", () => {
+        const task = inputs(one(run, T.container, "minio-buckets"));
+        expect(task.entrypoints.slice(0, 2)).toEqual(["sh", "-c"]);
+        expect(task.command).toBeUndefined();
+        expect(inputs(backend).entrypoints).toBeUndefined(); // the backend runs its image's own
+    });
+
+    it("keeps the proxy's root filesystem writable: Docker cannot upload its config into a read-only one", () => {
+        expect(inputs(one(run, T.container, "ingress")).readOnly).toBe(false);
+    });
+
     it("runs `alembic upgrade head` with the backend image, once per image", () => {
         const migrate = inputs(one(run, T.container, "backend-migrate"));
-        expect(migrate.command).toEqual(["alembic", "upgrade", "head"]);
+        expect(migrate.entrypoints).toEqual(["alembic", "upgrade", "head"]);
         expect(migrate.image).toBe(inputs(backend).image);
         expect(migrate).toMatchObject({ attach: true, mustRun: false, restart: "no" });
         expect(migrate.name).toMatch(/^quorvex-dev-backend-migrate-[0-9a-f]{8}$/);
@@ -120,7 +132,7 @@ describe("dev stack, standard mode", async () => {
 
     it("gives the backend the archive days and a MinIO lifecycle of totalDays - hotDays", () => {
         expect(envOf(backend)).toMatchObject({ ARCHIVE_HOT_DAYS: "30", ARCHIVE_TOTAL_DAYS: "90" });
-        const script = (inputs(one(run, T.container, "minio-buckets")).command as string[])[2];
+        const script = (inputs(one(run, T.container, "minio-buckets")).entrypoints as string[])[2];
         expect(script).toContain("mc mb --ignore-existing quorvex/quorvex-artifacts");
         expect(script).toContain('"Expiration":{"Days":60}');
     });
@@ -213,6 +225,6 @@ describe("dev stack variants", () => {
         const b = await stack("dev", merge(DEV, { archive: { hotDays: 14, totalDays: 60 } }));
         const task = (r: typeof a) => inputs(one(r, T.container, "minio-buckets"));
         expect(task(a).name).not.toBe(task(b).name);
-        expect(task(b).command[2]).toContain('"Expiration":{"Days":46}');
+        expect(task(b).entrypoints[2]).toContain('"Expiration":{"Days":46}');
     });
 });

@@ -144,7 +144,10 @@ export class DockerPlatform implements Platform {
             name,
             // The pinned reference (readable in `docker ps`, checked by the policy pack); pulled first.
             image: spec.image,
-            command: spec.command,
+            // A spec's `command` replaces the image's entrypoint, as on Kubernetes (Docker's own
+            // `command` would only replace CMD: `minio/mc` would run `mc sh -c ...`).
+            entrypoints: spec.command,
+            command: spec.args,
             // One Output per list, shared by every replica: a pool of 500 costs little more than one.
             envs: pulumi.all(envList(spec.env)),
             memory: spec.resources.memory.limit,
@@ -296,6 +299,8 @@ export class DockerPlatform implements Platform {
             command: ["nginx", "-g", "daemon off;"],
             resources: ingress.resources,
             user: PROXY_USER,
+            // Docker cannot upload the config and certificate into a read-only root filesystem.
+            readOnlyRootFilesystem: false,
             writablePaths: ["/tmp"],
             tier: "edge",
             connectsTo: [spec.backend],
