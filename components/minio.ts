@@ -81,7 +81,8 @@ export class MinIO extends pulumi.ComponentResource {
                 role: name,
                 component: "minio",
                 image: args.image,
-                command: ["minio", "server", "/data", "--address", `:${MINIO_PORT}`],
+                // --certs-dir: MinIO creates it at start; the root filesystem is read-only.
+                command: ["minio", "server", "/data", "--address", `:${MINIO_PORT}`, "--certs-dir", "/tmp/.minio/certs"],
                 env: { ...creds, MINIO_BROWSER: "off", MC_CONFIG_DIR: "/tmp/.mc" },
                 resources: args.resources,
                 user: { uid: 1000, gid: 1000 },
