@@ -5,6 +5,7 @@
  */
 import { quantityToCores, quantityToMiB } from "../policies/lib/quantity";
 import type { PlannedResource } from "./harness";
+import { arr, dockerLabels, obj } from "../policies/lib/json";
 
 export interface CapacityRow {
     service: string;
@@ -26,9 +27,6 @@ export interface Capacity {
     };
 }
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const milli = (q: unknown) => {
     const c = quantityToCores(q);
     return c === undefined ? null : Math.round(c * 1000);
@@ -45,7 +43,7 @@ function dockerRows(resources: PlannedResource[]): CapacityRow[] {
         if (r.type !== "docker:index/container:Container") continue;
         const i = r.inputs;
         if (i.attach === true) continue; // one-shot task
-        const labels = Object.fromEntries(arr(i.labels).map((l) => [String(obj(l).label), String(obj(l).value)]));
+        const labels = dockerLabels(i.labels);
         const service = labels["app.kubernetes.io/name"] ?? r.name;
         const row = rows.get(service);
         if (row) {

@@ -3,6 +3,8 @@
  * an earlier one, and which of those changes would replace or delete stored
  * data. This is what a reviewer reads before `pulumi up`.
  */
+import { dockerLabels, obj } from "../policies/lib/json";
+import { quantityToMiB } from "../policies/lib/quantity";
 import type { PlanResource } from "./planner";
 
 export interface FieldChange {
@@ -56,17 +58,9 @@ export function diff(a: unknown, b: unknown, path = ""): FieldChange[] {
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
 
-function storageMiB(q: unknown): number | undefined {
-    const m = typeof q === "string" ? /^(\d+(?:\.\d+)?)(Mi|Gi|Ti)$/.exec(q) : null;
-    return m ? Number(m[1]) * { Mi: 1, Gi: 1024, Ti: 1024 * 1024 }[m[2] as "Mi" | "Gi" | "Ti"] : undefined;
-}
-
-const labelsOf = (r: PlanResource): Record<string, string> => {
-    const l = r.inputs.labels;
-    if (Array.isArray(l)) return Object.fromEntries(l.map((x) => [String((x as { label: unknown }).label), String((x as { value: unknown }).value)]));
-    const meta = r.inputs.metadata as { labels?: Record<string, string> } | undefined;
-    return meta?.labels ?? {};
-};
+/** Docker's label list or Kubernetes' metadata.labels. */
+const labelsOf = (r: PlanResource): Record<string, string> =>
+    Array.isArray(r.inputs.labels) ? dockerLabels(r.inputs.labels) : ((obj(r.inputs.metadata).labels as Record<string, string> | undefined) ?? {});
 
 const DATA_MARKER = "quorvex.io/stateful-data";
 
@@ -110,7 +104,7 @@ export function dataLossReasons(before: PlanResource, after: PlanResource, field
                 "replaces the PVC",
             );
             const size = fields.find((f) => f.path === "spec.resources.requests.storage");
-            const [was, now] = [storageMiB(size?.old), storageMiB(size?.new)];
+            const [was, now] = [quantityToMiB(size?.old), quantityToMiB(size?.new)];
             if (size && (was === undefined || now === undefined || now < was))
                 reasons.push(`shrinks the PVC, which Kubernetes refuses: it would be replaced (${change(size)})`);
             break;

@@ -3,6 +3,7 @@
  * every Kubernetes workload kind, so each policy is written once.
  */
 import { quantityToCores, quantityToMiB } from "./quantity";
+import { arr, dockerLabels, obj, type Obj } from "./json";
 
 /** Labels our components set; other stacks can set them too (see README, "Policies"). */
 export const MARKERS = {
@@ -25,10 +26,6 @@ export const POD_PATHS: Record<string, string[]> = {
     Job: ["spec", "template", "spec"],
     CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
 };
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 export function kubernetesKind(type: string): string | undefined {
     if (!type.startsWith("kubernetes:")) return undefined;
@@ -65,15 +62,6 @@ export interface ContainerView {
     replicas: number;
 }
 
-function labelsOfDocker(props: Obj): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const l of arr(props.labels)) {
-        const o = obj(l);
-        if (typeof o.label === "string") out[o.label] = String(o.value);
-    }
-    return out;
-}
-
 export function resourceName(type: string, name: string, props: Obj): string {
     if (type === DOCKER_CONTAINER) return `docker.Container \`${typeof props.name === "string" ? props.name : name}\``;
     const kind = kubernetesKind(type) ?? type;
@@ -88,7 +76,7 @@ function matchesAny(image: string | undefined, patterns: string[]): boolean {
 /** Every container of a workload resource, with the numbers the policies need. */
 export function containersOf(type: string, name: string, props: Obj, browserImagePatterns: string[] = []): ContainerView[] {
     if (type === DOCKER_CONTAINER) {
-        const labels = labelsOfDocker(props);
+        const labels = dockerLabels(props.labels);
         const image = typeof props.image === "string" ? props.image : undefined;
         const memory = typeof props.memory === "number" ? props.memory : undefined;
         return [

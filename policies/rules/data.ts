@@ -1,20 +1,11 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { kubernetesKind, MARKERS } from "../lib/workloads";
 import { propsOf } from "./common";
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+import { dockerLabels, obj, type Obj } from "../lib/json";
 
 /** Docker volumes and Kubernetes PVCs/StatefulSets hold data. */
 function labelsOf(type: string, props: Obj): Record<string, string> | undefined {
-    if (type === "docker:index/volume:Volume") {
-        const out: Record<string, string> = {};
-        for (const l of Array.isArray(props.labels) ? props.labels : []) {
-            const o = obj(l);
-            if (typeof o.label === "string") out[o.label] = String(o.value);
-        }
-        return out;
-    }
+    if (type === "docker:index/volume:Volume") return dockerLabels(props.labels);
     const kind = kubernetesKind(type);
     if (kind === "PersistentVolumeClaim" || kind === "StatefulSet") return obj(obj(props.metadata).labels) as Record<string, string>;
     return undefined;

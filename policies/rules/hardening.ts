@@ -1,9 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containerSpecs, podOf } from "./podspec";
 import { propsOf } from "./common";
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+import { obj } from "../lib/json";
 
 export const kubernetesContainersHardened: ResourceValidationPolicy = {
     name: "kubernetes-containers-hardened",

@@ -1,10 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { kubernetesKind } from "../lib/workloads";
 import { propsOf } from "./common";
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+import { arr, obj } from "../lib/json";
 
 export const ingressRequiresTls: ResourceValidationPolicy = {
     name: "ingress-requires-tls",

@@ -1,7 +1,5 @@
 import { isWorkloadType, kubernetesKind, POD_PATHS, resourceName } from "../lib/workloads";
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+import { obj, type Obj } from "../lib/json";
 
 /** The pod spec of a Kubernetes workload and where it sits. */
 export function podOf(type: string, props: Obj): { pod: Obj; path: string } | undefined {

@@ -1,9 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { showMiB } from "../lib/quantity";
 import { containersOf, DOCKER_CONTAINER, kubernetesKind } from "../lib/workloads";
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+import { obj, type Obj } from "../lib/json";
 
 function targetKey(r: PolicyResource, ref: Obj, defaultKind: string): string {
     const ns = obj(obj(r.props).metadata).namespace;
