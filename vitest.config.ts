@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
     test: {
         include: ["tests/**/*.test.ts"],
+        // The engine tier needs a Pulumi CLI and providers: `npm run test:engine` (vitest.engine.config.ts).
+        exclude: ["tests/engine/**", "**/node_modules/**"],
         // Each run of the program under mocks takes ~0.1-1 s; CLI tests start node.
         testTimeout: 120_000,
         hookTimeout: 120_000,

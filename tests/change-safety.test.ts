@@ -49,7 +49,6 @@ const SAFE: [string, string, string[], string[]][] = [
 const DANGEROUS: [string, string, string[], string[], string][] = [
     ["postgres storage class", "prod", [], ["postgres.storageClass=other"], "kubernetes:core/v1:PersistentVolumeClaim::postgres-data"],
     ["minio storage class", "prod", [], ["minio.storageClass=cold"], "kubernetes:core/v1:PersistentVolumeClaim::minio-data"],
-    ["postgres volume shrunk", "prod", [], ["postgres.storageSize=10Gi"], "kubernetes:core/v1:PersistentVolumeClaim::postgres-data"],
     ["namespace renamed", "prod", [], ["kubernetes.namespace=quorvex"], "kubernetes:core/v1:PersistentVolumeClaim::postgres-data"],
     ["Redis switched off", "dev", [], ["redis.enabled=false"], "docker:index/volume:Volume::redis-data"],
     ["target moved from Docker to Kubernetes", "dev", [], ["target=kubernetes", "mode=workers"], "docker:index/volume:Volume::postgres-data"],
@@ -128,6 +127,22 @@ describe("dangerous changes are flagged", () => {
         const after = structuredClone(await plan("prod"));
         find(after, "kubernetes:core/v1:PersistentVolumeClaim", "postgres-data").options.aliases = ["kubernetes:core/v1:PersistentVolumeClaim::pg-data"];
         expect(compare(before, after).dataLoss).toEqual([]);
+    });
+});
+
+describe("changes the platform refuses", () => {
+    it("a shrunk PVC: refused (Kubernetes only grows a claim, so `pulumi up` fails), and no data is lost: the provider updates it in place", async () => {
+        const c = compare(await plan("prod"), await plan("prod", ["postgres.storageSize=10Gi"]));
+        expect(c.refused).toEqual([
+            { resource: "kubernetes:core/v1:PersistentVolumeClaim::postgres-data", reason: expect.stringMatching(/only grows a claim.*50Gi.*10Gi/) },
+        ]);
+        expect(c.dataLoss).toEqual([]);
+    });
+
+    it("a grown PVC is neither refused nor data loss", async () => {
+        const c = compare(await plan("prod"), await plan("prod", ["postgres.storageSize=80Gi"]));
+        expect(c.refused).toEqual([]);
+        expect(c.dataLoss).toEqual([]);
     });
 });
 

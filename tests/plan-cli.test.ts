@@ -9,6 +9,7 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { main } from "../tools/plan";
+import { SECRET_DATA_PLACEHOLDER } from "../tools/manifests";
 import { inProcess } from "./cli";
 import { runStack } from "./helpers";
 import { validateObject } from "./k8s-schema";
@@ -104,9 +105,10 @@ describe("npm run plan", () => {
         expect(files.some((f) => /^\d{3}-namespace-playwright-agent\.yaml$/.test(f))).toBe(true);
         expect(fs.readFileSync(path.join(dir, "manifests.yaml"), "utf8").split("\n---\n").length).toBe(files.length);
         for (const f of files) expect(() => validateObject(parse(fs.readFileSync(path.join(dir, "manifests", f), "utf8"))), f).not.toThrow();
-        // Secrets stay secret in manifests too.
+        // Secrets stay secret in manifests too, as `data` the way the Kubernetes provider sends them.
         const secret = parse(fs.readFileSync(path.join(dir, "manifests", files.find((f) => f.includes("secret-postgres-credentials"))!), "utf8"));
-        expect(secret.stringData).toEqual({ POSTGRES_PASSWORD: "[secret]", DATABASE_URL: "[secret]" });
+        expect(secret.data).toEqual({ POSTGRES_PASSWORD: SECRET_DATA_PLACEHOLDER, DATABASE_URL: SECRET_DATA_PLACEHOLDER });
+        expect(secret.stringData).toBeUndefined();
     });
 
     it("--compare refuses a change that would replace the Postgres PVC, and lets a routine one through", async () => {

@@ -23,6 +23,8 @@ export interface Comparison {
     removed: string[];
     changed: { resource: string; fields: FieldChange[] }[];
     dataLoss: DataLoss[];
+    /** Changes the platform refuses to apply (so `pulumi up` would fail), such as shrinking a PVC. */
+    refused: DataLoss[];
 }
 
 const id = (r: Pick<PlanResource, "type" | "name">) => `${r.type}::${r.name}`;
@@ -103,10 +105,6 @@ export function dataLossReasons(before: PlanResource, after: PlanResource, field
                 ],
                 "replaces the PVC",
             );
-            const size = fields.find((f) => f.path === "spec.resources.requests.storage");
-            const [was, now] = [quantityToMiB(size?.old), quantityToMiB(size?.new)];
-            if (size && (was === undefined || now === undefined || now < was))
-                reasons.push(`shrinks the PVC, which Kubernetes refuses: it would be replaced (${change(size)})`);
             break;
         }
         case "kubernetes:apps/v1:StatefulSet":
@@ -125,13 +123,27 @@ export function dataLossReasons(before: PlanResource, after: PlanResource, field
     return reasons;
 }
 
+/**
+ * Why the platform would refuse this change (empty: it can be applied). The
+ * Kubernetes provider updates a PVC's size in place, and the API server only
+ * ever grows a claim: a smaller size fails the update (no data is lost).
+ */
+export function refusalReasons(after: PlanResource, fields: FieldChange[]): string[] {
+    if (after.type !== "kubernetes:core/v1:PersistentVolumeClaim") return [];
+    const size = fields.find((f) => f.path === "spec.resources.requests.storage");
+    const [was, now] = [quantityToMiB(size?.old), quantityToMiB(size?.new)];
+    if (size && (was === undefined || now === undefined || now < was))
+        return [`shrinks the PVC: Kubernetes only grows a claim, so \`pulumi up\` would fail (${change(size)})`];
+    return [];
+}
+
 export function compare(before: PlanResource[], after: PlanResource[]): Comparison {
     const old = identities(before);
     const now = identities(after);
     // A new resource that aliases an old identity is that resource renamed, not a new one.
     const aliasOf = new Map<string, string>();
     for (const [key, r] of now) for (const a of (r.options as { aliases?: string[] }).aliases ?? []) aliasOf.set(a, key);
-    const result: Comparison = { added: [], removed: [], changed: [], dataLoss: [] };
+    const result: Comparison = { added: [], removed: [], changed: [], dataLoss: [], refused: [] };
     const matched = new Set<string>();
     for (const [key, was] of old) {
         const nowKey = now.has(key) ? key : aliasOf.get(id(was));
@@ -151,6 +163,7 @@ export function compare(before: PlanResource[], after: PlanResource[]): Comparis
         const fields = diff(was.inputs, is.inputs).filter((f) => !ignored.some((p) => under(f.path, p)));
         if (fields.length) result.changed.push({ resource: id(is), fields });
         for (const reason of dataLossReasons(was, is, fields)) result.dataLoss.push({ resource: id(is), reason });
+        for (const reason of refusalReasons(is, fields)) result.refused.push({ resource: id(is), reason });
     }
     for (const [key, r] of now) if (!matched.has(key)) result.added.push(id(r));
     return result;
@@ -169,6 +182,10 @@ export function renderComparison(c: Comparison, against: string): string {
         for (const d of c.dataLoss) lines.push(`  ${d.resource}: ${d.reason}`);
     } else {
         lines.push("", "no stateful resource is replaced or deleted");
+    }
+    if (c.refused.length) {
+        lines.push("", "REFUSED BY THE PLATFORM (exit 1; `pulumi up` would fail):");
+        for (const d of c.refused) lines.push(`  ${d.resource}: ${d.reason}`);
     }
     return lines.join("\n");
 }

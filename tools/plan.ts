@@ -101,7 +101,12 @@ export async function main(argv: string[]): Promise<number> {
             process.stderr.write(`refusing: this change would replace or delete stored data (pass --allow-data-loss to accept):\n`);
             for (const d of comparison!.dataLoss) process.stderr.write(`  ${d.resource}: ${d.reason}\n`);
         }
-        return hasMandatory(document.policy.violations) || dataLoss ? 1 : 0;
+        const refused = comparison !== undefined && comparison.refused.length > 0;
+        if (refused) {
+            process.stderr.write(`refusing: the platform would reject this change:\n`);
+            for (const d of comparison!.refused) process.stderr.write(`  ${d.resource}: ${d.reason}\n`);
+        }
+        return hasMandatory(document.policy.violations) || dataLoss || refused ? 1 : 0;
     } catch (err) {
         if (err instanceof ConfigError || err instanceof UsageError) {
             process.stderr.write(`${err.message}\n`);

@@ -87,11 +87,16 @@ export function readStackConfig(root: string, stack: string, sets: string[]): St
         if (ns === namespace) config[key] = value;
         else extra[`${ns}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     };
+    const stackValues = ((readYaml(stackFile).config ?? {}) as Raw) ?? {};
     for (const [k, decl] of Object.entries((project.config ?? {}) as Raw)) {
         const d = decl as Raw;
         if (typeof d === "object" && d !== null && ("default" in d || "value" in d)) put(k, d.value ?? d.default, "Pulumi.yaml");
+        else if (!(k in stackValues) && !(`${namespace}:${k}` in stackValues)) {
+            // The Pulumi CLI refuses such a stack before the program runs: so does the plan.
+            throw new UsageError(`Stack '${stack}' is missing configuration value '${k}' (Pulumi.yaml declares it without a default)`);
+        }
     }
-    for (const [k, v] of Object.entries(((readYaml(stackFile).config ?? {}) as Raw) ?? {})) put(k, v, path.basename(stackFile));
+    for (const [k, v] of Object.entries(stackValues)) put(k, v, path.basename(stackFile));
     for (const s of sets) {
         const eq = s.indexOf("=");
         if (eq <= 0) throw new UsageError(`--set ${s}: expected path=value`);

@@ -106,7 +106,9 @@ export class KubernetesPlatform implements Platform {
             `${spec.role}-egress`,
             {
                 metadata: this.meta(spec, `${spec.role}-egress`),
-                spec: { podSelector: { matchLabels: this.selector(spec.role) }, policyTypes: ["Egress"], egress },
+                // No rule at all is written as no `egress` field (policyTypes Egress still denies everything):
+                // the API server and the provider drop an empty list, and a stored object must equal the sent one.
+                spec: { podSelector: { matchLabels: this.selector(spec.role) }, policyTypes: ["Egress"], ...(egress.length ? { egress } : {}) },
             },
             o,
         );
@@ -184,7 +186,8 @@ export class KubernetesPlatform implements Platform {
             {
                 metadata: this.meta(spec, spec.role),
                 spec: {
-                    ...(headless ? { clusterIP: "None", publishNotReadyAddresses: false } : { type: "ClusterIP" }),
+                    // (publishNotReadyAddresses stays unset: false is its default, and the API server drops a false there.)
+                    ...(headless ? { clusterIP: "None" } : { type: "ClusterIP" }),
                     selector: this.selector(spec.role),
                     ports: spec.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name.slice(0, 15), protocol: "TCP" })),
                 },

@@ -38,6 +38,13 @@ export function envVars(env: WorkloadSpec["env"], secretName: (handleName: strin
 /** What one container of a pod is made of. */
 export type ContainerPart = Pick<WorkloadSpec, "image" | "command" | "args" | "env" | "resources" | "readOnlyRootFilesystem"> & { name: string };
 
+/**
+ * A list, or nothing when it is empty: the API server (and the provider) drop
+ * an empty list, so the object we send must not carry one, or what is stored
+ * differs from what was sent.
+ */
+export const nonEmpty = <T>(list: T[] | undefined): T[] | undefined => (list && list.length ? list : undefined);
+
 /** A container with the secure defaults: non-root, no escalation, no capabilities, RuntimeDefault seccomp. */
 export function containerBase(part: ContainerPart, secretName: (handleName: string) => string, volumeMounts: VolumeMount[]): Container {
     return {
@@ -45,7 +52,7 @@ export function containerBase(part: ContainerPart, secretName: (handleName: stri
         image: part.image,
         command: part.command,
         args: part.args,
-        env: envVars(part.env, secretName),
+        env: nonEmpty(envVars(part.env, secretName)),
         resources: resourceRequirements(part.resources),
         securityContext: {
             runAsNonRoot: true,
@@ -54,7 +61,7 @@ export function containerBase(part: ContainerPart, secretName: (handleName: stri
             capabilities: { drop: ["ALL"] },
             seccompProfile: { type: "RuntimeDefault" },
         },
-        volumeMounts,
+        volumeMounts: nonEmpty(volumeMounts),
     };
 }
 
@@ -132,7 +139,7 @@ export function podSpec(spec: WorkloadSpec, o: PodOptions): PodSpec {
         terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
         restartPolicy: o.restartPolicy,
         containers: [container],
-        volumes,
+        volumes: nonEmpty(volumes),
     };
 }
 

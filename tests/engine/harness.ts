@@ -1,0 +1,192 @@
+/**
+ * The engine tier's harness: the program in a throw-away project folder, run by
+ * a real Pulumi CLI against a local file backend with a passphrase secrets
+ * provider. The CLI is `pulumi` on PATH: the one `npm run toolchain` built
+ * (put its bin folder first on PATH), or a user's installed CLI.
+ */
+import { spawn } from "child_process";
+import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { stringify } from "yaml";
+import { readStackConfig } from "../../tools/stackconfig";
+
+export const ROOT = path.resolve(__dirname, "../..");
+
+/** What the program needs at run time; tests, tools and examples stay out. */
+const PROGRAM_ENTRIES = ["index.ts", "tsconfig.json", "package.json", "Pulumi.yaml", "components", "config", "contract", "platform", "stacks"];
+
+/** The policy pack as users pass it: `pulumi preview --policy-pack policies` (its own npm ci first). */
+export const POLICY_PACK = path.join(ROOT, "policies");
+
+export interface Cli {
+    /** The `pulumi` executable. */
+    bin: string;
+    /** True when the providers sit beside it (the toolchain's bin folder): no plugin is ever downloaded. */
+    offline: boolean;
+}
+
+export function findPulumi(): Cli {
+    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+        const bin = path.join(dir, "pulumi");
+        if (dir && fs.existsSync(bin)) return { bin, offline: fs.existsSync(path.join(dir, "pulumi-resource-kubernetes")) };
+    }
+    throw new Error("no `pulumi` on PATH: run `npm run toolchain` and put the folder it prints first on PATH, or install the Pulumi CLI");
+}
+
+export interface RunResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+export interface ProjectOptions {
+    /** The stack file the config starts from (Pulumi.<stack>.yaml in the repository). */
+    stack: string;
+    /** `--set path=value` overrides, as `npm run plan` takes them. */
+    sets?: string[];
+}
+
+/** One program folder with its own state backend; `dispose()` removes everything. */
+export class EngineProject {
+    readonly dir: string;
+    readonly stateDir: string;
+    readonly stack: string;
+    readonly cli: Cli;
+    private readonly env: NodeJS.ProcessEnv;
+
+    private constructor(
+        readonly tmp: string,
+        stack: string,
+    ) {
+        this.cli = findPulumi();
+        this.stack = stack;
+        this.dir = path.join(tmp, "program");
+        this.stateDir = path.join(tmp, "state");
+        fs.mkdirSync(this.stateDir, { recursive: true });
+        fs.mkdirSync(this.dir);
+        for (const entry of PROGRAM_ENTRIES) {
+            fs.cpSync(path.join(ROOT, entry), path.join(this.dir, entry), { recursive: true, filter: (src) => path.basename(src) !== "node_modules" });
+        }
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
+        const home = path.join(tmp, "pulumi-home");
+        this.env = {
+            ...process.env,
+            PULUMI_BACKEND_URL: `file://${this.stateDir}`,
+            PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_SKIP_CONFIRMATIONS: "true",
+            PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
+            ...(this.cli.offline ? { PULUMI_HOME: home, PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" } : {}),
+        };
+    }
+
+    static async create(opts: ProjectOptions): Promise<EngineProject> {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-engine-"));
+        const p = new EngineProject(tmp, opts.stack);
+        p.writeConfig(opts.sets ?? []);
+        await p.ok(["stack", "init", opts.stack, "--secrets-provider", "passphrase"]);
+        return p;
+    }
+
+    /** Rewrites the stack file: the repository's Pulumi.<stack>.yaml plus `sets` (the salt is kept). */
+    writeConfig(sets: string[]): void {
+        const file = path.join(this.dir, `Pulumi.${this.stack}.yaml`);
+        const salt = fs.existsSync(file) ? /^encryptionsalt: .*$/m.exec(fs.readFileSync(file, "utf8"))?.[0] : undefined;
+        const sc = readStackConfig(ROOT, this.stack, sets);
+        const config: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(sc.config)) config[`quorvex:${k}`] = v;
+        for (const [k, v] of Object.entries(sc.extra)) config[k] = v;
+        fs.writeFileSync(file, `${salt ? `${salt}\n` : ""}${stringify({ config })}`);
+    }
+
+    run(args: string[], opts: { cwd?: string } = {}): Promise<RunResult> {
+        return new Promise((resolve, reject) => {
+            const child = spawn(this.cli.bin, [...args, "--non-interactive", "--color", "never"], {
+                cwd: opts.cwd ?? this.dir,
+                env: this.env,
+                stdio: ["ignore", "pipe", "pipe"],
+            });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+            child.on("error", reject);
+            child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+        });
+    }
+
+    /** Runs and fails with the CLI's own output when it does not exit 0. */
+    async ok(args: string[], opts: { cwd?: string } = {}): Promise<RunResult> {
+        const r = await this.run(args, opts);
+        if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+        return r;
+    }
+
+    up(extra: string[] = []): Promise<RunResult> {
+        return this.ok(["up", "--yes", "--skip-preview", "--stack", this.stack, ...extra]);
+    }
+
+    preview(extra: string[] = []): Promise<RunResult> {
+        return this.run(["preview", "--stack", this.stack, ...extra]);
+    }
+
+    /** `pulumi stack output --json`; with `showSecrets`, the plaintext values. */
+    async outputs(showSecrets = false): Promise<Record<string, unknown>> {
+        const r = await this.ok(["stack", "output", "--json", "--stack", this.stack, ...(showSecrets ? ["--show-secrets"] : [])]);
+        return JSON.parse(r.stdout) as Record<string, unknown>;
+    }
+
+    /** The raw checkpoint as the backend stores it (secrets encrypted). */
+    stateText(): string {
+        const dir = path.join(this.stateDir, ".pulumi", "stacks");
+        const files: string[] = [];
+        const walk = (d: string) => {
+            for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+                const p = path.join(d, e.name);
+                if (e.isDirectory()) walk(p);
+                else if (e.name.endsWith(".json")) files.push(p);
+            }
+        };
+        walk(dir);
+        return files.map((f) => fs.readFileSync(f, "utf8")).join("\n");
+    }
+
+    /** The deployment as `pulumi stack export` prints it. */
+    async exportState(): Promise<{ deployment: { resources: StateResource[] } }> {
+        const r = await this.ok(["stack", "export", "--stack", this.stack]);
+        return JSON.parse(r.stdout) as { deployment: { resources: StateResource[] } };
+    }
+
+    dispose(): void {
+        fs.rmSync(this.tmp, { recursive: true, force: true });
+    }
+}
+
+export interface StateResource {
+    urn: string;
+    type: string;
+    custom: boolean;
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+}
+
+/** The step of each resource in `pulumi preview --json`: create, update, replace, delete, same... */
+export interface PreviewStep {
+    op: string;
+    urn: string;
+    type: string;
+}
+
+export function previewSteps(json: string): PreviewStep[] {
+    const doc = JSON.parse(json) as { steps?: { op: string; urn: string; newState?: { type: string }; oldState?: { type: string } }[] };
+    return (doc.steps ?? []).map((s) => ({ op: s.op, urn: s.urn, type: s.newState?.type ?? s.oldState?.type ?? "" }));
+}
+
+/** `type::name` of a URN, the identity `npm run plan -- --compare` reports. */
+export function urnId(urn: string): string {
+    const parts = urn.split("::");
+    const types = parts[2].split("$");
+    return `${types[types.length - 1]}::${parts.slice(3).join("::")}`;
+}

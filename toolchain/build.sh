@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# npm run toolchain: builds the engine tier's binaries from Go modules only:
+# the Pulumi CLI, a Node.js language host, and the resource providers the
+# program uses. Each binary has its own wrapper module in this folder (go.mod
+# and go.sum are committed, so every build resolves the same, hash-checked
+# graph). Output goes to a cache outside the repository, one folder per unit
+# keyed by the hash of its inputs and the Go version, reused when present.
+# Prints each build's time; the last line is `toolchain: <bin dir>`.
+#
+# Environment:
+#   QUORVEX_TOOLCHAIN_CACHE  cache folder (default ~/.cache/quorvex-toolchain)
+#   QUORVEX_TOOLCHAIN_UNITS  space-separated subset of units to build (default: all)
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+cache="${QUORVEX_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/quorvex-toolchain}"
+
+die() { echo "toolchain: $*" >&2; exit 1; }
+command -v go >/dev/null 2>&1 || die "Go is not installed (Go 1.26 or later is needed to build the engine tier)"
+command -v node >/dev/null 2>&1 || die "node is not installed"
+
+# Offline-friendly and reproducible: the machine's Go toolchain (no toolchain
+# download), no cgo, the committed go.sum files as the integrity check, and the
+# configured module proxy without a fallback to direct VCS access (a missing
+# module then fails at once instead of timing out).
+export GOTOOLCHAIN=local CGO_ENABLED=0
+export GOFLAGS="${GOFLAGS:-} -mod=readonly -modcacherw -trimpath"
+proxy="$(go env GOPROXY)"
+export GOPROXY="${proxy%,direct}"
+go_version="$(go env GOVERSION)"
+
+# The versions the program's package.json pins: the binaries are built for them.
+pkgver() { node -e 'const p=require(process.argv[1]);const v=p.dependencies[process.argv[2]];if(!v)process.exit(1);console.log(v)' "$root/package.json" "$1"; }
+pulumi_version="$(pkgver @pulumi/pulumi)"
+random_version="$(pkgver @pulumi/random)"
+
+# Which module version a wrapper requires (from its go.mod).
+required() { (cd "$here/$1" && go list -m -f '{{.Version}}' "$2"); }
+moddir() { (cd "$here/$1" && go mod download -json "$2" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))'); }
+
+cli_pkg="$(required cli github.com/pulumi/pulumi/pkg/v3)"
+[ "$cli_pkg" = "v$pulumi_version" ] ||
+    die "toolchain/cli builds pulumi $cli_pkg but package.json pins @pulumi/pulumi $pulumi_version: update toolchain/cli/go.mod (go get github.com/pulumi/pulumi/pkg/v3@v$pulumi_version)"
+lang_sdk="$(required language-nodejs github.com/pulumi/pulumi/sdk/v3)"
+[ "$lang_sdk" = "v$pulumi_version" ] ||
+    die "toolchain/language-nodejs uses sdk $lang_sdk but package.json pins @pulumi/pulumi $pulumi_version"
+k8s_version="$(required kubernetes github.com/pulumi/pulumi-kubernetes/provider/v4)"
+k8s_version="${k8s_version#v}"
+
+# hash_inputs UNIT EXTRA...: a key for everything that decides the binary.
+hash_inputs() {
+    local unit="$1"; shift
+    {
+        echo "$go_version $*"
+        (cd "$here/$unit" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) | LC_ALL=C sort | xargs sha256sum)
+        sha256sum "$here/build.sh"
+    } | sha256sum | cut -c1-16
+}
+
+# unit NAME BINARY KEY_EXTRA BUILD_FUNCTION: build once per key, print the time.
+built=()
+unit() {
+    local name="$1" binary="$2" extra="$3" fn="$4"
+    local key out start
+    key="$(hash_inputs "$name" "$extra")"
+    out="$cache/units/$name-$key"
+    if [ -x "$out/$binary" ]; then
+        echo "toolchain: $binary reused ($out)"
+    else
+        start=$(date +%s)
+        echo "toolchain: building $binary ..."
+        rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+        "$fn" "$out.tmp/$binary"
+        rm -rf "$out" && mv "$out.tmp" "$out"
+        echo "toolchain: built $binary in $(( $(date +%s) - start ))s"
+    fi
+    built+=("$out/$binary")
+}
+
+build_cli() {
+    (cd "$here/cli" && go build -tags osusergo,grpcnotrace \
+        -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$pulumi_version" \
+        -o "$1" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+}
+
+build_language_nodejs() {
+    (cd "$here/language-nodejs" && go build -ldflags "-s -w -X main.version=$pulumi_version" -o "$1" .)
+}
+
+# The Kubernetes provider embeds its schema (with the version set) and its
+# Terraform mapping, read from the provider module; the same step as the
+# provider's own `go generate`, done here in node.
+build_kubernetes() {
+    local src
+    src="$(moddir kubernetes github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes"
+    (cd "$here/kubernetes" && node -e '
+        const fs = require("fs");
+        const [src, version] = process.argv.slice(1);
+        const schema = JSON.parse(fs.readFileSync(src + "/schema.json", "utf8"));
+        schema.version = version;
+        fs.writeFileSync("schema-embed.json", JSON.stringify(schema));
+        fs.writeFileSync("terraform-mapping-embed.json", JSON.stringify(JSON.parse(fs.readFileSync(src + "/terraform-mapping.json", "utf8"))));
+    ' "$src" "$k8s_version" &&
+        go build -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$k8s_version" -o "$1" .)
+}
+
+# A bridged provider is built twice: the first binary generates its schema and
+# bridge metadata (tfgen), the second embeds them. The second build only relinks.
+build_bridged() {
+    local name="$1" version="$2" out="$3" gen
+    gen="$(mktemp -d)"
+    (
+        cd "$here/$name"
+        printf '{}' > schema-embed.json
+        printf '{}' > bridge-metadata-embed.json
+        go build -ldflags "-s -w -X main.version=$version" -o "$gen/tfgen" .
+        "$gen/tfgen" tfgen schema --out "$gen/schema" --skip-docs --skip-examples > "$gen/tfgen.log" 2>&1 ||
+            { cat "$gen/tfgen.log" >&2; exit 1; }
+        cp "$gen/schema/schema.json" schema-embed.json
+        cp "$gen/schema/bridge-metadata.json" bridge-metadata-embed.json
+        go build -ldflags "-s -w -X main.version=$version" -o "$out" .
+    )
+    rm -rf "$gen"
+}
+build_random() { build_bridged random "$random_version" "$1"; }
+
+selected="${QUORVEX_TOOLCHAIN_UNITS:-cli language-nodejs kubernetes random}"
+for u in $selected; do
+    case "$u" in
+        cli) unit cli pulumi "$pulumi_version" build_cli ;;
+        language-nodejs) unit language-nodejs pulumi-language-nodejs "$pulumi_version" build_language_nodejs ;;
+        kubernetes) unit kubernetes pulumi-resource-kubernetes "$k8s_version" build_kubernetes ;;
+        random) unit random pulumi-resource-random "$random_version" build_random ;;
+        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random)" ;;
+    esac
+done
+
+# One bin folder per set of units: hard links, because the CLI finds its
+# language host next to its own resolved path.
+set_key="$(printf '%s\n' "${built[@]}" | sha256sum | cut -c1-16)"
+bin="$cache/bin-$set_key"
+if [ ! -d "$bin" ]; then
+    rm -rf "$bin.tmp" && mkdir -p "$bin.tmp"
+    for b in "${built[@]}"; do ln "$b" "$bin.tmp/" 2>/dev/null || cp "$b" "$bin.tmp/"; done
+    mv "$bin.tmp" "$bin"
+fi
+echo "toolchain: $bin"
