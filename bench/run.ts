@@ -5,10 +5,13 @@
  * Pulumi program under the mock runtime), the offline plan of dev, the Docker
  * workers variant and prod end to end as a user runs it, the workers variant
  * with 1/10/100/500 workers, and (unless --quick) the test suite and the
- * typecheck. Prints a table with each figure's ratio to the floor and writes
+ * typecheck. When a Pulumi CLI is on PATH (`npm run toolchain` puts one
+ * there), also the real engine: `pulumi preview` of prod (rendered to YAML)
+ * against `pulumi preview` of a one-resource program through the same CLI. Prints a table with each figure's ratio to the floor and writes
  * bench/results.json (not committed) for comparing runs.
  */
 import { spawnSync } from "child_process";
+import { EngineProject, findPulumi } from "../tests/engine/harness";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -24,7 +27,8 @@ interface Case {
     command: string[];
     /** Fewer runs for the slow ones. */
     runs?: number;
-    env?: Record<string, string>;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
 }
 
 /** Exactly what `npm run plan -- ...` runs, without npm's own start-up. */
@@ -68,10 +72,10 @@ const CASES: Case[] = [
           ]),
 ];
 
-function time(command: string[], env: Record<string, string> = {}): number {
+function time(command: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): number {
     const start = process.hrtime.bigint();
     const r = spawnSync(command[0], command.slice(1), {
-        cwd: ROOT,
+        cwd,
         stdio: ["ignore", "ignore", "pipe"],
         maxBuffer: 256 * 1024 * 1024,
         env: { ...process.env, ...env },
@@ -86,12 +90,39 @@ const median = (xs: number[]) => {
     return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function main() {
+/** A one-resource TypeScript program, loaded the way ours is: the engine's floor. */
+const ONE_RESOURCE = {
+    "Pulumi.yaml": "name: floor\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n",
+    "index.ts": 'import * as random from "@pulumi/random";\nexport const id = new random.RandomPassword("one", { length: 16 }).id;\n',
+};
+
+/** `pulumi preview` of prod and of the one-resource program, when a CLI is on PATH; they are deleted on exit. */
+async function engineCases(): Promise<Case[]> {
+    try {
+        findPulumi();
+    } catch {
+        process.stderr.write("  (no pulumi on PATH: the engine cases are skipped; see the README's engine tier)\n");
+        return [];
+    }
+    const floorProject = await EngineProject.create({ stack: "bench", program: ONE_RESOURCE });
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(floorProject.dir, "node_modules"));
+    const prod = await EngineProject.create({ stack: "prod" });
+    prod.writeConfig([`kubernetes.renderYamlToDirectory=${path.join(prod.tmp, "rendered")}`]);
+    process.on("exit", () => [floorProject, prod].forEach((p) => p.dispose()));
+    const preview = (p: EngineProject, name: string): Case => {
+        const c = p.command(["preview", "--stack", p.stack]);
+        return { name, command: [c.bin, ...c.args], env: c.env, cwd: c.cwd, runs: 3 };
+    };
+    return [preview(floorProject, "engine floor: pulumi preview, 1 resource"), preview(prod, "engine: pulumi preview prod (rendered to YAML)")];
+}
+
+async function main() {
     const results: { name: string; runs: number; medianMs: number; minMs: number; maxMs: number; ratioToFloor: number }[] = [];
-    for (const c of CASES) {
+    const cases = [...CASES, ...(await engineCases())];
+    for (const c of cases) {
         const runs = c.runs ?? RUNS;
-        time(c.command, c.env); // warm-up: the file system cache
-        const samples = Array.from({ length: runs }, () => time(c.command, c.env));
+        time(c.command, c.env, c.cwd); // warm-up: the file system cache
+        const samples = Array.from({ length: runs }, () => time(c.command, c.env, c.cwd));
         results.push({ name: c.name, runs, medianMs: median(samples), minMs: Math.min(...samples), maxMs: Math.max(...samples), ratioToFloor: 0 });
         process.stderr.write(`  ${c.name}: ${median(samples).toFixed(0)} ms\n`);
     }
@@ -109,15 +140,22 @@ function main() {
     const targets = {
         prodWithin1_5xFloor: byName("plan prod") / floor,
         workers500Within2xWorkers1: byName("plan workers x500") / byName("plan workers x1"),
+        enginePreviewProdToFloor: byName("engine: pulumi preview prod (rendered to YAML)") / byName("engine floor: pulumi preview, 1 resource"),
     };
     lines.push(
         "",
         `prod plan / floor: ${targets.prodWithin1_5xFloor.toFixed(2)} (target <= 1.5)`,
         `500 workers / 1 worker: ${targets.workers500Within2xWorkers1.toFixed(2)} (target <= 2)`,
+        ...(Number.isNaN(targets.enginePreviewProdToFloor)
+            ? []
+            : [`engine: preview prod / preview of 1 resource: ${targets.enginePreviewProdToFloor.toFixed(2)} (same CLI, side by side)`]),
     );
     process.stdout.write(`${lines.join("\n")}\n`);
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
     fs.writeFileSync(path.join(ROOT, "bench", "results.json"), `${JSON.stringify({ date: new Date().toISOString(), machine, results, targets }, null, 2)}\n`);
 }
 
-main();
+main().catch((err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+});

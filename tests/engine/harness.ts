@@ -46,6 +46,8 @@ export interface ProjectOptions {
     stack: string;
     /** `--set path=value` overrides, as `npm run plan` takes them. */
     sets?: string[];
+    /** Another program instead of ours: file name -> text (Pulumi.yaml included). */
+    program?: Record<string, string>;
 }
 
 /** One program folder with its own state backend; `dispose()` removes everything. */
@@ -59,6 +61,7 @@ export class EngineProject {
     private constructor(
         readonly tmp: string,
         stack: string,
+        program?: Record<string, string>,
     ) {
         this.cli = findPulumi();
         this.stack = stack;
@@ -66,8 +69,13 @@ export class EngineProject {
         this.stateDir = path.join(tmp, "state");
         fs.mkdirSync(this.stateDir, { recursive: true });
         fs.mkdirSync(this.dir);
-        for (const entry of PROGRAM_ENTRIES) {
-            fs.cpSync(path.join(ROOT, entry), path.join(this.dir, entry), { recursive: true, filter: (src) => path.basename(src) !== "node_modules" });
+        if (program) {
+            for (const [file, text] of Object.entries(program)) fs.writeFileSync(path.join(this.dir, file), text);
+            fs.copyFileSync(path.join(ROOT, "tsconfig.json"), path.join(this.dir, "tsconfig.json"));
+        } else {
+            for (const entry of PROGRAM_ENTRIES) {
+                fs.cpSync(path.join(ROOT, entry), path.join(this.dir, entry), { recursive: true, filter: (src) => path.basename(src) !== "node_modules" });
+            }
         }
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
         const home = path.join(tmp, "pulumi-home");
@@ -84,8 +92,8 @@ export class EngineProject {
 
     static async create(opts: ProjectOptions): Promise<EngineProject> {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-engine-"));
-        const p = new EngineProject(tmp, opts.stack);
-        p.writeConfig(opts.sets ?? []);
+        const p = new EngineProject(tmp, opts.stack, opts.program);
+        if (!opts.program) p.writeConfig(opts.sets ?? []);
         await p.ok(["stack", "init", opts.stack, "--secrets-provider", "passphrase"]);
         return p;
     }
@@ -99,6 +107,11 @@ export class EngineProject {
         for (const [k, v] of Object.entries(sc.config)) config[`quorvex:${k}`] = v;
         for (const [k, v] of Object.entries(sc.extra)) config[k] = v;
         fs.writeFileSync(file, `${salt ? `${salt}\n` : ""}${stringify({ config })}`);
+    }
+
+    /** The command line and environment of `pulumi ARGS` in this project (for timing it from outside). */
+    command(args: string[]): { bin: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } {
+        return { bin: this.cli.bin, args: [...args, "--non-interactive", "--color", "never"], cwd: this.dir, env: this.env };
     }
 
     run(args: string[], opts: { cwd?: string } = {}): Promise<RunResult> {
@@ -157,6 +170,18 @@ export class EngineProject {
     async exportState(): Promise<{ deployment: { resources: StateResource[] } }> {
         const r = await this.ok(["stack", "export", "--stack", this.stack]);
         return JSON.parse(r.stdout) as { deployment: { resources: StateResource[] } };
+    }
+
+    /**
+     * examples/consumer as a second project in the same backend, reading this
+     * stack through a real StackReference. Returns its folder.
+     */
+    consumerProject(): string {
+        const dir = path.join(this.dir, "examples", "consumer");
+        fs.cpSync(path.join(ROOT, "examples", "consumer"), dir, { recursive: true, filter: (src) => path.basename(src) !== "node_modules" });
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+        fs.copyFileSync(path.join(ROOT, "tsconfig.json"), path.join(dir, "tsconfig.json"));
+        return dir;
     }
 
     dispose(): void {

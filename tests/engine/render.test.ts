@@ -118,6 +118,20 @@ describe.each(VARIANTS)("$name through the real engine, rendered to YAML", ({ se
         }
     });
 
+    it("serves its outputs to examples/consumer through a real StackReference from a second stack", async () => {
+        const dir = project.consumerProject();
+        await project.ok(["stack", "init", "consumer", "--secrets-provider", "passphrase"], { cwd: dir });
+        await project.ok(["config", "set", "platformStack", `organization/quorvex/${project.stack}`, "--stack", "consumer"], { cwd: dir });
+        await project.ok(["up", "--yes", "--skip-preview", "--stack", "consumer"], { cwd: dir });
+        const consumer = JSON.parse((await project.ok(["stack", "output", "--json", "--show-secrets", "--stack", "consumer"], { cwd: dir })).stdout);
+        const platform = await project.outputs(true);
+        expect(consumer.apiUrl).toBe(platform.backendUrl);
+        expect(consumer.platformContractVersion).toBe(platform.contractVersion);
+        expect(consumer.reportingDatabaseUrl).toBe(platform.databaseUrl);
+        const shown = JSON.parse((await project.ok(["stack", "output", "--json", "--stack", "consumer"], { cwd: dir })).stdout);
+        expect(shown.reportingDatabaseUrl).toBe("[secret]");
+    });
+
     it("hides exactly the outputs the contract marks secret in `pulumi stack output --json`", async () => {
         const shown = await project.outputs(false);
         const hidden = Object.entries(shown)
