@@ -37,7 +37,7 @@ describe.runIf(needed)("shellcheck", () => {
         expect(check(source, "sh")).toEqual({ status: 0, output: "" });
     });
 
-    it.each(["scripts/deploy-dev.sh", "scripts/backup-docker.sh", "scripts/restore-docker.sh", ".ci/run", "tests/fixtures/docker-shim.sh"])(
+    it.each(["scripts/deploy-dev.sh", "scripts/backup-docker.sh", "scripts/restore-docker.sh", ".ci/run", "toolchain/build.sh", "tests/fixtures/docker-shim.sh"])(
         "passes %s",
         (file) => {
             expect(check(fs.readFileSync(path.join(ROOT, file), "utf8"), "bash")).toEqual({ status: 0, output: "" });

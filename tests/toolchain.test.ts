@@ -1,0 +1,45 @@
+/**
+ * The engine toolchain builds the binaries for the versions the program pins:
+ * a bump in package.json without the matching wrapper module fails here, in
+ * the fast tier, not in a 20-minute Go build.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(__dirname, "..");
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string>; scripts: Record<string, string> };
+const goMod = (unit: string) => fs.readFileSync(path.join(ROOT, "toolchain", unit, "go.mod"), "utf8");
+const required = (unit: string, module: string) => new RegExp(`^\\s*${module.replace(/[./]/g, "\\$&")} (v\\S+)`, "m").exec(goMod(unit))?.[1];
+
+describe("the engine toolchain", () => {
+    it("builds the Pulumi CLI at @pulumi/pulumi's version", () => {
+        expect(required("cli", "github.com/pulumi/pulumi/pkg/v3")).toBe(`v${pkg.dependencies["@pulumi/pulumi"]}`);
+        expect(goMod("cli")).toMatch(/^tool github\.com\/pulumi\/pulumi\/pkg\/v3\/cmd\/pulumi$/m);
+    });
+
+    it("builds the language host against the same SDK", () => {
+        expect(required("language-nodejs", "github.com/pulumi/pulumi/sdk/v3")).toBe(`v${pkg.dependencies["@pulumi/pulumi"]}`);
+    });
+
+    it("has a wrapper module with a committed go.sum for every unit the build script knows", () => {
+        const script = fs.readFileSync(path.join(ROOT, "toolchain", "build.sh"), "utf8");
+        const units = /QUORVEX_TOOLCHAIN_UNITS:-([a-z -]+)\}/.exec(script)![1].split(" ");
+        expect(units).toEqual(["cli", "language-nodejs", "kubernetes", "random"]);
+        for (const u of units) expect(fs.existsSync(path.join(ROOT, "toolchain", u, "go.sum")), u).toBe(true);
+    });
+
+    it("replaces modules only with published versions or with its own shim folders", () => {
+        for (const u of fs.readdirSync(path.join(ROOT, "toolchain")).filter((d) => fs.existsSync(path.join(ROOT, "toolchain", d, "go.mod")))) {
+            for (const m of goMod(u).matchAll(/=>\s*(\S+)(?: (\S+))?/g)) {
+                if (m[1].startsWith("./")) expect(fs.existsSync(path.join(ROOT, "toolchain", u, m[1], "go.mod")), `${u}: ${m[1]}`).toBe(true);
+                else expect(m[2], `${u}: ${m[1]} needs a version`).toMatch(/^v\d/);
+            }
+        }
+    });
+
+    it("is an npm script, and so is the engine tier", () => {
+        expect(pkg.scripts.toolchain).toBe("bash toolchain/build.sh");
+        expect(pkg.scripts["test:engine"]).toBe("vitest run -c vitest.engine.config.ts");
+    });
+});
