@@ -7,9 +7,16 @@ import { defaultMode, defaultsFor, DOCKER_WORKERS_RECOMMENDED_MAX, type Raw } fr
 
 export const NAMESPACE = "quorvex";
 
+/** At most this many problems are printed; the rest are counted. */
+export const MAX_PROBLEMS_SHOWN = 20;
+
 export class ConfigError extends Error {
     constructor(public readonly problems: string[]) {
-        super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`);
+        const shown = problems.slice(0, MAX_PROBLEMS_SHOWN);
+        const more = problems.length - shown.length;
+        super(
+            `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${shown.join("\n  ")}${more ? `\n  ... and ${more} more` : ""}`,
+        );
         this.name = "ConfigError";
     }
 }
@@ -21,11 +28,16 @@ export interface ResolvedConfig {
 
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Objects merge key by key; scalars and lists from `over` replace. */
+/**
+ * Objects merge key by key; scalars and lists from `over` replace. Keys are
+ * defined as own properties, so a `__proto__` key stays a key (and is then
+ * refused as unknown) instead of replacing the object's prototype.
+ */
 export function deepMerge(base: Raw, over: Raw): Raw {
     const out: Raw = { ...base };
     for (const [k, v] of Object.entries(over)) {
-        out[k] = isObject(v) && isObject(base[k]) ? deepMerge(base[k] as Raw, v) : v;
+        const value = isObject(v) && Object.hasOwn(base, k) && isObject(base[k]) ? deepMerge(base[k] as Raw, v) : v;
+        Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
     }
     return out;
 }
@@ -42,10 +54,17 @@ function at(obj: unknown, path: PropertyKey[]): unknown {
 /** Config keys whose values never appear in messages. */
 export const SECRET_CONFIG_KEYS = ["ingress.tls.key"];
 
+/** Key names that suggest a credential: a value under them (or a typo of them) is never shown. */
+const SECRET_LOOKING_KEY = /key|pass|secret|token|credential|cert|private/i;
+
 function show(value: unknown, path: PropertyKey[] = []): string {
     if (value === undefined) return "(missing)";
-    if (value !== null && SECRET_CONFIG_KEYS.includes(path.map(String).join("."))) return '"[secret]"';
-    const s = JSON.stringify(value);
+    if (value === null) return "null";
+    const dotted = path.map(String).join(".");
+    if (SECRET_CONFIG_KEYS.includes(dotted) || path.some((p) => typeof p === "string" && SECRET_LOOKING_KEY.test(p))) return '"[secret]"';
+    const s = JSON.stringify(value) ?? String(value);
+    // A PEM block (a key pasted under a mistyped name) is never echoed either.
+    if (/-----BEGIN|PRIVATE KEY/.test(s)) return '"[secret]"';
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 

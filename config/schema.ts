@@ -14,14 +14,35 @@ export const MODES = ["standard", "workers"] as const;
 export type Target = (typeof TARGETS)[number];
 export type Mode = (typeof MODES)[number];
 
-export const memory = z.union([z.string(), z.number()], { error: "must be a memory size such as 512Mi or 2Gi" }).transform((v, ctx) => {
-    const mib = parseMemoryMiB(v);
-    if (mib === undefined) {
-        ctx.addIssue({ code: "custom", message: "must be a memory size such as 512Mi or 2Gi (whole MiB, above 0)" });
-        return z.NEVER;
-    }
-    return mib;
-});
+/** The largest memory figure any key takes (a container limit, /dev/shm, a host's memory). */
+export const MAX_MEMORY = "1Ti";
+/** The largest volume a key takes (the largest single cloud block volume is 64 TiB). */
+export const MAX_STORAGE = "64Ti";
+
+/**
+ * A size with its unit. A bare number is refused: Docker reads it as MiB and
+ * Kubernetes as bytes, so "4" would mean two very different things.
+ */
+const size = (max: string, what: string) =>
+    z.union([z.string(), z.number()], { error: `must be a ${what} such as 512Mi or 2Gi` }).transform((v, ctx) => {
+        if (typeof v === "number" || /^\s*\d+(\.\d+)?\s*$/.test(v)) {
+            ctx.addIssue({ code: "custom", message: `needs a unit, such as 512Mi or 2Gi (a bare number is MiB to Docker but bytes to Kubernetes)` });
+            return z.NEVER;
+        }
+        const mib = parseMemoryMiB(v);
+        if (mib === undefined) {
+            ctx.addIssue({ code: "custom", message: `must be a ${what} such as 512Mi or 2Gi (whole MiB, above 0)` });
+            return z.NEVER;
+        }
+        if (mib > parseMemoryMiB(max)!) {
+            ctx.addIssue({ code: "custom", message: `must be at most ${max}` });
+            return z.NEVER;
+        }
+        return mib;
+    });
+
+export const memory = size(MAX_MEMORY, "memory size");
+export const storage = size(MAX_STORAGE, "volume size");
 
 export const cpu = z.union([z.string(), z.number()], { error: "must be a CPU amount such as 500m or 2" }).transform((v, ctx) => {
     const milli = parseCpuMilli(v);
@@ -58,6 +79,7 @@ export function imagePin(image: string): { tag?: string; digest?: string } {
 
 const image = z
     .string({ error: "must be an image reference with an explicit tag, e.g. postgres:16.4" })
+    .max(512, { error: "must be an image reference of at most 512 characters" })
     .regex(/^[a-z0-9][a-z0-9._\-/]*(:\d+\/[a-z0-9._\-/]+)?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
         error: "must be an image reference such as registry/name:tag (lowercase name)",
     })
@@ -70,6 +92,18 @@ const image = z
     );
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS-1123 label (lowercase letters, digits, '-', at most 63)" });
+/** Namespaces the cluster itself owns: the stack labels, enforces and may delete its namespace. */
+export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+const platformNamespace = dnsLabel.refine((ns) => !SYSTEM_NAMESPACES.includes(ns) && !ns.startsWith("kube-"), {
+    error: "must be the platform's own namespace, not `default` or a `kube-*` system namespace (the stack labels, enforces and can delete it)",
+});
+/** How the Docker provider reaches an engine. */
+const dockerHost = z
+    .string()
+    .max(512, { error: "must be at most 512 characters" })
+    .regex(/^(unix:\/\/\/\S+|npipe:\/\/\S+|tcp:\/\/[A-Za-z0-9.\-[\]:]+:\d{1,5}|ssh:\/\/[^\s/@]+@[A-Za-z0-9.\-[\]:]+(:\d{1,5})?)$/, {
+        error: "must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:2376, ssh://user@host or npipe://...",
+    });
 const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, {
     error: "must be a lowercase DNS host name such as quorvex.example.com",
 });
@@ -147,7 +181,7 @@ export const configSchema = z
         }),
         postgres: z.strictObject({
             resources,
-            storageSize: memory,
+            storageSize: storage,
             storageClass,
             database: ident,
             user: ident,
@@ -155,13 +189,13 @@ export const configSchema = z
         redis: z.strictObject({
             enabled: bool,
             resources,
-            storageSize: memory,
+            storageSize: storage,
             storageClass,
             maxmemoryPercent: int(10, 95),
         }),
         minio: z.strictObject({
             resources,
-            storageSize: memory,
+            storageSize: storage,
             storageClass,
             bucket,
         }),
@@ -191,18 +225,18 @@ export const configSchema = z
             bucket,
         }),
         docker: z.strictObject({
-            host: optionalString,
+            host: z.union([dockerHost, z.null()]),
             hostMemory: memory,
             publishDataPorts: bool,
         }),
         kubernetes: z.strictObject({
-            namespace: dnsLabel,
+            namespace: platformNamespace,
             kubeconfig: optionalString,
             context: optionalString,
             renderYamlToDirectory: optionalString,
             ingressControllerNamespace: dnsLabel,
             kedaNamespace: dnsLabel,
-            workerEgressPorts: z.array(port, { error: "must be a list of TCP ports" }),
+            workerEgressPorts: z.array(port, { error: "must be a list of TCP ports" }).max(32, { error: "must list at most 32 ports" }),
         }),
     })
     .superRefine((c, ctx) => {

@@ -37,12 +37,16 @@ describe.runIf(needed)("shellcheck", () => {
         expect(check(source, "sh")).toEqual({ status: 0, output: "" });
     });
 
-    it.each(["scripts/deploy-dev.sh", "scripts/backup-docker.sh", "scripts/restore-docker.sh", ".ci/run", "toolchain/build.sh", "tests/fixtures/docker-shim.sh"])(
-        "passes %s",
-        (file) => {
-            expect(check(fs.readFileSync(path.join(ROOT, file), "utf8"), "bash")).toEqual({ status: 0, output: "" });
-        },
-    );
+    it.each([
+        "scripts/deploy-dev.sh",
+        "scripts/backup-docker.sh",
+        "scripts/restore-docker.sh",
+        ".ci/run",
+        "toolchain/build.sh",
+        "tests/fixtures/docker-shim.sh",
+    ])("passes %s", (file) => {
+        expect(check(fs.readFileSync(path.join(ROOT, file), "utf8"), "bash")).toEqual({ status: 0, output: "" });
+    });
 
     it("catches a real mistake, so the check is real", () => {
         expect(check('rm -rf $DIR/"x"', "sh").status).not.toBe(0);

@@ -10,7 +10,7 @@ import * as path from "path";
 import type { z } from "zod";
 import { defaultsFor, type Raw } from "../config/defaults";
 import { describeKey } from "../config/docs";
-import { configSchema, cpu, memory } from "../config/schema";
+import { configSchema, cpu, MAX_MEMORY, MAX_STORAGE, memory, storage } from "../config/schema";
 import { OUTPUT_DOCS, OUTPUT_NAMES, outputsSchema, SECRET_OUTPUTS } from "../contract/outputs";
 import { settingsFor } from "../policies/evaluate";
 import { policies, stackPolicies } from "../policies/pack";
@@ -30,7 +30,8 @@ type Def = {
 const def = (s: Schema): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
 function typeOf(s: Schema): string {
-    if (s === memory) return "memory (`512Mi`, `2Gi`)";
+    if (s === memory) return `memory (\`512Mi\`, \`2Gi\`; at most ${MAX_MEMORY})`;
+    if (s === storage) return `volume size (\`20Gi\`; at most ${MAX_STORAGE})`;
     if (s === cpu) return "CPU (`500m`, `2`)";
     const d = def(s);
     switch (d.type) {

@@ -6,18 +6,21 @@
  * Exit 0 ok, 1 a mandatory policy violation, 2 bad config or usage.
  */
 import * as fs from "fs";
-import { runMain } from "./cli";
+import { outputDirectory, readJsonFile, runMain, UsageError } from "./cli";
+import { readPackConfig } from "./packconfig";
 import * as path from "path";
 import { hasMandatory, type PackConfig } from "../policies/evaluate";
-import { compare, renderComparison } from "./compare";
+import { compare, holdsData, renderComparison } from "./compare";
 import { manifestsOf, toYaml } from "./manifests";
 import type { PlanResource } from "./planner";
 import { ConfigError, planStack } from "./planner";
 import { renderPlan } from "./render";
-import { UsageError } from "./stackconfig";
 
 const USAGE =
     "usage: npm run plan -- --stack <name> [--set path=value ...] [--json] [--out DIR] [--policy-config FILE] [--compare OLD-resources.json [--allow-data-loss]]";
+
+/** More overrides than any stack has keys is a mistake (or an attack), not a plan. */
+const MAX_SETS = 200;
 
 interface Args {
     stack?: string;
@@ -48,23 +51,66 @@ export function parseArgs(argv: string[]): Args {
         else throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
     }
     if (!a.stack) throw new UsageError(`--stack is required\n${USAGE}`);
+    if (a.sets.length > MAX_SETS) throw new UsageError(`at most ${MAX_SETS} --set options (got ${a.sets.length})`);
     if (a.allowDataLoss && !a.compare) throw new UsageError(`--allow-data-loss goes with --compare\n${USAGE}`);
     return a;
 }
 
-/** An earlier plan: `resources.json` from --out, or a whole --json document. */
+const RESOURCE_OPTIONS = { protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [] };
+
+/**
+ * An earlier plan: `resources.json` from --out, or a whole --json document.
+ * A review tool fails closed: anything it cannot read for certain (a parent
+ * that loops or is not a resource, a data-holding resource without a
+ * readable spec) is refused rather than reviewed as "no data loss".
+ */
 function readResources(file: string): PlanResource[] {
-    let doc: unknown;
-    try {
-        doc = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (err) {
-        throw new UsageError(`--compare ${file}: ${(err as Error).message}`);
-    }
+    const doc = readJsonFile("--compare", file);
     const list = Array.isArray(doc) ? doc : (doc as { resources?: unknown } | null)?.resources;
-    if (!Array.isArray(list) || list.some((r) => typeof r?.type !== "string" || typeof r?.name !== "string" || typeof r?.inputs !== "object")) {
-        throw new UsageError(`--compare ${file}: expected the plan's resources (an array of {type, name, parent, inputs, options}) or a --json plan document`);
+    const bad = (why: string) => new UsageError(`--compare ${file}: ${why}`);
+    if (!Array.isArray(list)) throw bad("expected the plan's resources (an array of {type, name, parent, inputs, options}) or a --json plan document");
+    const resources = list.map((r, i): PlanResource => {
+        const o = r as Partial<PlanResource> | null;
+        if (typeof o?.type !== "string" || typeof o.name !== "string" || typeof o.inputs !== "object" || o.inputs === null || Array.isArray(o.inputs)) {
+            throw bad(`resource #${i} needs a string "type", a string "name" and an object "inputs"`);
+        }
+        if (o.parent !== undefined && o.parent !== null && typeof o.parent !== "string")
+            throw bad(`resource #${i} (${o.name}): "parent" must be a string or null`);
+        const options = { ...RESOURCE_OPTIONS, ...(typeof o.options === "object" && o.options !== null ? o.options : {}) };
+        return { type: o.type, name: o.name, parent: o.parent ?? null, inputs: o.inputs, options };
+    });
+    const byId = new Map(resources.map((r) => [`${r.type}::${r.name}`, r]));
+    for (const r of resources) {
+        const seen = new Set<string>([`${r.type}::${r.name}`]);
+        for (let p = r.parent; p; p = byId.get(p)?.parent ?? null) {
+            if (seen.has(p)) throw bad(`the parent chain of ${r.type}::${r.name} loops through ${p}`);
+            seen.add(p);
+        }
+        const unreadable =
+            typeof r.inputs.metadata !== "object" ||
+            r.inputs.metadata === null ||
+            (!r.type.endsWith(":Namespace") && (typeof r.inputs.spec !== "object" || r.inputs.spec === null));
+        if (holdsData(r) && r.type.startsWith("kubernetes:") && unreadable) {
+            throw bad(`${r.type}::${r.name} holds data but has no readable metadata and spec: refusing to review it`);
+        }
     }
-    return list.map((r) => ({ parent: null, options: { protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [] }, ...r }));
+    return resources;
+}
+
+function writeOut(out: string, resources: PlanResource[]): void {
+    try {
+        fs.writeFileSync(path.join(out, "resources.json"), `${JSON.stringify(resources, null, 2)}\n`);
+        const manifests = manifestsOf(resources);
+        if (manifests.length) {
+            const dir = path.join(out, "manifests");
+            fs.rmSync(dir, { recursive: true, force: true });
+            fs.mkdirSync(dir);
+            for (const m of manifests) fs.writeFileSync(path.join(dir, m.file), toYaml(m.object));
+            fs.writeFileSync(path.join(out, "manifests.yaml"), manifests.map((m) => toYaml(m.object)).join("---\n"));
+        }
+    } catch (err) {
+        throw new UsageError(`--out ${out}: cannot write there (${(err as Error).message})`);
+    }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -77,24 +123,15 @@ export async function main(argv: string[]): Promise<number> {
     }
     let policyConfig: PackConfig | undefined;
     try {
-        if (args.policyConfig) policyConfig = JSON.parse(fs.readFileSync(args.policyConfig, "utf8")) as PackConfig;
-        const before = args.compare ? readResources(args.compare) : undefined;
+        // Every file named on the command line is checked before any work is done.
+        if (args.policyConfig !== undefined) policyConfig = readPackConfig("--policy-config", args.policyConfig);
+        const out = args.out !== undefined ? outputDirectory("--out", args.out) : undefined;
+        const before = args.compare !== undefined ? readResources(args.compare) : undefined;
         const { document } = await planStack({ stack: args.stack!, sets: args.sets, policyConfig });
         const comparison = before ? compare(before, document.resources) : undefined;
-        if (args.out) {
-            fs.mkdirSync(args.out, { recursive: true });
-            fs.writeFileSync(path.join(args.out, "resources.json"), `${JSON.stringify(document.resources, null, 2)}\n`);
-            const manifests = manifestsOf(document.resources);
-            if (manifests.length) {
-                const dir = path.join(args.out, "manifests");
-                fs.rmSync(dir, { recursive: true, force: true });
-                fs.mkdirSync(dir);
-                for (const m of manifests) fs.writeFileSync(path.join(dir, m.file), toYaml(m.object));
-                fs.writeFileSync(path.join(args.out, "manifests.yaml"), manifests.map((m) => toYaml(m.object)).join("---\n"));
-            }
-        }
-        const out = comparison ? { ...document, compare: comparison } : document;
-        process.stdout.write(args.json ? `${JSON.stringify(out, null, 2)}\n` : renderPlan(document));
+        if (out) writeOut(out, document.resources);
+        const shown = comparison ? { ...document, compare: comparison } : document;
+        process.stdout.write(args.json ? `${JSON.stringify(shown, null, 2)}\n` : renderPlan(document));
         if (comparison && !args.json) process.stdout.write(`\n${renderComparison(comparison, args.compare!)}\n`);
         const dataLoss = comparison !== undefined && comparison.dataLoss.length > 0 && !args.allowDataLoss;
         if (dataLoss) {

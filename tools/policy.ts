@@ -5,22 +5,12 @@
  * (an array of {type, name, inputs, options}, or a whole plan document).
  * Exit 0 ok, 1 a mandatory violation, 2 bad usage or unreadable files.
  */
-import * as fs from "fs";
-import { runMain } from "./cli";
-import { evaluate, hasMandatory, type PackConfig, type ResourceRecord, type Violation } from "../policies/evaluate";
+import { readJsonFile, runMain, UsageError } from "./cli";
+import { readPackConfig } from "./packconfig";
+import { evaluate, hasMandatory, type ResourceRecord, type Violation } from "../policies/evaluate";
 import { renderViolations } from "./render";
 
 const USAGE = "usage: npm run policy -- --resources <resources.json> [--config <policy-config.json>] [--json]";
-
-class UsageError extends Error {}
-
-function readJson(file: string, what: string): unknown {
-    try {
-        return JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (err) {
-        throw new UsageError(`cannot read ${what} ${file}: ${(err as Error).message}`);
-    }
-}
 
 function asResources(doc: unknown, file: string): ResourceRecord[] {
     const list = Array.isArray(doc) ? doc : (doc as { resources?: unknown })?.resources;
@@ -41,14 +31,19 @@ export async function main(argv: string[]): Promise<number> {
     try {
         for (let i = 0; i < argv.length; i++) {
             const a = argv[i];
-            if (a === "--resources") resourcesFile = argv[++i];
-            else if (a === "--config") configFile = argv[++i];
+            const value = () => {
+                const v = argv[++i];
+                if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${USAGE}`);
+                return v;
+            };
+            if (a === "--resources") resourcesFile = value();
+            else if (a === "--config") configFile = value();
             else if (a === "--json") json = true;
             else throw new UsageError(`unknown argument ${a}\n${USAGE}`);
         }
-        if (!resourcesFile) throw new UsageError(`--resources is required\n${USAGE}`);
-        const resources = asResources(readJson(resourcesFile, "resources file"), resourcesFile);
-        const config = configFile ? (readJson(configFile, "policy config") as PackConfig) : undefined;
+        if (resourcesFile === undefined) throw new UsageError(`--resources is required\n${USAGE}`);
+        const config = configFile !== undefined ? readPackConfig("--config", configFile) : undefined;
+        const resources = asResources(readJsonFile("--resources", resourcesFile), resourcesFile);
         let violations: Violation[];
         try {
             violations = await evaluate(resources, config);

@@ -41,6 +41,16 @@ interface Bounds {
     maxMiB: number;
 }
 
+/** One kind of container's bounds, in MiB; the CLI checks `--policy-pack-config` against it. */
+const boundsSchema = {
+    type: "object" as const,
+    properties: {
+        minMiB: { type: "number" as const, minimum: 0, description: "Smallest memory limit, in MiB." },
+        maxMiB: { type: "number" as const, minimum: 0, description: "Largest memory limit, in MiB." },
+    },
+    additionalProperties: false,
+};
+
 export const memoryWithinBounds: ResourceValidationPolicy = {
     name: "memory-within-bounds",
     description:
@@ -49,12 +59,12 @@ export const memoryWithinBounds: ResourceValidationPolicy = {
     configSchema: {
         properties: {
             browser: {
-                type: "object",
+                ...boundsSchema,
                 default: { minMiB: 2048, maxMiB: 32768 },
                 description: "Bounds for containers that run browsers (a browser needs about 2Gi; the standard-mode backend holds 24Gi).",
             },
-            stateful: { type: "object", default: { minMiB: 64, maxMiB: 16384 }, description: "Bounds for Postgres, Redis, MinIO." },
-            other: { type: "object", default: { minMiB: 32, maxMiB: 16384 }, description: "Bounds for every other container." },
+            stateful: { ...boundsSchema, default: { minMiB: 64, maxMiB: 16384 }, description: "Bounds for Postgres, Redis, MinIO." },
+            other: { ...boundsSchema, default: { minMiB: 32, maxMiB: 16384 }, description: "Bounds for every other container." },
             browserImagePatterns: browserPatternsSchema,
         },
     },
