@@ -47,9 +47,19 @@ export function defaultsFor(target: Target, mode: Mode): Raw {
             worker: "ghcr.io/quorvex/quorvex-browser-worker:1.0.0",
             postgres: "postgres:16.4-alpine",
             redis: "redis:7.4.1-alpine",
-            minio: "minio/minio:RELEASE.2024-10-13T13-34-11Z",
-            minioClient: "minio/mc:RELEASE.2024-10-08T09-37-26Z",
+            // MinIO removed minio/minio and minio/mc from Docker Hub in September 2026; quay.io still serves
+            // the community images, which stopped at these releases (the last ones pushed there).
+            minio: "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
+            minioClient: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
             proxy: "nginx:1.27.2-alpine",
+        },
+        registry: {
+            // Rewrites the registry of every image not set explicitly: `mirror.corp.example.com/hub`.
+            mirror: null,
+            // Kubernetes: names of existing docker-registry Secrets in the namespace.
+            pullSecrets: [],
+            // Docker: credentials the provider uses to pull (password set with `pulumi config set --secret`).
+            auth: [],
         },
         backend: {
             replicas: docker ? 1 : 2,

@@ -14,6 +14,11 @@ export const CONFIG_DOCS: Record<string, string> = {
     "images.minio": "MinIO server image.",
     "images.minioClient": "MinIO client (`mc`) image for buckets, lifecycle rules and backups.",
     "images.proxy": "nginx image of the Docker reverse proxy.",
+    "registry.mirror":
+        "A registry (with an optional path prefix) that serves every image: `mirror.corp.example.com/hub` turns `postgres:16.4-alpine` into `mirror.corp.example.com/hub/library/postgres:16.4-alpine`. Images set explicitly under `images.*` are kept as written.",
+    "registry.pullSecrets": "Kubernetes: names of existing docker-registry Secrets in the namespace; every ServiceAccount pulls with them.",
+    "registry.auth":
+        "Docker: `[{address, username, password}]` the provider pulls private images with; set the password with `pulumi config set --secret --path 'quorvex:registry.auth[0].password'` (secret in state and plans).",
     "backend.replicas": "Backend replicas (Kubernetes keeps all but one through disruptions with a PodDisruptionBudget).",
     "backend.port": "Backend HTTP port.",
     "backend.vncPort": "websockify port of the VNC stream (standard mode); never published, reached through the proxy at /vnc/.",
@@ -69,10 +74,10 @@ export const CONFIG_DOCS: Record<string, string> = {
     "backup.schedule": "Cron schedule of the backup (cluster time zone).",
     "backup.retentionDays": "Backups expire from the backup bucket after this many days.",
     "backup.bucket": "MinIO bucket of the backups (also used by `npm run backup:docker`).",
-    "docker.host": "Docker engine address (unix:///var/run/docker.sock, ssh://user@host); null: DOCKER_HOST or the local socket.",
+    "docker.host": "Docker engine address (unix:///path, tcp://host:port, ssh://user@host[:port], npipe://...); null: DOCKER_HOST or the local socket.",
     "docker.hostMemory": "Memory of the Docker host, for the docker-host-memory-budget policy.",
     "docker.publishDataPorts": "Publish Postgres/Redis/MinIO on 127.0.0.1 (for local tools). Never on other addresses.",
-    "kubernetes.namespace": "Namespace of every object.",
+    "kubernetes.namespace": "Namespace of every object: the platform's own (not `default` or `kube-*`).",
     "kubernetes.kubeconfig": "Kubeconfig path or contents; null: the ambient one.",
     "kubernetes.context": "Kubeconfig context; null: the current one.",
     "kubernetes.renderYamlToDirectory":

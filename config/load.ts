@@ -4,6 +4,7 @@
  */
 import { configSchema, MODES, TARGETS, type Mode, type QuorvexConfig, type Target } from "./schema";
 import { defaultMode, defaultsFor, DOCKER_WORKERS_RECOMMENDED_MAX, type Raw } from "./defaults";
+import { withMirror } from "./images";
 
 export const NAMESPACE = "quorvex";
 
@@ -52,7 +53,7 @@ function at(obj: unknown, path: PropertyKey[]): unknown {
 }
 
 /** Config keys whose values never appear in messages. */
-export const SECRET_CONFIG_KEYS = ["ingress.tls.key"];
+export const SECRET_CONFIG_KEYS = ["ingress.tls.key", "registry.auth.password"];
 
 /** Key names that suggest a credential: a value under them (or a typo of them) is never shown. */
 const SECRET_LOOKING_KEY = /key|pass|secret|token|credential|cert|private/i;
@@ -107,7 +108,9 @@ export function resolveConfig(raw: Raw): ResolvedConfig {
         }
         throw new ConfigError(problems);
     }
-    const config = result.data;
+    // The mirror rewrites every image the stack did not set explicitly.
+    const explicit = new Set(isObject(raw.images) ? Object.keys(raw.images) : []);
+    const config = { ...result.data, images: withMirror(result.data.images, result.data.registry.mirror, explicit) };
     const warnings: string[] = [];
     if (config.target === "docker" && config.mode === "workers" && config.workers.replicas > DOCKER_WORKERS_RECOMMENDED_MAX) {
         warnings.push(

@@ -92,6 +92,17 @@ const image = z
     );
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS-1123 label (lowercase letters, digits, '-', at most 63)" });
+/** A registry host, with an optional port and path prefix: `mirror.corp.example.com:5000/hub`. */
+const registryHost = z
+    .string()
+    .max(253, { error: "must be at most 253 characters" })
+    .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/, {
+        error: "must be a registry host such as registry.example.com, with an optional :port and /path",
+    });
+const dnsSubdomain = z
+    .string()
+    .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "must be a Kubernetes object name (lowercase, digits, '-', '.')" });
+
 /** Namespaces the cluster itself owns: the stack labels, enforces and may delete its namespace. */
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 const platformNamespace = dnsLabel.refine((ns) => !SYSTEM_NAMESPACES.includes(ns) && !ns.startsWith("kube-"), {
@@ -154,6 +165,20 @@ export const configSchema = z
             minio: image,
             minioClient: image,
             proxy: image,
+        }),
+        registry: z.strictObject({
+            mirror: z.union([registryHost, z.null()]),
+            pullSecrets: z.array(dnsSubdomain, { error: "must be a list of Secret names" }).max(16, { error: "must list at most 16 Secrets" }),
+            auth: z
+                .array(
+                    z.strictObject({
+                        address: registryHost,
+                        username: z.string().min(1, { error: "must be a user name" }).max(256),
+                        password: z.string().min(1, { error: "must be a password or token (set it with --secret)" }).max(4096),
+                    }),
+                    { error: "must be a list of {address, username, password}" },
+                )
+                .max(16, { error: "must list at most 16 registries" }),
         }),
         backend: z.strictObject({
             replicas: int(1, 50),
@@ -241,6 +266,12 @@ export const configSchema = z
     })
     .superRefine((c, ctx) => {
         const rule = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+        if (c.target === "docker" && c.registry.pullSecrets.length) {
+            rule(["registry", "pullSecrets"], "must be empty on the docker target: the Docker provider pulls, so give it registry.auth");
+        }
+        if (c.target === "kubernetes" && c.registry.auth.length) {
+            rule(["registry", "auth"], "must be empty on kubernetes: the cluster pulls, so name docker-registry Secrets in registry.pullSecrets");
+        }
         if (c.archive.totalDays <= c.archive.hotDays) {
             rule(["archive", "totalDays"], `must be greater than archive.hotDays (${c.archive.hotDays}): artifacts stay in MinIO for totalDays - hotDays days`);
         }

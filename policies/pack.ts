@@ -7,7 +7,7 @@ import type { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy 
 import { browserWorkersHaveCpuLimits } from "./rules/cpu";
 import { statefulDataProtected } from "./rules/data";
 import { kubernetesContainersHardened } from "./rules/hardening";
-import { noLatestImages } from "./rules/images";
+import { imagesFromAllowedRegistries, noLatestImages } from "./rules/images";
 import { ingressRequiresTls } from "./rules/ingress";
 import { containersHaveMemoryLimits, memoryWithinBounds } from "./rules/memory";
 import { browserWorkersHaveShm, shmWithinMemoryLimit } from "./rules/shm";
@@ -23,6 +23,7 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     shmWithinMemoryLimit,
     memoryWithinBounds,
     noLatestImages,
+    imagesFromAllowedRegistries,
     statefulDataProtected,
     browserWorkersHaveCpuLimits,
     ingressRequiresTls,

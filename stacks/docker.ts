@@ -8,6 +8,7 @@ export function dockerStack(stack: string, c: QuorvexConfig): { platform: Docker
         stack,
         host: c.docker.host,
         publishDataPorts: c.docker.publishDataPorts,
+        registryAuth: c.registry.auth,
         ingress: { ...c.ingress, image: c.images.proxy, resources: c.proxy.resources },
     });
     return { platform, parts: compose(platform, c) };

@@ -14,6 +14,7 @@ export function kubernetesStack(stack: string, c: QuorvexConfig): { platform: Ku
         kedaNamespace: c.kubernetes.kedaNamespace,
         ingressClassName: c.ingress.className,
         protection: c.protection,
+        imagePullSecrets: c.registry.pullSecrets,
     });
     return { platform, parts: compose(platform, c), namespace: c.kubernetes.namespace };
 }

@@ -22,6 +22,7 @@ const docker = () =>
         stack: "t",
         host: null,
         publishDataPorts: false,
+        registryAuth: [],
         ingress: { bindAddress: "127.0.0.1", httpPort: 80, httpsPort: 443, image: "nginx:1.27.2-alpine", resources: budget(256) },
     });
 const kubernetes = () =>
@@ -35,6 +36,7 @@ const kubernetes = () =>
         kedaNamespace: "keda",
         ingressClassName: "nginx",
         protection: keep,
+        imagePullSecrets: [],
     });
 
 function postgres(platform: Platform) {

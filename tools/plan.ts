@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import { outputDirectory, readJsonFile, runMain, UsageError } from "./cli";
 import { readPackConfig } from "./packconfig";
+import { imagesOf } from "../policies/rules/images";
 import * as path from "path";
 import { hasMandatory, type PackConfig } from "../policies/evaluate";
 import { compare, holdsData, renderComparison } from "./compare";
@@ -17,7 +18,7 @@ import { ConfigError, planStack } from "./planner";
 import { renderPlan } from "./render";
 
 const USAGE =
-    "usage: npm run plan -- --stack <name> [--set path=value ...] [--json] [--out DIR] [--policy-config FILE] [--compare OLD-resources.json [--allow-data-loss]]";
+    "usage: npm run plan -- --stack <name> [--set path=value ...] [--json] [--images] [--out DIR] [--policy-config FILE] [--compare OLD-resources.json [--allow-data-loss]]";
 
 /** More overrides than any stack has keys is a mistake (or an attack), not a plan. */
 const MAX_SETS = 200;
@@ -26,6 +27,8 @@ interface Args {
     stack?: string;
     sets: string[];
     json: boolean;
+    /** Only the image references the stack runs (for mirroring into an air-gapped registry). */
+    images: boolean;
     out?: string;
     policyConfig?: string;
     compare?: string;
@@ -33,7 +36,7 @@ interface Args {
 }
 
 export function parseArgs(argv: string[]): Args {
-    const a: Args = { sets: [], json: false, allowDataLoss: false };
+    const a: Args = { sets: [], json: false, images: false, allowDataLoss: false };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const value = () => {
@@ -44,6 +47,7 @@ export function parseArgs(argv: string[]): Args {
         if (arg === "--stack" || arg === "-s") a.stack = value();
         else if (arg === "--set") a.sets.push(value());
         else if (arg === "--json") a.json = true;
+        else if (arg === "--images") a.images = true;
         else if (arg === "--out") a.out = value();
         else if (arg === "--policy-config") a.policyConfig = value();
         else if (arg === "--compare") a.compare = value();
@@ -97,6 +101,11 @@ function readResources(file: string): PlanResource[] {
     return resources;
 }
 
+/** Every image reference the stack runs, once each, sorted. */
+export function imagesIn(resources: PlanResource[]): string[] {
+    return [...new Set(resources.flatMap((r) => imagesOf(r.type, r.name, r.inputs).map((i) => i.image)))].sort();
+}
+
 function writeOut(out: string, resources: PlanResource[]): void {
     try {
         fs.writeFileSync(path.join(out, "resources.json"), `${JSON.stringify(resources, null, 2)}\n`);
@@ -129,6 +138,11 @@ export async function main(argv: string[]): Promise<number> {
         const before = args.compare !== undefined ? readResources(args.compare) : undefined;
         const { document } = await planStack({ stack: args.stack!, sets: args.sets, policyConfig });
         const comparison = before ? compare(before, document.resources) : undefined;
+        if (args.images) {
+            const images = imagesIn(document.resources);
+            process.stdout.write(args.json ? `${JSON.stringify({ stack: document.stack, images }, null, 2)}\n` : images.map((i) => `${i}\n`).join(""));
+            return 0;
+        }
         if (out) writeOut(out, document.resources);
         const shown = comparison ? { ...document, compare: comparison } : document;
         process.stdout.write(args.json ? `${JSON.stringify(shown, null, 2)}\n` : renderPlan(document));

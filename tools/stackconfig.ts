@@ -132,7 +132,7 @@ export function setPath(target: Raw, segments: (string | number)[], value: unkno
 
 export function parseScalar(text: string): unknown {
     try {
-        const v = parseYaml(text);
+        const v = parseYaml(text, { logLevel: "error" });
         return typeof v === "object" && v !== null ? text : v;
     } catch {
         return text;

@@ -29,6 +29,8 @@ export interface DockerPlatformArgs {
     host: string | null;
     /** Publish the data services' ports on 127.0.0.1 (for local tools); never on other addresses. */
     publishDataPorts: boolean;
+    /** Credentials the provider pulls private images with; passwords are secret end to end. */
+    registryAuth: { address: string; username: string; password: string }[];
     /** Where the proxy listens on the host. */
     ingress: { bindAddress: string; httpPort: number; httpsPort: number; image: string; resources: WorkloadSpec["resources"] };
 }
@@ -48,9 +50,16 @@ export class DockerHost extends pulumi.ComponentResource {
     public readonly appNetwork: docker.Network;
     private readonly images = new Map<string, docker.RemoteImage>();
 
-    constructor(name: string, args: { host: string | null }, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: { host: string | null; registryAuth: DockerPlatformArgs["registryAuth"] }, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:DockerHost", name, {}, opts);
-        if (args.host) this.provider = new docker.Provider(`${name}-provider`, { host: args.host }, { parent: this });
+        if (args.host || args.registryAuth.length) {
+            const registryAuth = args.registryAuth.map((a) => ({ address: a.address, username: a.username, password: pulumi.secret(a.password) }));
+            this.provider = new docker.Provider(
+                `${name}-provider`,
+                { ...(args.host ? { host: args.host } : {}), ...(registryAuth.length ? { registryAuth } : {}) },
+                { parent: this },
+            );
+        }
         const labels = [{ label: "app.kubernetes.io/part-of", value: "quorvex" }];
         this.dataNetwork = new docker.Network(`${name}-data`, { name: `${name}-data`, driver: "bridge", internal: true, labels }, this.opts());
         this.appNetwork = new docker.Network(`${name}-app`, { name: `${name}-app`, driver: "bridge", labels }, this.opts());
@@ -105,7 +114,7 @@ export class DockerPlatform implements Platform {
 
     constructor(private readonly args: DockerPlatformArgs) {
         this.prefix = `quorvex-${args.stack}`;
-        this.host = new DockerHost(this.prefix, { host: args.host });
+        this.host = new DockerHost(this.prefix, { host: args.host, registryAuth: args.registryAuth });
     }
 
     serviceHost(role: string): string {

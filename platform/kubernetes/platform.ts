@@ -34,6 +34,8 @@ export interface KubernetesPlatformArgs {
     kedaNamespace: string;
     ingressClassName: string;
     protection: { protect: boolean; retainOnDelete: boolean };
+    /** Existing docker-registry Secrets every pod pulls with (through its ServiceAccount). */
+    imagePullSecrets: string[];
 }
 
 /** Private and link-local ranges: the browsers' internet egress never reaches them. */
@@ -86,7 +88,12 @@ export class KubernetesPlatform implements Platform {
     }
 
     private serviceAccount(spec: WorkloadSpec, parent: pulumi.Resource): k8s.core.v1.ServiceAccount {
-        return new k8s.core.v1.ServiceAccount(spec.role, { metadata: this.meta(spec, spec.role), automountServiceAccountToken: false }, this.opts(parent));
+        const pullSecrets = this.args.imagePullSecrets.map((name) => ({ name }));
+        return new k8s.core.v1.ServiceAccount(
+            spec.role,
+            { metadata: this.meta(spec, spec.role), automountServiceAccountToken: false, ...(pullSecrets.length ? { imagePullSecrets: pullSecrets } : {}) },
+            this.opts(parent),
+        );
     }
 
     /** Egress of a workload, and the matching ingress on each service it talks to. */

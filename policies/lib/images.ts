@@ -1,0 +1,33 @@
+/**
+ * Image references: where an image comes from (its registry). Docker's rules:
+ * a first path component with a dot or a port, or `localhost`, is a registry;
+ * otherwise the image is on Docker Hub (`docker.io`), and a one-component name
+ * is an official image under `library/`. Shared by the pack, the program and
+ * the tools.
+ */
+
+export const DOCKER_HUB = "docker.io";
+
+export interface ImageRef {
+    /** `docker.io`, `quay.io`, `ghcr.io`, `registry.example.com:5000`... */
+    registry: string;
+    /** The repository path inside the registry: `library/postgres`, `minio/minio`. */
+    path: string;
+    /** `:tag` and/or `@sha256:...`, as written. */
+    suffix: string;
+}
+
+export function parseImageRef(ref: string): ImageRef {
+    const at = ref.indexOf("@");
+    const beforeDigest = at >= 0 ? ref.slice(0, at) : ref;
+    const digest = at >= 0 ? ref.slice(at) : "";
+    const lastSlash = beforeDigest.lastIndexOf("/");
+    const colon = beforeDigest.lastIndexOf(":");
+    const name = colon > lastSlash ? beforeDigest.slice(0, colon) : beforeDigest;
+    const tag = colon > lastSlash ? beforeDigest.slice(colon) : "";
+    const first = name.split("/")[0];
+    const hasRegistry = name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+    const registry = hasRegistry ? first : DOCKER_HUB;
+    const rest = hasRegistry ? name.slice(first.length + 1) : name;
+    return { registry, path: !hasRegistry && !rest.includes("/") ? `library/${rest}` : rest, suffix: `${tag}${digest}` };
+}
