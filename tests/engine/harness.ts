@@ -14,8 +14,8 @@ import { readStackConfig } from "../../tools/stackconfig";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
-/** What the program needs at run time; tests, tools and examples stay out. */
-const PROGRAM_ENTRIES = ["index.ts", "tsconfig.json", "package.json", "Pulumi.yaml", "components", "config", "contract", "platform", "stacks"];
+/** What the program needs at run time (it imports the pack's readers); tests, tools and examples stay out. */
+const PROGRAM_ENTRIES = ["index.ts", "tsconfig.json", "package.json", "Pulumi.yaml", "components", "config", "contract", "platform", "stacks", "policies"];
 
 /** The policy pack as users pass it: `pulumi preview --policy-pack policies` (its own npm ci first). */
 export const POLICY_PACK = path.join(ROOT, "policies");
@@ -29,6 +29,8 @@ export interface Cli {
 
 export function findPulumi(): Cli {
     for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+        // npm puts node_modules/.bin first: that `pulumi` is the npm launcher, which downloads a CLI.
+        if (dir.endsWith(`${path.sep}node_modules${path.sep}.bin`)) continue;
         const bin = path.join(dir, "pulumi");
         if (dir && fs.existsSync(bin)) return { bin, offline: fs.existsSync(path.join(dir, "pulumi-resource-kubernetes")) };
     }
