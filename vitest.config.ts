@@ -1,5 +1,11 @@
 import { defineConfig } from "vitest/config";
 
+/** .ci/run reads the counts from a JSON report (it prints the closing `tests: N passed, N failed`). */
+export const reporting = {
+    reporters: process.env.QUORVEX_TEST_REPORT ? ["default", "json"] : ["default"],
+    outputFile: process.env.QUORVEX_TEST_REPORT ? { json: process.env.QUORVEX_TEST_REPORT } : undefined,
+};
+
 export default defineConfig({
     test: {
         include: ["tests/**/*.test.ts"],
@@ -12,8 +18,6 @@ export default defineConfig({
         // Test files share one module registry per worker: the Pulumi SDKs load once, and runs of
         // the same stack config are shared (tests/helpers.ts caches them).
         isolate: false,
-        // .ci/run reads the counts from a JSON report (it prints the closing `tests: N passed, N failed`).
-        reporters: process.env.QUORVEX_TEST_REPORT ? ["default", "json"] : ["default"],
-        outputFile: process.env.QUORVEX_TEST_REPORT ? { json: process.env.QUORVEX_TEST_REPORT } : undefined,
+        ...reporting,
     },
 });

@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { reporting } from "./vitest.config";
 
 /**
  * The engine tier (`npm run test:engine`): the program through a real Pulumi
@@ -14,7 +15,6 @@ export default defineConfig({
         pool: "forks",
         // One file at a time: every file drives several engines, and the machine has two cores.
         fileParallelism: false,
-        reporters: process.env.QUORVEX_TEST_REPORT ? ["default", "json"] : ["default"],
-        outputFile: process.env.QUORVEX_TEST_REPORT ? { json: process.env.QUORVEX_TEST_REPORT } : undefined,
+        ...reporting,
     },
 });
