@@ -54,7 +54,7 @@ hash_inputs() {
     {
         echo "$go_version $*"
         (cd "$here/$unit" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) | LC_ALL=C sort | xargs sha256sum)
-        sha256sum "$here/build.sh"
+        (cd "$here" && sha256sum build.sh)
     } | sha256sum | cut -c1-16
 }
 
