@@ -4,8 +4,6 @@
  */
 import { parseImageRef } from "../policies/lib/images";
 
-export { DOCKER_HUB, parseImageRef, type ImageRef } from "../policies/lib/images";
-
 /** The same image from another registry (a mirror may carry a path prefix: `mirror.corp/hub`). */
 export function fromRegistry(ref: string, registry: string): string {
     const r = parseImageRef(ref);

@@ -9,15 +9,17 @@ import { withMirror } from "./images";
 export const NAMESPACE = "quorvex";
 
 /** At most this many problems are printed; the rest are counted. */
-export const MAX_PROBLEMS_SHOWN = 20;
+const MAX_PROBLEMS_SHOWN = 20;
+
+/** Problems as indented lines, the first 20 of them, then a count of the rest. */
+export function listProblems(problems: string[]): string {
+    const more = problems.length - MAX_PROBLEMS_SHOWN;
+    return [...problems.slice(0, MAX_PROBLEMS_SHOWN), ...(more > 0 ? [`... and ${more} more`] : [])].join("\n  ");
+}
 
 export class ConfigError extends Error {
     constructor(public readonly problems: string[]) {
-        const shown = problems.slice(0, MAX_PROBLEMS_SHOWN);
-        const more = problems.length - shown.length;
-        super(
-            `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${shown.join("\n  ")}${more ? `\n  ... and ${more} more` : ""}`,
-        );
+        super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${listProblems(problems)}`);
         this.name = "ConfigError";
     }
 }
@@ -52,17 +54,17 @@ function at(obj: unknown, path: PropertyKey[]): unknown {
     return cur;
 }
 
-/** Config keys whose values never appear in messages. */
-export const SECRET_CONFIG_KEYS = ["ingress.tls.key", "registry.auth.password"];
-
-/** Key names that suggest a credential: a value under them (or a typo of them) is never shown. */
+/**
+ * Key names that suggest a credential: a value under them (or a typo of them)
+ * is never shown. This covers the secret keys (`ingress.tls.key`,
+ * `registry.auth[n].password`) and their misspellings alike.
+ */
 const SECRET_LOOKING_KEY = /key|pass|secret|token|credential|cert|private/i;
 
 function show(value: unknown, path: PropertyKey[] = []): string {
     if (value === undefined) return "(missing)";
     if (value === null) return "null";
-    const dotted = path.map(String).join(".");
-    if (SECRET_CONFIG_KEYS.includes(dotted) || path.some((p) => typeof p === "string" && SECRET_LOOKING_KEY.test(p))) return '"[secret]"';
+    if (path.some((p) => typeof p === "string" && SECRET_LOOKING_KEY.test(p))) return '"[secret]"';
     const s = JSON.stringify(value) ?? String(value);
     // A PEM block (a key pasted under a mistyped name) is never echoed either.
     if (/-----BEGIN|PRIVATE KEY/.test(s)) return '"[secret]"';

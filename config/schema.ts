@@ -7,6 +7,7 @@
  * Memory is parsed to MiB and CPU to millicores.
  */
 import { z } from "zod";
+import { unpinnedReason } from "../policies/lib/images";
 import { parseCpuMilli, parseMemoryMiB } from "./quantity";
 
 export const TARGETS = ["docker", "kubernetes"] as const;
@@ -66,30 +67,13 @@ const int = (min: number, max: number) =>
 
 const bool = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
 
-/** Splits an image reference; returns the tag (or digest) that pins it, if any. */
-export function imagePin(image: string): { tag?: string; digest?: string } {
-    const at = image.indexOf("@");
-    const digest = at >= 0 ? image.slice(at + 1) : undefined;
-    const ref = at >= 0 ? image.slice(0, at) : image;
-    const lastSlash = ref.lastIndexOf("/");
-    const colon = ref.lastIndexOf(":");
-    const tag = colon > lastSlash ? ref.slice(colon + 1) : undefined;
-    return { tag, digest };
-}
-
 const image = z
     .string({ error: "must be an image reference with an explicit tag, e.g. postgres:16.4" })
     .max(512, { error: "must be an image reference of at most 512 characters" })
     .regex(/^[a-z0-9][a-z0-9._\-/]*(:\d+\/[a-z0-9._\-/]+)?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
         error: "must be an image reference such as registry/name:tag (lowercase name)",
     })
-    .refine(
-        (s) => {
-            const { tag, digest } = imagePin(s);
-            return digest !== undefined || (tag !== undefined && tag !== "" && tag !== "latest");
-        },
-        { error: "must pin an explicit tag other than `latest` (or a digest)" },
-    );
+    .refine((s) => unpinnedReason(s) === undefined, { error: "must pin an explicit tag other than `latest` (or a digest)" });
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS-1123 label (lowercase letters, digits, '-', at most 63)" });
 /** A registry host, with an optional port and path prefix: `mirror.corp.example.com:5000/hub`. */

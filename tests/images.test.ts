@@ -1,6 +1,7 @@
 /** Images a new user can pull today, a registry mirror, pull credentials and allowed registries. */
 import { describe, expect, it } from "vitest";
-import { fromRegistry, parseImageRef } from "../config/images";
+import { fromRegistry } from "../config/images";
+import { parseImageRef, unpinnedReason } from "../policies/lib/images";
 import { main as plan } from "../tools/plan";
 import { planStack } from "../tools/planner";
 import { inProcess } from "./cli";
@@ -19,7 +20,14 @@ describe("an image reference", () => {
         ["registry.local:5000/team/app@sha256:" + "a".repeat(64), "registry.local:5000", "team/app", "@sha256:" + "a".repeat(64)],
         ["localhost/app:1", "localhost", "app", ":1"],
     ])("%s comes from %s", (ref, registry, repoPath, suffix) => {
-        expect(parseImageRef(ref)).toEqual({ registry, path: repoPath, suffix });
+        expect(parseImageRef(ref)).toMatchObject({ registry, path: repoPath, suffix });
+    });
+
+    it("is pinned by a tag other than latest, or by a digest", () => {
+        expect(unpinnedReason("postgres:16.4")).toBeUndefined();
+        expect(unpinnedReason("registry.local:5000/app@sha256:" + "a".repeat(64))).toBeUndefined();
+        expect(unpinnedReason("registry.local:5000/app")).toMatch(/no tag/);
+        expect(unpinnedReason("postgres:latest")).toMatch(/latest/);
     });
 
     it("moves to a mirror with its path (official images under library/)", () => {

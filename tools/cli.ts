@@ -4,11 +4,6 @@ import * as path from "path";
 /** Bad input from the command line: exit 2 with this one message (never a stack trace). */
 export class UsageError extends Error {}
 
-/** At most this many problems are listed in one message. */
-const MAX_LISTED = 20;
-export const listed = (problems: string[]) =>
-    [...problems.slice(0, MAX_LISTED), ...(problems.length > MAX_LISTED ? [`... and ${problems.length - MAX_LISTED} more`] : [])].join("\n  ");
-
 /** A JSON file named on the command line, or a UsageError naming the flag and the file. */
 export function readJsonFile(flag: string, file: string): unknown {
     if (!file) throw new UsageError(`${flag} needs a file name`);

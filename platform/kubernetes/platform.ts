@@ -20,7 +20,7 @@ import {
 } from "../types";
 import { routeCertificate } from "../tls";
 import { KubernetesCluster } from "./cluster";
-import { containerBase, podSecurity, podSpec, scratchVolumes, stringData } from "./pod";
+import { containerBase, nonEmpty, podSecurity, podSpec, scratchVolumes, stringData } from "./pod";
 
 export interface KubernetesPlatformArgs {
     stack: string;
@@ -88,10 +88,13 @@ export class KubernetesPlatform implements Platform {
     }
 
     private serviceAccount(spec: WorkloadSpec, parent: pulumi.Resource): k8s.core.v1.ServiceAccount {
-        const pullSecrets = this.args.imagePullSecrets.map((name) => ({ name }));
         return new k8s.core.v1.ServiceAccount(
             spec.role,
-            { metadata: this.meta(spec, spec.role), automountServiceAccountToken: false, ...(pullSecrets.length ? { imagePullSecrets: pullSecrets } : {}) },
+            {
+                metadata: this.meta(spec, spec.role),
+                automountServiceAccountToken: false,
+                imagePullSecrets: nonEmpty(this.args.imagePullSecrets.map((name) => ({ name }))),
+            },
             this.opts(parent),
         );
     }
@@ -113,9 +116,8 @@ export class KubernetesPlatform implements Platform {
             `${spec.role}-egress`,
             {
                 metadata: this.meta(spec, `${spec.role}-egress`),
-                // No rule at all is written as no `egress` field (policyTypes Egress still denies everything):
-                // the API server and the provider drop an empty list, and a stored object must equal the sent one.
-                spec: { podSelector: { matchLabels: this.selector(spec.role) }, policyTypes: ["Egress"], ...(egress.length ? { egress } : {}) },
+                // No rule at all is no `egress` field: policyTypes Egress still denies everything.
+                spec: { podSelector: { matchLabels: this.selector(spec.role) }, policyTypes: ["Egress"], egress: nonEmpty(egress) },
             },
             o,
         );

@@ -15,6 +15,10 @@ export interface ImageRef {
     path: string;
     /** `:tag` and/or `@sha256:...`, as written. */
     suffix: string;
+    /** The tag without its colon, if any. */
+    tag?: string;
+    /** The digest without its `@`, if any. */
+    digest?: string;
 }
 
 export function parseImageRef(ref: string): ImageRef {
@@ -29,5 +33,21 @@ export function parseImageRef(ref: string): ImageRef {
     const hasRegistry = name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
     const registry = hasRegistry ? first : DOCKER_HUB;
     const rest = hasRegistry ? name.slice(first.length + 1) : name;
-    return { registry, path: !hasRegistry && !rest.includes("/") ? `library/${rest}` : rest, suffix: `${tag}${digest}` };
+    return {
+        registry,
+        path: !hasRegistry && !rest.includes("/") ? `library/${rest}` : rest,
+        suffix: `${tag}${digest}`,
+        ...(tag ? { tag: tag.slice(1) } : {}),
+        ...(digest ? { digest: digest.slice(1) } : {}),
+    };
+}
+
+/** Why an image reference is not pinned (a tag other than `latest`, or a digest), or undefined when it is. */
+export function unpinnedReason(image: string): string | undefined {
+    if (/^sha256:[a-f0-9]{64}$/.test(image)) return undefined; // an image ID
+    const { tag, digest } = parseImageRef(image);
+    if (digest) return undefined;
+    if (!tag) return "has no tag (it means `latest`)";
+    if (tag === "latest") return "uses the `latest` tag";
+    return undefined;
 }

@@ -2,7 +2,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { DOCKER_CONTAINER, isWorkloadType, kubernetesKind, resourceName } from "../lib/workloads";
 import { containerSpecs } from "./podspec";
 import { propsOf } from "./common";
-import { parseImageRef } from "../lib/images";
+import { parseImageRef, unpinnedReason } from "../lib/images";
 
 /** Every image reference a resource makes the platform pull, with where it is set. */
 export function imagesOf(type: string, name: string, props: Record<string, unknown>): { image: string; where: string; field: string }[] {
@@ -16,18 +16,6 @@ export function imagesOf(type: string, name: string, props: Record<string, unkno
         for (const c of containerSpecs(type, name, props)) add(c.container.image, c.where, `${c.field}.image`);
     }
     return out;
-}
-
-/** Why an image reference is not pinned, or undefined when it is. */
-export function unpinnedReason(image: string): string | undefined {
-    if (/^sha256:[a-f0-9]{64}$/.test(image) || image.includes("@sha256:")) return undefined;
-    const ref = image.split("@")[0];
-    const slash = ref.lastIndexOf("/");
-    const colon = ref.lastIndexOf(":");
-    const tag = colon > slash ? ref.slice(colon + 1) : undefined;
-    if (tag === undefined || tag === "") return "has no tag (it means `latest`)";
-    if (tag === "latest") return "uses the `latest` tag";
-    return undefined;
 }
 
 export const noLatestImages: ResourceValidationPolicy = {
