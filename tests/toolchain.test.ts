@@ -25,7 +25,7 @@ describe("the engine toolchain", () => {
     it("has a wrapper module with a committed go.sum for every unit the build script knows", () => {
         const script = fs.readFileSync(path.join(ROOT, "toolchain", "build.sh"), "utf8");
         const units = /QUORVEX_TOOLCHAIN_UNITS:-([a-z -]+)\}/.exec(script)![1].split(" ");
-        expect(units).toEqual(["cli", "language-nodejs", "kubernetes", "random"]);
+        expect(units).toEqual(["cli", "language-nodejs", "kubernetes", "random", "cluster"]);
         for (const u of units) expect(fs.existsSync(path.join(ROOT, "toolchain", u, "go.sum")), u).toBe(true);
     });
 
@@ -36,6 +36,14 @@ describe("the engine toolchain", () => {
                 else expect(m[2], `${u}: ${m[1]} needs a version`).toMatch(/^v\d/);
             }
         }
+    });
+
+    it("builds the control plane from one Kubernetes release: every staging module at the matching v0 version", () => {
+        const mod = goMod("cluster");
+        const kube = /^\s*k8s\.io\/kubernetes (v1\.(\d+)\.(\d+))$/m.exec(mod)!;
+        const staging = [...mod.matchAll(/^(?:replace )?\s*(k8s\.io\/[a-z0-9-]+) => \1 (\S+)$/gm)];
+        expect(staging.length).toBeGreaterThan(20);
+        for (const [, m, v] of staging) expect(v, m).toBe(`v0.${kube[2]}.${kube[3]}`);
     });
 
     it("is an npm script, and so is the engine tier", () => {

@@ -47,6 +47,10 @@ lang_sdk="$(required language-nodejs github.com/pulumi/pulumi/sdk/v3)"
     die "toolchain/language-nodejs uses sdk $lang_sdk but package.json pins @pulumi/pulumi $pulumi_version"
 k8s_version="$(required kubernetes github.com/pulumi/pulumi-kubernetes/provider/v4)"
 k8s_version="${k8s_version#v}"
+kube_version="$(required cluster k8s.io/kubernetes)"
+# What `kube-apiserver --version` and kwokctl's version checks read (a module
+# build has no git tree to take them from).
+cluster_ldflags="-X k8s.io/component-base/version.gitVersion=$kube_version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$kube_version" | cut -d. -f2) -X k8s.io/client-go/pkg/version.gitVersion=$kube_version"
 
 # hash_inputs UNIT EXTRA...: a key for everything that decides the binary.
 hash_inputs() {
@@ -58,24 +62,27 @@ hash_inputs() {
     } | sha256sum | cut -c1-16
 }
 
-# unit NAME BINARY KEY_EXTRA BUILD_FUNCTION: build once per key, print the time.
+# unit NAME "BINARY..." KEY_EXTRA BUILD_FUNCTION: build once per key, print the
+# time. The function gets the first binary's path; the others go beside it.
 built=()
 unit() {
-    local name="$1" binary="$2" extra="$3" fn="$4"
-    local key out start
+    local name="$1" binaries="$2" extra="$3" fn="$4"
+    local key out start b first="${2%% *}" missing=""
     key="$(hash_inputs "$name" "$extra")"
     out="$cache/units/$name-$key"
-    if [ -x "$out/$binary" ]; then
-        echo "toolchain: $binary reused ($out)"
+    for b in $binaries; do [ -e "$out/$b" ] || missing=1; done
+    if [ -z "$missing" ]; then
+        echo "toolchain: $binaries reused ($out)"
     else
         start=$(date +%s)
-        echo "toolchain: building $binary ..."
+        echo "toolchain: building $binaries ..."
         rm -rf "$out.tmp" && mkdir -p "$out.tmp"
-        "$fn" "$out.tmp/$binary"
+        "$fn" "$out.tmp/$first"
+        for b in $binaries; do [ -e "$out.tmp/$b" ] || die "unit $name did not build $b"; done
         rm -rf "$out" && mv "$out.tmp" "$out"
-        echo "toolchain: built $binary in $(( $(date +%s) - start ))s"
+        echo "toolchain: built $binaries in $(( $(date +%s) - start ))s"
     fi
-    built+=("$out/$binary")
+    for b in $binaries; do built+=("$out/$b"); done
 }
 
 build_cli() {
@@ -125,14 +132,38 @@ build_bridged() {
 }
 build_random() { build_bridged random "$random_version" "$1"; }
 
-selected="${QUORVEX_TOOLCHAIN_UNITS:-cli language-nodejs kubernetes random}"
+# The API-server rung's control plane, one module so the Kubernetes packages
+# compile once: kube-apiserver, kube-controller-manager, kube-scheduler and
+# kubectl from k8s.io/kubernetes (its staging modules replaced by their
+# published versions), etcd (our main over the etcd server), kwok and kwokctl.
+# Beside them, kwok-stages.yaml: kwok's own default node and pod stages (the
+# ones kwokctl installs), read from the kwok module, so the harness can run
+# them as live Stage objects and add its own next to them.
+cluster_binaries="kube-apiserver kube-controller-manager kube-scheduler kubectl kwok kwokctl etcd kwok-stages.yaml"
+build_cluster() {
+    local dir p stages f
+    dir="$(dirname "$1")"
+    for p in k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+        sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl ./etcd; do
+        (cd "$here/cluster" && go build -ldflags "-s -w $cluster_ldflags" -o "$dir/$(basename "$p")" "$p")
+    done
+    stages="$(moddir cluster sigs.k8s.io/kwok)/kustomize/stage"
+    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+        pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+        printf -- '---\n' && cat "$stages/$f"
+    done > "$dir/kwok-stages.yaml"
+}
+
+selected="${QUORVEX_TOOLCHAIN_UNITS:-cli language-nodejs kubernetes random cluster}"
 for u in $selected; do
     case "$u" in
         cli) unit cli pulumi "$pulumi_version" build_cli ;;
         language-nodejs) unit language-nodejs pulumi-language-nodejs "$pulumi_version" build_language_nodejs ;;
         kubernetes) unit kubernetes pulumi-resource-kubernetes "$k8s_version" build_kubernetes ;;
         random) unit random pulumi-resource-random "$random_version" build_random ;;
-        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random)" ;;
+        cluster) unit cluster "$cluster_binaries" "$kube_version" build_cluster ;;
+        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster)" ;;
     esac
 done
 
