@@ -20,6 +20,8 @@ export interface SecretHandle {
     readonly values: Readonly<Record<string, pulumi.Output<string>>>;
     /** The rotation keeper the values were generated with: workloads that use them roll when it changes. */
     readonly version: string;
+    /** The object that stores the values, where the target keeps them apart (a Kubernetes Secret): its readers wait for it. */
+    readonly stored?: pulumi.Resource;
 }
 
 /** An env var whose value comes from a secret. */
@@ -42,6 +44,13 @@ export function credentialVersions(env: Record<string, EnvValue> | undefined): s
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([n, ver]) => `${n}=${ver}`)
         .join(",");
+}
+
+/** The stored secrets a workload's env reads, once each: what it must be created after. */
+export function storedSecrets(env: Record<string, EnvValue> | undefined): pulumi.Resource[] {
+    const seen = new Set<pulumi.Resource>();
+    for (const v of Object.values(env ?? {})) if (isSecretRef(v) && v.secret.stored) seen.add(v.secret.stored);
+    return [...seen];
 }
 
 export type Probe = { http: { path: string; port: number } } | { exec: string[] } | { tcp: { port: number } };

@@ -19,6 +19,7 @@ export const T = {
     secret: "kubernetes:core/v1:Secret",
     pvc: "kubernetes:core/v1:PersistentVolumeClaim",
     job: "kubernetes:batch/v1:Job",
+    cronJob: "kubernetes:batch/v1:CronJob",
     hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
     scaledObject: "kubernetes:keda.sh/v1alpha1:ScaledObject",
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",

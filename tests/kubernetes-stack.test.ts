@@ -157,6 +157,25 @@ describe("prod stack", async () => {
         expect(url).toMatch(new RegExp(`^postgresql://quorvex:[^@]+@postgres\\.${NS}\\.svc:5432/quorvex$`));
     });
 
+    it("rotates a credential in place, and creates and rolls every reader of a Secret after it", () => {
+        const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+        // Provider inputs reach the engine as strings.
+        expect(String(inputs(provider).enableSecretMutable)).toBe("true");
+        const readers = [...workloads(run), ...all(run, T.cronJob)];
+        expect(readers.length).toBeGreaterThan(5);
+        for (const w of readers) {
+            const pod = w.type === T.cronJob ? inputs(w).spec.jobTemplate.spec.template.spec : podOf(w);
+            const read = new Set<string>();
+            for (const c of [...(pod.initContainers ?? []), ...pod.containers])
+                for (const v of Object.values(k8sEnv(c))) if (v.startsWith("secret:")) read.add(v.slice(7).split("/")[0]);
+            for (const secret of read) expect(w.options.dependsOn, `${w.name} reads ${secret}`).toContain(`${T.secret}::${secret}`);
+        }
+    });
+
+    it("replaces a migration or bucket Job that did not complete on the next up (a failed run never sticks)", () => {
+        for (const job of all(run, T.job)) expect(inputs(job).metadata.annotations["pulumi.com/replaceUnready"], job.name).toBe("true");
+    });
+
     it("denies all traffic by default and admits only what the platform needs", () => {
         const policies: Record<string, Json> = Object.fromEntries(all(run, T.networkPolicy).map((p) => [inputs(p).metadata.name, inputs(p).spec]));
         expect(policies["default-deny"]).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });

@@ -26,6 +26,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
                 context: args.context ?? undefined,
                 renderYamlToDirectory: args.renderYamlToDirectory ?? undefined,
                 enableServerSideApply: true,
+                // A credential rotation updates its Secret in place instead of deleting and recreating it.
+                enableSecretMutable: true,
             },
             { parent: this },
         );

@@ -4,6 +4,7 @@ import { formatMiB } from "../../config/quantity";
 import { markerLabels, shortHash, standardLabels } from "../labels";
 import {
     credentialVersions,
+    storedSecrets,
     type PlacementOptions,
     type Platform,
     type RouteHandle,
@@ -79,12 +80,14 @@ export class KubernetesPlatform implements Platform {
     secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions & { version?: string }): SecretHandle {
         const out: Record<string, pulumi.Output<string>> = {};
         for (const [k, v] of Object.entries(values)) out[k] = pulumi.secret(pulumi.output(v));
-        new k8s.core.v1.Secret(
+        // Updated in place on rotation (the provider's enableSecretMutable), never deleted and recreated:
+        // no pod can start in a gap without it, and its readers are ordered after it.
+        const stored = new k8s.core.v1.Secret(
             `${role}-${SECRET_SUFFIX}`,
             { metadata: this.meta({ role, component: role }, `${role}-${SECRET_SUFFIX}`), type: "Opaque", stringData: stringData(out) },
             this.opts(opts.parent),
         );
-        return { name: role, values: out, version: opts.version ?? "0" };
+        return { name: role, values: out, version: opts.version ?? "0", stored };
     }
 
     private serviceAccount(spec: WorkloadSpec, parent: pulumi.Resource): k8s.core.v1.ServiceAccount {
@@ -205,8 +208,9 @@ export class KubernetesPlatform implements Platform {
         );
     }
 
-    private ordering(spec: { waitFor?: ServiceHandle[]; after?: TaskHandle[] }): pulumi.Resource[] {
-        return [...(spec.waitFor ?? []).flatMap((s) => s.ready), ...(spec.after ?? []).flatMap((t) => t.ready)];
+    /** What a workload must be created (and rolled) after: the Secrets it reads, healthy services, finished tasks. */
+    private ordering(spec: { env?: WorkloadSpec["env"]; waitFor?: ServiceHandle[]; after?: TaskHandle[] }): pulumi.Resource[] {
+        return [...storedSecrets(spec.env), ...(spec.waitFor ?? []).flatMap((s) => s.ready), ...(spec.after ?? []).flatMap((t) => t.ready)];
     }
 
     private handle(spec: ServiceSpecBase, ready: pulumi.Resource[]): ServiceHandle {
@@ -371,7 +375,15 @@ export class KubernetesPlatform implements Platform {
         const job = new k8s.batch.v1.Job(
             spec.role,
             {
-                metadata: { ...this.meta(spec, name), annotations: { "quorvex.io/run-key": spec.runKey.slice(0, 250) } },
+                metadata: {
+                    ...this.meta(spec, name),
+                    annotations: {
+                        "quorvex.io/run-key": spec.runKey.slice(0, 250),
+                        // A Job that did not complete (a failed migration) is replaced by the next `pulumi up`,
+                        // so a fixed cause needs no `kubectl delete job`: a failed run never sticks.
+                        "pulumi.com/replaceUnready": "true",
+                    },
+                },
                 spec: {
                     backoffLimit: 3,
                     activeDeadlineSeconds: 1800,
@@ -429,7 +441,7 @@ export class KubernetesPlatform implements Platform {
                     },
                 },
             },
-            this.opts(opts.parent, { dependsOn: [sa] }),
+            this.opts(opts.parent, { dependsOn: [sa, ...storedSecrets(env)] }),
         );
     }
 

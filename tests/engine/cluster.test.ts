@@ -1,0 +1,193 @@
+/**
+ * Engine tier, rung 3: `pulumi up -s prod` against a real Kubernetes control
+ * plane on loopback (etcd, kube-apiserver, controller manager, scheduler; kwok
+ * plays the kubelets). Admission, server-side validation, server-side apply
+ * and the provider's await logic are the real ones.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Cluster, findClusterBinaries } from "./cluster";
+import { EngineProject, previewSteps, urnId } from "./harness";
+
+const NAMESPACE = "playwright-agent";
+
+interface Workload {
+    metadata: { name: string; generation: number; uid: string; annotations?: Record<string, string> };
+    spec: { replicas?: number; template: { spec: { containers: { image: string }[] } } };
+    status: { availableReplicas?: number; readyReplicas?: number; updatedReplicas?: number; observedGeneration?: number; replicas?: number };
+}
+interface List<T> {
+    items: T[];
+}
+
+describe("prod on a real Kubernetes API server, through the real engine", () => {
+    let cluster: Cluster;
+    let project: EngineProject;
+    /** The stack's `--set` overrides so far: each test changes some, the later ones build on them. */
+    const settings = new Map<string, string>();
+    const configure = (...sets: string[]) => {
+        for (const s of sets) settings.set(s.slice(0, s.indexOf("=")), s);
+        project.writeConfig([...settings.values()]);
+    };
+
+    beforeAll(async () => {
+        const bin = findClusterBinaries();
+        if (!bin) throw new Error("no control plane on PATH: run `npm run toolchain` (unit `cluster`) and put the folder it prints first on PATH");
+        cluster = await Cluster.start(bin);
+        project = await EngineProject.create({ stack: "prod", sets: [] });
+        configure(`kubernetes.kubeconfig=${cluster.kubeconfig}`);
+    });
+    afterAll(async () => {
+        project?.dispose();
+        await cluster?.dispose();
+    });
+
+    it("`pulumi up` completes: every Deployment available, every StatefulSet ready with its claim bound, every Job complete", async () => {
+        await project.up();
+        const deployments = await cluster.getJson<List<Workload>>(["deployments", "-n", NAMESPACE]);
+        expect(deployments.items.map((d) => d.metadata.name).sort()).toEqual(expect.arrayContaining(["backend"]));
+        for (const d of deployments.items) expect(d.status.availableReplicas ?? 0, d.metadata.name).toBe(d.spec.replicas);
+        const sts = await cluster.getJson<List<Workload>>(["statefulsets", "-n", NAMESPACE]);
+        expect(sts.items.length).toBeGreaterThanOrEqual(3);
+        for (const s of sts.items) expect(s.status.readyReplicas ?? 0, s.metadata.name).toBe(s.spec.replicas);
+        const pvcs = await cluster.getJson<List<{ metadata: { name: string }; status: { phase: string } }>>(["pvc", "-n", NAMESPACE]);
+        expect(pvcs.items.length).toBeGreaterThanOrEqual(3);
+        for (const p of pvcs.items) expect(p.status.phase, p.metadata.name).toBe("Bound");
+        const jobs = await cluster.getJson<List<{ metadata: { name: string }; status: { succeeded?: number } }>>(["jobs", "-n", NAMESPACE]);
+        expect(jobs.items.length).toBeGreaterThanOrEqual(2);
+        for (const j of jobs.items) expect(j.status.succeeded, j.metadata.name).toBe(1);
+    });
+
+    it("the namespace enforces the `restricted` Pod Security Standard: a privileged pod is refused", async () => {
+        const ns = await cluster.getJson<{ metadata: { labels: Record<string, string> } }>(["namespace", NAMESPACE]);
+        expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+        const r = await cluster.kubectl(
+            ["apply", "-n", NAMESPACE, "-f", "-"],
+            JSON.stringify({
+                apiVersion: "v1",
+                kind: "Pod",
+                metadata: { name: "not-restricted" },
+                spec: { containers: [{ name: "c", image: "example.invalid/x:1", securityContext: { privileged: true } }] },
+            }),
+        );
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/violates PodSecurity "restricted/);
+    });
+
+    it("changes nothing afterwards: `pulumi preview --expect-no-changes` passes and a second up is a no-op", async () => {
+        const preview = await project.preview(["--expect-no-changes"]);
+        expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+        const before = await cluster.getJson<List<Workload>>(["deployments,statefulsets", "-n", NAMESPACE]);
+        await project.up(["--expect-no-changes"]);
+        const after = await cluster.getJson<List<Workload>>(["deployments,statefulsets", "-n", NAMESPACE]);
+        expect(after.items.map((w) => `${w.metadata.name}@${w.metadata.generation}`)).toEqual(
+            before.items.map((w) => `${w.metadata.name}@${w.metadata.generation}`),
+        );
+    });
+
+    it("a backend image bump runs a new migration Job, then rolls the backend with no unavailable replica", async () => {
+        configure("images.backend=ghcr.io/quorvex/quorvex-backend:1.0.1");
+        const jobsBefore = await cluster.getJson<List<{ metadata: { name: string } }>>(["jobs", "-n", NAMESPACE]);
+        const backend = await cluster.getJson<Workload>(["deployment", "backend", "-n", NAMESPACE]);
+        const wanted = backend.spec.replicas ?? 1;
+        let fewest = wanted;
+        let watching = true;
+        const watch = (async () => {
+            while (watching) {
+                const d = await cluster.getJson<Workload>(["deployment", "backend", "-n", NAMESPACE]);
+                fewest = Math.min(fewest, d.status.availableReplicas ?? 0);
+                await new Promise((r) => setTimeout(r, 300));
+            }
+        })();
+        try {
+            await project.up();
+        } finally {
+            watching = false;
+            await watch;
+        }
+        const rolled = await cluster.getJson<Workload>(["deployment", "backend", "-n", NAMESPACE]);
+        expect(rolled.spec.template.spec.containers[0].image).toBe("ghcr.io/quorvex/quorvex-backend:1.0.1");
+        expect(rolled.status.updatedReplicas).toBe(wanted);
+        expect(fewest).toBe(wanted);
+        const jobsAfter = await cluster.getJson<
+            List<{ metadata: { name: string }; spec: { template: { spec: { containers: { image: string }[] } } }; status: { succeeded?: number } }>
+        >(["jobs", "-n", NAMESPACE]);
+        const fresh = jobsAfter.items.filter((j) => !jobsBefore.items.some((b) => b.metadata.name === j.metadata.name));
+        expect(fresh.map((j) => j.spec.template.spec.containers[0].image)).toContain("ghcr.io/quorvex/quorvex-backend:1.0.1");
+        for (const j of fresh) expect(j.status.succeeded, j.metadata.name).toBe(1);
+    });
+
+    it("a credential rotation updates its Secret in place and rolls exactly the workloads that read it", async () => {
+        const before = await cluster.getJson<List<Workload>>(["deployments,statefulsets", "-n", NAMESPACE]);
+        configure("secrets.rotation.redis=1");
+        const preview = await project.preview(["--json"]);
+        const steps = previewSteps(preview.stdout).filter((s) => s.op !== "same");
+        // The Secret is updated, not deleted and recreated: no pod can start in a gap without it.
+        const secretSteps = steps.filter((s) => s.type === "kubernetes:core/v1:Secret");
+        expect(secretSteps.map((s) => `${urnId(s.urn)} ${s.op}`)).toEqual(secretSteps.map((s) => `${urnId(s.urn)} update`));
+        await project.up();
+        const after = await cluster.getJson<List<Workload>>(["deployments,statefulsets", "-n", NAMESPACE]);
+        const rolled = after.items
+            .filter((w) => before.items.find((b) => b.metadata.name === w.metadata.name)?.metadata.generation !== w.metadata.generation)
+            .map((w) => w.metadata.name)
+            .sort();
+        expect(rolled).toEqual(["backend", "redis", "workers"].filter((n) => after.items.some((w) => w.metadata.name === n)));
+    });
+
+    it("a failing migration fails the up and leaves the backend serving; the next up after the fix succeeds with no manual step", async () => {
+        const serving = "ghcr.io/quorvex/quorvex-backend:1.0.1";
+        const next = "ghcr.io/quorvex/quorvex-backend:1.0.2";
+        const failure = await cluster.failJobsRunning(next);
+        configure(`images.backend=${next}`);
+        const failed = await project.run(["up", "--yes", "--skip-preview", "--stack", project.stack]);
+        expect(failed.code).not.toBe(0);
+        expect(failed.stdout + failed.stderr).toMatch(/backend-migrate/);
+        const untouched = await cluster.getJson<Workload>(["deployment", "backend", "-n", NAMESPACE]);
+        expect(untouched.spec.template.spec.containers[0].image).toBe(serving);
+        expect(untouched.status.availableReplicas).toBe(untouched.spec.replicas);
+
+        // The cause is fixed outside the program (the database is back, say): the same config now succeeds.
+        await failure.fixed();
+        await project.up();
+        const rolled = await cluster.getJson<Workload>(["deployment", "backend", "-n", NAMESPACE]);
+        expect(rolled.spec.template.spec.containers[0].image).toBe(next);
+        const jobs = await cluster.getJson<
+            List<{ metadata: { name: string }; spec: { template: { spec: { containers: { image: string }[] } } }; status: { succeeded?: number } }>
+        >(["jobs", "-n", NAMESPACE]);
+        const migrations = jobs.items.filter((j) => j.spec.template.spec.containers[0].image === next && j.metadata.name.startsWith("backend-migrate"));
+        expect(migrations.map((j) => j.status.succeeded)).toEqual([1]);
+    });
+
+    it("switches `workers.autoscaler` from hpa to keda and back on the live stack", async () => {
+        configure("workers.autoscaler=keda");
+        await project.up();
+        const keda = await cluster.getJson<List<{ metadata: { name: string } }>>(["hpa,scaledobjects", "-n", NAMESPACE]);
+        expect(keda.items.map((o) => o.metadata.name)).toEqual(["workers"]);
+        expect(await cluster.ok(["get", "scaledobject", "workers", "-n", NAMESPACE, "-o", "name"])).toMatch(/scaledobject/);
+
+        configure("workers.autoscaler=hpa");
+        await project.up();
+        expect(await cluster.ok(["get", "hpa,scaledobjects", "-n", NAMESPACE, "-o", "name"])).toBe("horizontalpodautoscaler.autoscaling/workers\n");
+        const preview = await project.preview(["--expect-no-changes"]);
+        expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+    });
+
+    it("`pulumi destroy` deletes nothing while protection is on, and with `retainOnDelete` leaves the namespace, the claims and the data", async () => {
+        const before = await cluster.ok(["get", "all,secrets,pvc", "-n", NAMESPACE, "-o", "name"]);
+        const refused = await project.run(["destroy", "--yes", "--stack", project.stack]);
+        expect(refused.code).not.toBe(0);
+        expect(refused.stdout + refused.stderr).toMatch(/cannot be deleted\s+because it is protected/);
+        expect(await cluster.ok(["get", "all,secrets,pvc", "-n", NAMESPACE, "-o", "name"])).toBe(before);
+        const claims = (await cluster.ok(["get", "pvc", "-n", NAMESPACE, "-o", "name"])).trim().split("\n").sort();
+        expect(claims.length).toBeGreaterThanOrEqual(3);
+
+        configure("protection.protect=false");
+        await project.up();
+        await project.ok(["destroy", "--yes", "--skip-preview", "--stack", project.stack]);
+        expect((await cluster.ok(["get", "pvc", "-n", NAMESPACE, "-o", "name"])).trim().split("\n").sort()).toEqual(claims);
+        const volumes = await cluster.getJson<List<{ spec: { claimRef?: { namespace: string } }; status: { phase: string } }>>(["pv"]);
+        expect(volumes.items.filter((pv) => pv.spec.claimRef?.namespace === NAMESPACE).map((pv) => pv.status.phase)).toEqual(claims.map(() => "Bound"));
+        const state = await project.exportState();
+        // An empty stack exports no resource list at all.
+        expect((state.deployment.resources ?? []).filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"))).toEqual([]);
+    });
+});

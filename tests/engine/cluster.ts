@@ -1,0 +1,316 @@
+/**
+ * The engine tier's Kubernetes control plane: etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler and kwok (fake nodes whose pods
+ * become Running and Ready, and whose Job pods complete), all built from Go
+ * modules by `npm run toolchain` and started by kwokctl's binary runtime.
+ * Every component binds 127.0.0.1; all state lives in one temporary folder;
+ * `dispose()` stops the processes and removes it.
+ *
+ * kwok's stages (what happens to a node or pod, and when) are live Stage
+ * objects: its defaults from the kwok module, plus, while a test wants it,
+ * one of ours that fails the pods of Jobs running a given image.
+ *
+ * What a real cluster has and kwok does not, the harness provides: one fake
+ * node, a default StorageClass with PersistentVolumes it binds at once, the KEDA
+ * custom resource definitions, and the part of
+ * an ingress controller the provider waits for (it sets each Ingress's load
+ * balancer status). NetworkPolicies are stored, never enforced: there is no CNI.
+ */
+import { spawn } from "child_process";
+import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { stringify } from "yaml";
+import type { RunResult } from "./harness";
+
+/** The binaries the cluster needs, all in the toolchain's bin folder, and kwok's default stages beside them. */
+export const CLUSTER_BINARIES = [
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kwok",
+    "kwokctl",
+    "kubectl",
+    "kwok-stages.yaml",
+] as const;
+
+/** The folder holding every cluster binary (the toolchain's bin folder on PATH), or null. */
+export function findClusterBinaries(): string | null {
+    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+        if (dir && CLUSTER_BINARIES.every((b) => fs.existsSync(path.join(dir, b)))) return dir;
+    }
+    return null;
+}
+
+/** The one fake node: room for the prod stack with its autoscaler at its maximum. */
+const NODE = { name: "kwok-node-1", cpu: "256", memory: "2Ti", pods: "500" };
+/** PersistentVolumes the StorageClass offers (each claim binds the smallest that fits). */
+const VOLUMES = { count: 8, size: "1Ti" };
+export const STORAGE_CLASS = "engine-tier-local";
+
+/**
+ * The KEDA kinds the program creates. The API server needs their definitions
+ * to accept them (no KEDA operator runs: nothing acts on them); these minimal
+ * ones of ours accept any content, the real schema is checked at plan level.
+ */
+const KEDA_KINDS = [
+    { kind: "ScaledObject", plural: "scaledobjects" },
+    { kind: "TriggerAuthentication", plural: "triggerauthentications" },
+];
+
+function customResourceDefinition({ kind, plural }: { kind: string; plural: string }): object {
+    return {
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        metadata: { name: `${plural}.keda.sh` },
+        spec: {
+            group: "keda.sh",
+            scope: "Namespaced",
+            names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+            versions: [
+                {
+                    name: "v1alpha1",
+                    served: true,
+                    storage: true,
+                    schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+                    subresources: { status: {} },
+                },
+            ],
+        },
+    };
+}
+
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(bin, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+        child.stdin.end(input ?? "");
+    });
+}
+
+export class Cluster {
+    readonly kubeconfig: string;
+    private readonly name: string;
+    private readonly env: NodeJS.ProcessEnv;
+    private ingressTimer: NodeJS.Timeout | null = null;
+    private ingressBusy = false;
+
+    private constructor(
+        readonly tmp: string,
+        readonly bin: string,
+    ) {
+        this.name = `quorvex-${randomBytes(4).toString("hex")}`;
+        this.kubeconfig = path.join(tmp, "kubeconfig");
+        // kwokctl keeps every cluster file under KWOK_WORKDIR: nothing in the user's home.
+        this.env = { ...process.env, KWOK_WORKDIR: path.join(tmp, "kwok"), KUBECONFIG: this.kubeconfig };
+    }
+
+    /** Creates and starts the control plane; fails with the step and its output. */
+    static async start(bin: string): Promise<Cluster> {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-cluster-"));
+        const c = new Cluster(tmp, bin);
+        try {
+            await c.create();
+            await c.provide();
+        } catch (e) {
+            await c.dispose();
+            throw e;
+        }
+        return c;
+    }
+
+    private async create(): Promise<void> {
+        const config = path.join(this.tmp, "kwokctl.yaml");
+        const b = (name: string) => path.join(this.bin, name);
+        fs.writeFileSync(
+            config,
+            stringify({
+                apiVersion: "config.kwok.x-k8s.io/v1alpha1",
+                kind: "KwokctlConfiguration",
+                options: {
+                    runtime: "binary",
+                    kubeVersion: "v1.36.1",
+                    // kwokctl's default is 0.0.0.0: the control plane listens on loopback only.
+                    bindAddress: "127.0.0.1",
+                    securePort: true,
+                    kubeAuthorization: true,
+                    kubeAdmission: true,
+                    // Stages as objects, so a test can add and remove a failure while the cluster runs.
+                    enableCRDs: ["Stage"],
+                    etcdBinary: b("etcd"),
+                    kubeApiserverBinary: b("kube-apiserver"),
+                    kubeControllerManagerBinary: b("kube-controller-manager"),
+                    kubeSchedulerBinary: b("kube-scheduler"),
+                    kwokControllerBinary: b("kwok"),
+                    kubectlBinary: b("kubectl"),
+                    cacheDir: path.join(this.tmp, "kwok", "cache"),
+                },
+            }),
+        );
+        const r = await run(
+            path.join(this.bin, "kwokctl"),
+            ["--config", config, "create", "cluster", "--name", this.name, "--kubeconfig", this.kubeconfig, "--wait", "120s"],
+            this.env,
+        );
+        if (r.code !== 0) throw new Error(`kwokctl create cluster failed (exit ${r.code})\n${r.stdout}\n${r.stderr}`);
+    }
+
+    /** The node, the storage and the ingress status a real cluster would have. */
+    private async provide(): Promise<void> {
+        await this.ok(["apply", "--server-side", "-f", path.join(this.bin, "kwok-stages.yaml")]);
+        const docs: object[] = [
+            {
+                apiVersion: "v1",
+                kind: "Node",
+                metadata: {
+                    name: NODE.name,
+                    annotations: { "node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake" },
+                    labels: { "kubernetes.io/hostname": NODE.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
+                },
+                status: {
+                    allocatable: { cpu: NODE.cpu, memory: NODE.memory, pods: NODE.pods },
+                    capacity: { cpu: NODE.cpu, memory: NODE.memory, pods: NODE.pods },
+                },
+            },
+            {
+                apiVersion: "storage.k8s.io/v1",
+                kind: "StorageClass",
+                metadata: { name: STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+                provisioner: "kubernetes.io/no-provisioner",
+                // Immediate, not WaitForFirstConsumer: the only provider build we can make (January 2026) awaits
+                // an *updated* claim of a WaitForFirstConsumer class until it is Pending again, that is for
+                // 5 minutes and then fails (pulumi/pulumi-kubernetes#4179, fixed in the provider users run).
+                volumeBindingMode: "Immediate",
+                reclaimPolicy: "Retain",
+            },
+            ...Array.from({ length: VOLUMES.count }, (_, i) => ({
+                apiVersion: "v1",
+                kind: "PersistentVolume",
+                metadata: { name: `engine-pv-${i + 1}` },
+                spec: {
+                    capacity: { storage: VOLUMES.size },
+                    accessModes: ["ReadWriteOnce"],
+                    persistentVolumeReclaimPolicy: "Retain",
+                    storageClassName: STORAGE_CLASS,
+                    local: { path: `/var/lib/engine-pv-${i + 1}` },
+                    nodeAffinity: {
+                        required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [NODE.name] }] }] },
+                    },
+                },
+            })),
+        ];
+        await this.apply([...docs, ...KEDA_KINDS.map(customResourceDefinition)]);
+        await this.ok(["wait", "--for=condition=Established", "--timeout=60s", ...KEDA_KINDS.map((k) => `crd/${k.plural}.keda.sh`)]);
+        this.ingressTimer = setInterval(() => void this.admitIngresses(), 1000);
+    }
+
+    /**
+     * From now on, every pod of a Job whose first container runs `image` fails
+     * (exit code 1) instead of completing; `fixed()` ends it.
+     */
+    async failJobsRunning(image: string): Promise<{ fixed: () => Promise<void> }> {
+        const name = "engine-job-pod-fails";
+        await this.apply([
+            {
+                apiVersion: "kwok.x-k8s.io/v1alpha1",
+                kind: "Stage",
+                metadata: { name },
+                spec: {
+                    resourceRef: { apiGroup: "v1", kind: "Pod" },
+                    // Chosen over kwok's own pod-complete stage, which matches the same pods with weight 0.
+                    weight: 1,
+                    selector: {
+                        matchExpressions: [
+                            { key: ".metadata.deletionTimestamp", operator: "DoesNotExist" },
+                            { key: ".status.phase", operator: "In", values: ["Running"] },
+                            { key: ".metadata.ownerReferences.[].kind", operator: "In", values: ["Job"] },
+                            { key: ".spec.containers.[0].image", operator: "In", values: [image] },
+                        ],
+                    },
+                    next: {
+                        statusTemplate: [
+                            "{{ $now := Now }}",
+                            "containerStatuses:",
+                            "{{ range .spec.containers }}",
+                            "- image: {{ .image | Quote }}",
+                            "  name: {{ .name | Quote }}",
+                            "  ready: false",
+                            "  restartCount: 0",
+                            "  started: false",
+                            "  state:",
+                            "    terminated:",
+                            "      exitCode: 1",
+                            "      reason: Error",
+                            "      startedAt: {{ $now | Quote }}",
+                            "      finishedAt: {{ $now | Quote }}",
+                            "{{ end }}",
+                            "phase: Failed",
+                        ].join("\n"),
+                    },
+                },
+            },
+        ]);
+        return { fixed: async () => void (await this.ok(["delete", "stage.kwok.x-k8s.io", name])) };
+    }
+
+    kubectl(args: string[], input?: string): Promise<RunResult> {
+        return run(path.join(this.bin, "kubectl"), ["--kubeconfig", this.kubeconfig, ...args], this.env, input);
+    }
+
+    /** `kubectl ARGS`, failing with its output when it does not exit 0. */
+    async ok(args: string[], input?: string): Promise<string> {
+        const r = await this.kubectl(args, input);
+        if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+        return r.stdout;
+    }
+
+    async apply(docs: object[]): Promise<void> {
+        await this.ok(["apply", "--server-side", "-f", "-"], docs.map((d) => `---\n${stringify(d)}`).join(""));
+    }
+
+    async getJson<T = Record<string, unknown>>(args: string[]): Promise<T> {
+        return JSON.parse(await this.ok(["get", ...args, "-o", "json"])) as T;
+    }
+
+    /** An ingress controller's one visible act: the load balancer address in each Ingress's status. */
+    private async admitIngresses(): Promise<void> {
+        if (this.ingressBusy) return;
+        this.ingressBusy = true;
+        try {
+            const r = await this.kubectl(["get", "ingress", "-A", "-o", "json"]);
+            if (r.code !== 0) return;
+            const list = JSON.parse(r.stdout) as {
+                items: { metadata: { name: string; namespace: string }; status?: { loadBalancer?: { ingress?: unknown[] } } }[];
+            };
+            for (const ing of list.items) {
+                if (ing.status?.loadBalancer?.ingress?.length) continue;
+                await this.kubectl([
+                    "patch",
+                    "ingress",
+                    ing.metadata.name,
+                    "-n",
+                    ing.metadata.namespace,
+                    "--subresource=status",
+                    "--type=merge",
+                    "-p",
+                    JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } }),
+                ]);
+            }
+        } finally {
+            this.ingressBusy = false;
+        }
+    }
+
+    async dispose(): Promise<void> {
+        if (this.ingressTimer) clearInterval(this.ingressTimer);
+        await run(path.join(this.bin, "kwokctl"), ["delete", "cluster", "--name", this.name], this.env).catch(() => undefined);
+        fs.rmSync(this.tmp, { recursive: true, force: true });
+    }
+}
