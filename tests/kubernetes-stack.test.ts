@@ -172,6 +172,10 @@ describe("prod stack", async () => {
         }
     });
 
+    it("changes a data volume's ownership only when its root is not the pod's group (no walk of every file on each start)", () => {
+        for (const w of workloads(run)) expect(podOf(w).securityContext.fsGroupChangePolicy, w.name).toBe("OnRootMismatch");
+    });
+
     it("replaces a migration or bucket Job that did not complete on the next up (a failed run never sticks)", () => {
         for (const job of all(run, T.job)) expect(inputs(job).metadata.annotations["pulumi.com/replaceUnready"], job.name).toBe("true");
     });

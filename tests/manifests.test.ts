@@ -1,6 +1,6 @@
 /** The plan's manifests are the objects as the Kubernetes provider sends them. */
 import { describe, expect, it } from "vitest";
-import { asSent, SECRET_DATA_PLACEHOLDER } from "../tools/manifests";
+import { asSent, SECRET_DATA_PLACEHOLDER, toYaml } from "../tools/manifests";
 
 describe("a planned manifest", () => {
     it("carries a Secret's stringData as base64 data, as the Kubernetes provider sends it", () => {
@@ -16,5 +16,11 @@ describe("a planned manifest", () => {
     it("leaves every other kind as the program wrote it", () => {
         const cm = { apiVersion: "v1", kind: "ConfigMap", data: { a: "b" }, stringData: { c: "d" } };
         expect(asSent(cm)).toBe(cm);
+    });
+
+    it("is written as kubectl reads YAML (1.1): strings such as off, on, yes and y stay strings", () => {
+        const text = toYaml({ env: [{ name: "MINIO_BROWSER", value: "off" }], a: "on", b: "yes", c: "y", d: "0755" });
+        expect(text).toContain('value: "off"');
+        for (const v of ['"on"', '"yes"', '"y"', '"0755"']) expect(text).toContain(v);
     });
 });

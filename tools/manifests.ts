@@ -42,5 +42,7 @@ export function manifestsOf(resources: PlanResource[]): Manifest[] {
 }
 
 export function toYaml(object: Record<string, unknown>): string {
-    return stringify(object, { lineWidth: 0 });
+    // YAML 1.1, as kubectl reads it (sigs.k8s.io/yaml): strings like `off`, `yes` or `on` come out quoted,
+    // where YAML 1.2 would leave them bare and kubectl would read booleans.
+    return stringify(object, { lineWidth: 0, version: "1.1" });
 }

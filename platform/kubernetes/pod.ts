@@ -90,6 +90,9 @@ export function podSecurity(
             runAsUser: spec.user.uid,
             runAsGroup: spec.user.gid,
             fsGroup: spec.user.gid,
+            // Only when the volume's root is not already ours: the default (Always) walks and re-chowns
+            // every file of a data volume on every pod start (millions of MinIO objects).
+            fsGroupChangePolicy: "OnRootMismatch",
             seccompProfile: { type: "RuntimeDefault" },
         },
     };

@@ -5,6 +5,8 @@
  * and the provider's await logic are the real ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { manifestsOf, toYaml } from "../../tools/manifests";
+import { planStack } from "../../tools/planner";
 import { Cluster, findClusterBinaries } from "./cluster";
 import { EngineProject, previewSteps, urnId } from "./harness";
 
@@ -71,6 +73,17 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         );
         expect(r.code).not.toBe(0);
         expect(r.stderr).toMatch(/violates PodSecurity "restricted/);
+    });
+
+    it("accepts the offline plan's manifests (`npm run plan -- --out`) through kubectl: `apply --dry-run=server`", async () => {
+        const { document } = await planStack({ stack: "prod", sets: [...settings.values()] });
+        const yaml = manifestsOf(document.resources)
+            .map((m) => toYaml(m.object))
+            .join("---\n");
+        const r = await cluster.kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=plan-check", "--dry-run=server", "-f", "-"], yaml);
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        expect(r.stdout.trim().split("\n").length).toBe(manifestsOf(document.resources).length);
     });
 
     it("changes nothing afterwards: `pulumi preview --expect-no-changes` passes and a second up is a no-op", async () => {
