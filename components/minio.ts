@@ -96,6 +96,8 @@ export class MinIO extends pulumi.ComponentResource {
                     startupSeconds: 20,
                 },
                 volume: { mountPath: "/data", sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "minio" },
+                // On Docker MinIO runs as the image's user, root, which owns /data: it needs no capability.
+                entrypointCapabilities: [],
                 terminationGracePeriodSeconds: 30,
             },
             { parent: this, protection: args.protection },

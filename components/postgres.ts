@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ENTRYPOINT_DROPS_TO_USER, type Platform, type ResourceBudget, type SecretHandle, type ServiceHandle } from "../platform/types";
 import { generatedSecret } from "./credentials";
-import type { Platform, ResourceBudget, SecretHandle, ServiceHandle } from "../platform/types";
 
 export interface PostgresArgs {
     platform: Platform;
@@ -29,8 +29,9 @@ export const POSTGRES_PORT = 5432;
 export const POSTGRES_START = [
     "docker-entrypoint.sh postgres &",
     "pid=$!",
-    // Stop: pass the signal on and wait for a clean shutdown before this shell (PID 1) exits.
-    'trap \'kill -TERM "$pid"; wait "$pid"; exit $?\' TERM INT',
+    // Stop: a *fast* shutdown (SIGINT, the image's own stop signal), then wait for it before this
+    // shell (PID 1) exits. SIGTERM would be a smart shutdown, which waits for every pooled client.
+    'trap \'kill -INT "$pid"; wait "$pid"; exit $?\' TERM INT',
     'until pg_isready -q -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"; do',
     '    kill -0 "$pid" 2>/dev/null || break',
     "    sleep 1",
@@ -42,6 +43,9 @@ export const POSTGRES_START = [
     "fi",
     'wait "$pid"',
 ].join("\n");
+
+/** /dev/shm of Postgres, for parallel hash joins and sorts. */
+export const POSTGRES_SHM_MIB = 256;
 
 /** PostgreSQL with a persistent volume and a generated password. */
 export class Postgres extends pulumi.ComponentResource {
@@ -86,6 +90,10 @@ export class Postgres extends pulumi.ComponentResource {
                 ports: [{ name: "postgres", port: POSTGRES_PORT }],
                 health: { readiness: { exec: pgIsReady }, liveness: { exec: pgIsReady }, startupSeconds: 30 },
                 volume: { mountPath: "/var/lib/postgresql/data", sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "postgres" },
+                // The entrypoint prepares the data directory as root, then drops to the postgres user.
+                entrypointCapabilities: ENTRYPOINT_DROPS_TO_USER,
+                // Parallel queries keep their segments in /dev/shm: the runtime's 64 MiB fails them.
+                shmMiB: POSTGRES_SHM_MIB,
                 terminationGracePeriodSeconds: 60,
             },
             { parent: this, protection: args.protection },

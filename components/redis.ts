@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { generatedSecret } from "./credentials";
-import type { Platform, ResourceBudget, SecretHandle, ServiceHandle } from "../platform/types";
+import { ENTRYPOINT_DROPS_TO_USER, type Platform, type ResourceBudget, type SecretHandle, type ServiceHandle } from "../platform/types";
 
 export interface RedisArgs {
     platform: Platform;
@@ -79,6 +79,8 @@ export class Redis extends pulumi.ComponentResource {
                 ports: [{ name: "redis", port: REDIS_PORT }],
                 health: { readiness: { exec: ping }, liveness: { exec: ping }, startupSeconds: 10 },
                 volume: { mountPath: "/data", sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "redis" },
+                // The entrypoint fixes /data's owner as root, then drops to the redis user.
+                entrypointCapabilities: ENTRYPOINT_DROPS_TO_USER,
                 terminationGracePeriodSeconds: 30,
             },
             { parent: this, protection: args.protection },

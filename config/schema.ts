@@ -45,6 +45,9 @@ const size = (max: string, what: string) =>
 export const memory = size(MAX_MEMORY, "memory size");
 export const storage = size(MAX_STORAGE, "volume size");
 
+/** The smallest CPU limit the Docker provider reads back as it was sent (below, 50m comes back as "0.1"). */
+export const DOCKER_MIN_CPU_LIMIT_MILLI = 100;
+
 export const cpu = z.union([z.string(), z.number()], { error: "must be a CPU amount such as 500m or 2" }).transform((v, ctx) => {
     const milli = parseCpuMilli(v);
     if (milli === undefined) {
@@ -303,6 +306,11 @@ export const configSchema = z
             if (r.memory.request > r.memory.limit)
                 rule([svc, "resources", "memory", "request"], `must not exceed ${svc}.resources.memory.limit (${r.memory.limit}Mi)`);
             if (r.cpu.request > r.cpu.limit) rule([svc, "resources", "cpu", "request"], `must not exceed ${svc}.resources.cpu.limit (${r.cpu.limit}m)`);
+            if (c.target === "docker" && r.cpu.limit < DOCKER_MIN_CPU_LIMIT_MILLI)
+                rule(
+                    [svc, "resources", "cpu", "limit"],
+                    `must be at least ${DOCKER_MIN_CPU_LIMIT_MILLI}m on Docker (the Docker provider reads a smaller limit back in another form, which would replace the container on every up)`,
+                );
         }
         const tlsCfg = c.ingress.tls;
         if (tlsCfg.mode === "secret" && !tlsCfg.secretName) rule(["ingress", "tls", "secretName"], "is required when ingress.tls.mode is `secret`");

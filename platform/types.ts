@@ -154,8 +154,17 @@ export interface VolumeSpec {
     data: string;
 }
 
+/** What an image entrypoint that starts as root needs to fix its data directory's owner and drop to its user. */
+export const ENTRYPOINT_DROPS_TO_USER = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
+
 export interface StatefulServiceSpec extends ServiceSpecBase {
     volume: VolumeSpec;
+    /**
+     * Where the image starts as root and drops to its own user (Docker, which runs the image's
+     * entrypoint): the Linux capabilities that entrypoint needs; every other one is dropped.
+     * Kubernetes runs the pod as the image's user from the start and drops them all.
+     */
+    entrypointCapabilities: string[];
 }
 
 export interface TaskSpec extends WorkloadSpec {

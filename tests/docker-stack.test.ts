@@ -3,6 +3,7 @@
  * with which limits, on which network, in which order, wired to what.
  */
 import { describe, expect, it } from "vitest";
+import { readBack } from "./docker-provider-model";
 import { all, DEV, DEV_WORKERS, envOf, inputs, labelsOf, merge, one, stack, T } from "./helpers";
 
 const COMPONENTS = ["Backend", "BrowserWorkerPool", "Postgres", "Redis", "MinIO", "Ingress"].map((c) => `quorvex:platform:${c}`);
@@ -108,7 +109,10 @@ describe("dev stack, standard mode", async () => {
                 `${T.container}::minio-buckets`,
             ]),
         );
-        expect(labelsOf(backend)["quorvex.io/after.backend-migrate"]).toBe("succeeded");
+        // Through dependencies only: no input of the backend is fed by a task's outcome, so re-running
+        // a task never makes the engine delete the running backend first.
+        expect(Object.keys(labelsOf(backend)).filter((l) => l.startsWith("quorvex.io/after"))).toEqual([]);
+        expect(JSON.stringify(inputs(backend))).not.toMatch(/succeeded/);
     });
 
     it("replaces the image's entrypoint with a spec's command, as Kubernetes does (minio/mc's entrypoint is mc)", () => {
@@ -179,7 +183,7 @@ describe("dev stack, workers mode", async () => {
     it("runs N browser workers of 2048 MB with 1024 MB of shm, beside a 4GB slim backend", () => {
         expect(workers.map((w) => w.name)).toEqual(["workers-1", "workers-2", "workers-3", "workers-4"]);
         for (const w of workers) {
-            expect(inputs(w)).toMatchObject({ memory: 2048, shmSize: 1024, cpus: "2" });
+            expect(inputs(w)).toMatchObject({ memory: 2048, shmSize: 1024, cpus: "2.0", init: true });
             expect(labelsOf(w)["quorvex.io/runs-browsers"]).toBe("true");
         }
         const backend = inputs(one(run, T.container, "backend"));
@@ -226,5 +230,71 @@ describe("dev stack variants", () => {
         const task = (r: typeof a) => inputs(one(r, T.container, "minio-buckets"));
         expect(task(a).name).not.toBe(task(b).name);
         expect(task(b).entrypoints[2]).toContain('"Expiration":{"Days":46}');
+    });
+});
+
+describe("dev stack on every later `pulumi up`", () => {
+    const modes = [
+        { mode: "standard", config: DEV },
+        { mode: "workers", config: DEV_WORKERS },
+        { mode: "standard with TLS", config: merge(DEV, { ingress: { tls: { mode: "selfSigned" } } }) },
+    ];
+
+    it.each(modes)("sends every container in the form the provider reads back, so a no-change up replaces nothing ($mode)", async ({ config }) => {
+        const run = await stack("dev", config);
+        for (const c of all(run, T.container)) {
+            const sent = inputs(c);
+            const stored = readBack(sent);
+            expect({ cpus: sent.cpus, healthcheck: sent.healthcheck }, c.name).toEqual({ cpus: stored.cpus, healthcheck: stored.healthcheck });
+        }
+    });
+
+    it("pulls only images a container runs: no browser-worker image in standard mode", async () => {
+        const run = await stack("dev", DEV);
+        const used = new Set(all(run, T.container).map((c) => inputs(c).image));
+        expect(
+            all(run, T.remoteImage)
+                .map((i) => inputs(i).name)
+                .filter((n) => !used.has(n)),
+        ).toEqual([]);
+        expect(all(run, T.remoteImage).length).toBe(used.size);
+    });
+
+    it("keeps task output out of the state, and tells how to re-run a failed task", async () => {
+        const run = await stack("dev", DEV);
+        for (const t of all(run, T.container).filter((c) => inputs(c).attach)) expect(inputs(t).logs, t.name).toBe(false);
+    });
+
+    it("drops every capability but those the data services' entrypoints need to drop to their users", async () => {
+        const run = await stack("dev", DEV);
+        const caps = Object.fromEntries(all(run, T.container).map((c) => [c.name, inputs(c).capabilities]));
+        const entrypoint = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
+        expect(caps.postgres).toEqual({ drops: ["ALL"], adds: entrypoint });
+        expect(caps.redis).toEqual({ drops: ["ALL"], adds: entrypoint });
+        expect(caps.minio).toEqual({ drops: ["ALL"] });
+        for (const name of ["backend", "ingress", "backend-migrate", "minio-buckets"]) expect(caps[name], name).toEqual({ drops: ["ALL"] });
+    });
+
+    it("weights CPU under contention by request, and gives Postgres a /dev/shm for parallel queries", async () => {
+        const run = await stack("dev", DEV);
+        const pg = inputs(one(run, T.container, "postgres"));
+        expect(pg.shmSize).toBe(256);
+        expect(pg.cpuShares).toBe(512); // 500m requested
+        for (const c of all(run, T.container)) expect(inputs(c).cpuShares, c.name).toBeGreaterThanOrEqual(2);
+    });
+
+    it("uploads the TLS key readable by the proxy's user only", async () => {
+        const run = await stack("dev", merge(DEV, { ingress: { tls: { mode: "selfSigned" } } }));
+        const uploads = inputs(one(run, T.container, "ingress")).uploads as { file: string; permissions?: string; owner?: string; group?: string }[];
+        expect(uploads.find((u) => u.file.endsWith("tls.key"))).toMatchObject({ permissions: "0400", owner: "101", group: "101" });
+    });
+
+    it("always talks to Docker through one explicit provider, so setting docker.host later changes no resource's provider", async () => {
+        const ambient = await stack("dev", DEV);
+        const remote = await stack("dev", merge(DEV, { docker: { host: "ssh://deploy@build-1" } }));
+        const providerOf = (r: typeof ambient) => r.resources.filter((x) => x.type === "pulumi:providers:docker").map((x) => x.name);
+        expect(providerOf(ambient)).toEqual(["quorvex-dev-provider"]);
+        expect(providerOf(remote)).toEqual(providerOf(ambient));
+        for (const n of all(ambient, T.network)) expect(n.options.deleteBeforeReplace, n.name).toBe(true);
     });
 });

@@ -32,7 +32,7 @@ const dockerWorker = (): Fixture => ({
         memory: 2048,
         memoryReservation: 1024,
         shmSize: 1024,
-        cpus: "2",
+        cpus: "2.0",
         labels: [{ label: MARKERS.runsBrowsers, value: "true" }],
     },
     options: {},
@@ -290,6 +290,17 @@ describe("memory-within-bounds", () => {
 
 describe("browser-workers-have-cpu-limits", () => {
     it("passes the fixtures", async () => expect(await violations("browser-workers-have-cpu-limits", workloadFixtures())).toEqual([]));
+
+    it("reads every form the Docker provider stores `cpus` in (2.0, 0.25, 16.)", async () => {
+        for (const cpus of ["2.0", "0.25"]) {
+            const d = dockerWorker();
+            d.inputs.cpus = cpus;
+            expect(await violations("browser-workers-have-cpu-limits", d), cpus).toEqual([]);
+        }
+        const big = dockerWorker();
+        big.inputs.cpus = "16.";
+        expect((await violations("browser-workers-have-cpu-limits", big))[0].message).toMatch(/CPU limit 16 cores is above 8/);
+    });
 
     it("flags a browser container without a CPU limit, on both targets", async () => {
         const d = dockerWorker();

@@ -32,7 +32,7 @@ function canLogIn(password: string): boolean {
 }
 
 describe.runIf(needed)("the Postgres start script", () => {
-    it("applies a rotated password from the environment, then stops cleanly on TERM", async () => {
+    it("applies a rotated password from the environment, then stops fast and cleanly on TERM with a client still connected", async () => {
         if (!runnable) throw new Error("needs root, setpriv and Debian's postgresql (apt-get install postgresql; the CI script does)");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-pg-"));
         fs.chmodSync(dir, 0o777);
@@ -65,15 +65,25 @@ describe.runIf(needed)("the Postgres start script", () => {
             },
         );
         const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+        // An idle pooled connection, as the backend keeps: a smart shutdown would wait for it forever.
+        let client: ReturnType<typeof spawn> | undefined;
         try {
             const deadline = Date.now() + 30_000;
             while (!canLogIn("new-password") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
             expect(canLogIn("new-password")).toBe(true);
             expect(canLogIn("old-password")).toBe(false);
+            client = spawn("psql", ["-h", "127.0.0.1", "-p", PORT, "-U", "quorvex", "-d", "postgres"], {
+                env: { ...process.env, PGPASSWORD: "new-password" },
+                stdio: ["pipe", "ignore", "ignore"],
+            });
+            await new Promise((r) => setTimeout(r, 1000));
         } finally {
             child.kill("SIGTERM");
         }
-        expect(await exited).toBe(0);
+        const stopped = await Promise.race([exited, new Promise<"still running">((r) => setTimeout(() => r("still running"), 10_000))]);
+        client?.kill("SIGKILL");
+        if (stopped === "still running") child.kill("SIGKILL");
+        expect(stopped).toBe(0);
         expect(fs.existsSync(path.join(data, "postmaster.pid"))).toBe(false);
     });
 });

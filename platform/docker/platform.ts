@@ -22,6 +22,7 @@ import {
 } from "../types";
 import { routeCertificate } from "../tls";
 import { renderNginxConf } from "./nginx";
+import { cpuShares, dockerCpus, goDuration } from "./readback";
 
 export interface DockerPlatformArgs {
     stack: string;
@@ -43,7 +44,12 @@ const PROXY_USER = { uid: 101, gid: 101 };
 
 /** The Docker host: provider, the two networks, and the images it pulls. */
 export class DockerHost extends pulumi.ComponentResource {
-    public readonly provider?: docker.Provider;
+    /**
+     * Always an explicit provider, also on the ambient DOCKER_HOST: its identity never changes when
+     * `docker.host` is set later (a change between the default and an explicit provider replaces
+     * every container, network and volume).
+     */
+    public readonly provider: docker.Provider;
     /** Private network of the data services: no route out. */
     public readonly dataNetwork: docker.Network;
     /** Network of the proxy, backend and workers (reaches the outside world). */
@@ -52,23 +58,23 @@ export class DockerHost extends pulumi.ComponentResource {
 
     constructor(name: string, args: { host: string | null; registryAuth: DockerPlatformArgs["registryAuth"] }, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:DockerHost", name, {}, opts);
-        if (args.host || args.registryAuth.length) {
-            const registryAuth = args.registryAuth.map((a) => ({ address: a.address, username: a.username, password: pulumi.secret(a.password) }));
-            this.provider = new docker.Provider(
-                `${name}-provider`,
-                { ...(args.host ? { host: args.host } : {}), ...(registryAuth.length ? { registryAuth } : {}) },
-                { parent: this },
-            );
-        }
+        const registryAuth = args.registryAuth.map((a) => ({ address: a.address, username: a.username, password: pulumi.secret(a.password) }));
+        this.provider = new docker.Provider(
+            `${name}-provider`,
+            { ...(args.host ? { host: args.host } : {}), ...(registryAuth.length ? { registryAuth } : {}) },
+            { parent: this },
+        );
         const labels = [{ label: "app.kubernetes.io/part-of", value: "quorvex" }];
-        this.dataNetwork = new docker.Network(`${name}-data`, { name: `${name}-data`, driver: "bridge", internal: true, labels }, this.opts());
-        this.appNetwork = new docker.Network(`${name}-app`, { name: `${name}-app`, driver: "bridge", labels }, this.opts());
+        // A network keeps its name, so a replacement must delete the old one first.
+        const netOpts = this.opts(this, { deleteBeforeReplace: true });
+        this.dataNetwork = new docker.Network(`${name}-data`, { name: `${name}-data`, driver: "bridge", internal: true, labels }, netOpts);
+        this.appNetwork = new docker.Network(`${name}-app`, { name: `${name}-app`, driver: "bridge", labels }, netOpts);
         this.registerOutputs({});
     }
 
     /** Options for a child of this host (or of `parent`) that talks to the Docker engine. */
     opts(parent: pulumi.Resource = this, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
-        return { parent, ...(this.provider ? { provider: this.provider } : {}), ...extra };
+        return { parent, provider: this.provider, ...extra };
     }
 
     /** One pull per distinct image (kept on the host when the stack no longer uses it); containers depend on it. */
@@ -96,13 +102,14 @@ function probeCommand(probe: Probe): string[] {
     return ["CMD-SHELL", `curl -fsS -o /dev/null ${url} || wget -q -O /dev/null ${url} || exit 1`];
 }
 
+/** Durations as Go prints them, the form the provider reads back ("1m0s", not "60s"): no diff on the next up. */
 function healthcheck(health: Health): docker.types.input.ContainerHealthcheck {
     return {
         tests: health.command ? ["CMD", ...health.command] : probeCommand(health.readiness),
-        interval: "10s",
-        timeout: "5s",
+        interval: goDuration(10),
+        timeout: goDuration(5),
         retries: 5,
-        startPeriod: `${health.startupSeconds ?? 30}s`,
+        startPeriod: goDuration(health.startupSeconds ?? 30),
     };
 }
 
@@ -143,7 +150,7 @@ export class DockerPlatform implements Platform {
     private containerArgs(
         spec: WorkloadSpec,
         name: string,
-        data?: { kind: string; protect: boolean; retainOnDelete: boolean },
+        data?: { kind: string; protect: boolean; retainOnDelete: boolean; capabilities: string[] },
         extraLabels: docker.types.input.ContainerLabel[] = [],
     ): docker.ContainerArgs {
         // Data services use their images' entrypoints, which drop to the image's own user.
@@ -162,12 +169,17 @@ export class DockerPlatform implements Platform {
             memory: spec.resources.memory.limit,
             memoryReservation: spec.resources.memory.request,
             memorySwap: spec.resources.memory.limit,
-            cpus: String(spec.resources.cpu.limit / 1000),
+            // In the form the provider reads back ("2.0"): any other form replaces the container on every up.
+            cpus: dockerCpus(spec.resources.cpu.limit),
+            // The request as a relative weight under contention (Docker has no reservation for CPU).
+            cpuShares: cpuShares(spec.resources.cpu.request),
             shmSize: spec.shmMiB,
+            // Browsers leave zombie processes behind: an init process reaps them (Playwright's advice).
+            init: spec.runsBrowsers ? true : undefined,
             user: stateful ? undefined : `${spec.user.uid}:${spec.user.gid}`,
             readOnly: stateful ? false : readOnly,
             tmpfs: readOnly && !stateful ? Object.fromEntries((spec.writablePaths ?? []).map((p) => [p, "rw,noexec,nosuid,size=256m"])) : undefined,
-            capabilities: stateful ? undefined : { drops: ["ALL"] },
+            capabilities: { drops: ["ALL"], ...(data?.capabilities.length ? { adds: data.capabilities } : {}) },
             securityOpts: ["no-new-privileges:true"],
             logDriver: "json-file",
             logOpts: LOG_OPTS,
@@ -178,12 +190,21 @@ export class DockerPlatform implements Platform {
         };
     }
 
-    /** What a container must wait for: healthy services, succeeded tasks. */
-    private ordering(spec: { image: string; waitFor?: ServiceHandle[]; after?: TaskHandle[] }) {
-        const dependsOn = [this.host.pull(spec.image), ...(spec.waitFor ?? []).flatMap((s) => s.ready), ...(spec.after ?? []).flatMap((t) => t.ready)];
-        // A task that failed fails this input, so the container is never started after a failed migration.
-        const gate = (spec.after ?? []).map((t) => ({ label: `quorvex.io/after.${t.role}`, value: t.succeeded }));
-        return { dependsOn, gate };
+    /**
+     * What a container must wait for: its image, healthy services, succeeded tasks. A task gates
+     * through an explicit dependency that resolves only when it succeeded, never through a property:
+     * a property fed by the task's outcome would make the engine delete this (running) container
+     * before every re-run of the task, and leave none when the task fails. A failed task fails this
+     * registration, so `pulumi up` stops and the running container stays as it is.
+     */
+    private ordering(spec: { image: string; waitFor?: ServiceHandle[]; after?: TaskHandle[] }): pulumi.Input<pulumi.Resource>[] {
+        const after = spec.after ?? [];
+        return [
+            this.host.pull(spec.image),
+            ...(spec.waitFor ?? []).flatMap((s) => s.ready),
+            ...after.flatMap((t) => t.ready),
+            ...after.map((t) => t.succeeded.apply(() => t.ready[0])),
+        ];
     }
 
     /** Containers of a long-running service, one per name; their arguments are built once. */
@@ -192,12 +213,14 @@ export class DockerPlatform implements Platform {
         names: string[],
         opts: PlacementOptions,
         extra: Partial<docker.ContainerArgs>,
-        data?: StatefulServiceSpec["volume"],
+        data?: Pick<StatefulServiceSpec, "volume" | "entrypointCapabilities">,
     ): docker.Container[] {
         const protection = opts.protection ?? { protect: false, retainOnDelete: false };
-        const { dependsOn, gate } = this.ordering(spec);
+        // No container, no pull: an empty pool must not fetch (or fail on) an image nothing runs.
+        if (names.length === 0) return [];
+        const dependsOn = this.ordering(spec);
         const args: docker.ContainerArgs = {
-            ...this.containerArgs(spec, "", data && { kind: data.data, ...protection }, gate),
+            ...this.containerArgs(spec, "", data && { kind: data.volume.data, ...protection, capabilities: data.entrypointCapabilities }),
             ...extra,
             ports: spec.ports.filter((p) => p.hostBinding).map((p) => ({ internal: p.port, external: p.hostBinding!.port, ip: p.hostBinding!.ip })),
             healthcheck: healthcheck(spec.health),
@@ -238,16 +261,15 @@ export class DockerPlatform implements Platform {
             [spec.role],
             opts,
             { volumes: [{ volumeName: volume.name, containerPath: spec.volume.mountPath }] },
-            spec.volume,
+            spec,
         );
         return this.handle(spec, containers);
     }
 
     task(spec: TaskSpec, opts: PlacementOptions): TaskHandle {
-        const { dependsOn, gate } = this.ordering(spec);
+        const dependsOn = this.ordering(spec);
         const base = this.containerArgs(spec, `${this.prefix}-${spec.role}-${shortHash(spec.runKey)}`, undefined, [
             { label: "quorvex.io/run-key", value: shortHash(spec.runKey) },
-            ...gate,
         ]);
         const container = new docker.Container(
             spec.role,
@@ -255,15 +277,19 @@ export class DockerPlatform implements Platform {
                 ...base,
                 // Run to completion during `pulumi up`; a new run key is a new container, so a new run.
                 attach: true,
-                logs: true,
+                // Not `logs: true`: the provider would keep the task's output in the state, unencrypted.
+                logs: false,
                 mustRun: false,
                 restart: "no",
             },
             this.host.opts(opts.parent, { dependsOn, deleteBeforeReplace: true }),
         );
-        const succeeded = pulumi.all([container.exitCode, container.name]).apply(([code, name]) => {
+        const succeeded = pulumi.all([container.exitCode, container.name, container.urn]).apply(([code, name, urn]) => {
             if (code !== undefined && code !== null && code !== 0) {
-                throw new Error(`task ${spec.role} (container ${name}) exited with code ${code}; see \`docker logs ${name}\``);
+                throw new Error(
+                    `task ${spec.role} (container ${name}) exited with code ${code}; see \`docker logs ${name}\`. ` +
+                        `After fixing the cause, run it again with \`pulumi up --replace '${urn}'\``,
+                );
             }
             return "succeeded";
         });
@@ -282,7 +308,14 @@ export class DockerPlatform implements Platform {
         const pem = routeCertificate(spec, opts.parent);
         if (pem) {
             uploads.push({ file: `${certDir}/tls.crt`, content: pem.certPem });
-            uploads.push({ file: `${certDir}/tls.key`, content: pem.keyPem });
+            // Readable by the proxy's user only (an upload is 0644 and root's by default).
+            uploads.push({
+                file: `${certDir}/tls.key`,
+                content: pem.keyPem,
+                permissions: "0400",
+                owner: String(PROXY_USER.uid),
+                group: String(PROXY_USER.gid),
+            });
             certificate = { certificate: `${certDir}/tls.crt`, key: `${certDir}/tls.key` };
         }
         const conf = renderNginxConf({

@@ -29,7 +29,8 @@ export function quantityToMiB(q: unknown): number | undefined {
 export function quantityToCores(q: unknown): number | undefined {
     if (typeof q === "number") return Number.isFinite(q) ? q : undefined;
     if (typeof q !== "string") return undefined;
-    const m = /^\s*([0-9]+(?:\.[0-9]+)?)(m)?\s*$/.exec(q);
+    // "10." too: the Docker provider prints whole core counts of ten or more that way.
+    const m = /^\s*([0-9]+(?:\.[0-9]*)?)(m)?\s*$/.exec(q);
     if (!m) return undefined;
     return m[2] ? Number(m[1]) / 1000 : Number(m[1]);
 }

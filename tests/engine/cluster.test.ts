@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestsOf, toYaml } from "../../tools/manifests";
 import { planStack } from "../../tools/planner";
 import { Cluster, findClusterBinaries } from "./cluster";
-import { EngineProject, previewSteps, urnId } from "./harness";
+import * as path from "path";
+import { EngineProject, previewSteps, ROOT, urnId } from "./harness";
 
 const NAMESPACE = "playwright-agent";
 
@@ -182,6 +183,44 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         expect(await cluster.ok(["get", "hpa,scaledobjects", "-n", NAMESPACE, "-o", "name"])).toBe("horizontalpodautoscaler.autoscaling/workers\n");
         const preview = await project.preview(["--expect-no-changes"]);
         expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+    });
+
+    it("previews a PR as the server would apply it with the PR identity of cluster-setup/, which cannot change anything", async () => {
+        await cluster.ok(["apply", "-f", path.join(ROOT, "cluster-setup", "preview-identity.yaml")]);
+        await cluster.ok(["create", "clusterrolebinding", "engine-read-only", "--clusterrole=view", "--group=engine:read-only"]);
+        const readOnly = cluster.identity("engine-viewer", ["engine:read-only"]);
+        const previewer = cluster.identity("engine-pr", ["quorvex:preview"]);
+        const serving = "ghcr.io/quorvex/quorvex-backend:1.0.2";
+
+        try {
+            // The API server refuses to shrink a claim. A read-only identity cannot dry-run, and the
+            // provider then shows the program's inputs: the preview passes and hides the refusal.
+            configure(`kubernetes.kubeconfig=${readOnly}`, "postgres.storageSize=40Gi");
+            const blind = await project.preview();
+            expect(blind.code, blind.stdout + blind.stderr).toBe(0);
+            // The preview identity's dry run reaches the API server, which refuses it, in the preview.
+            configure(`kubernetes.kubeconfig=${previewer}`);
+            const seen = await project.preview();
+            expect(seen.code).not.toBe(0);
+            expect(seen.stdout + seen.stderr).toMatch(/postgres-data[\s\S]*can not be less than/);
+
+            // An ordinary change previews cleanly with it, and the same identity cannot apply it.
+            configure("postgres.storageSize=50Gi", "images.backend=ghcr.io/quorvex/quorvex-backend:1.0.3");
+            const steps = previewSteps((await project.ok(["preview", "--json", "--stack", project.stack])).stdout);
+            expect(steps.filter((s) => s.op === "update").map((s) => urnId(s.urn))).toContain("kubernetes:apps/v1:Deployment::backend");
+            expect(steps.filter((s) => s.op === "replace" && s.type !== "kubernetes:batch/v1:Job")).toEqual([]);
+            const denied = await project.run(["up", "--yes", "--skip-preview", "--stack", project.stack]);
+            expect(denied.code).not.toBe(0);
+            expect(denied.stdout + denied.stderr).toMatch(/may only dry-run/);
+            const backend = await cluster.getJson<Workload>(["deployment", "backend", "-n", NAMESPACE]);
+            expect(backend.spec.template.spec.containers[0].image).toBe(serving);
+            const jobs = await cluster.getJson<List<{ spec: { template: { spec: { containers: { image: string }[] } } } }>>(["jobs", "-n", NAMESPACE]);
+            expect(jobs.items.map((j) => j.spec.template.spec.containers[0].image)).not.toContain("ghcr.io/quorvex/quorvex-backend:1.0.3");
+        } finally {
+            // Back to the admin identity, whatever happened above: the next tests deploy.
+            configure(`kubernetes.kubeconfig=${cluster.kubeconfig}`, `images.backend=${serving}`, "postgres.storageSize=50Gi");
+        }
+        await project.up();
     });
 
     it("`pulumi destroy` deletes nothing while protection is on, and with `retainOnDelete` leaves the namespace, the claims and the data", async () => {

@@ -16,12 +16,12 @@
  * an ingress controller the provider waits for (it sets each Ingress's load
  * balancer status). NetworkPolicies are stored, never enforced: there is no CNI.
  */
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import type { RunResult } from "./harness";
 
 /** The binaries the cluster needs, all in the toolchain's bin folder, and kwok's default stages beside them. */
@@ -258,6 +258,42 @@ export class Cluster {
             },
         ]);
         return { fixed: async () => void (await this.ok(["delete", "stage.kwok.x-k8s.io", name])) };
+    }
+
+    /**
+     * A kubeconfig for another identity: a client certificate for `user` in
+     * `groups`, signed by the cluster's CA (openssl), on the same server.
+     */
+    identity(user: string, groups: string[]): string {
+        const dir = fs.mkdtempSync(path.join(this.tmp, `identity-${user}-`));
+        const pki = path.join(this.env.KWOK_WORKDIR!, "clusters", this.name, "pki");
+        const key = path.join(dir, "client.key");
+        const csr = path.join(dir, "client.csr");
+        const crt = path.join(dir, "client.crt");
+        const subject = `/CN=${user}${groups.map((g) => `/O=${g}`).join("")}`;
+        execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", subject], { stdio: "ignore" });
+        execFileSync(
+            "openssl",
+            ["x509", "-req", "-in", csr, "-CA", path.join(pki, "ca.crt"), "-CAkey", path.join(pki, "ca.key"), "-CAcreateserial", "-days", "1", "-out", crt],
+            {
+                stdio: "ignore",
+            },
+        );
+        const admin = parse(fs.readFileSync(this.kubeconfig, "utf8")) as { clusters: { name: string; cluster: object }[] };
+        const cluster = admin.clusters[0];
+        const file = path.join(dir, "kubeconfig");
+        fs.writeFileSync(
+            file,
+            stringify({
+                apiVersion: "v1",
+                kind: "Config",
+                clusters: [cluster],
+                users: [{ name: user, user: { "client-certificate": crt, "client-key": key } }],
+                contexts: [{ name: user, context: { cluster: cluster.name, user } }],
+                "current-context": user,
+            }),
+        );
+        return file;
     }
 
     kubectl(args: string[], input?: string): Promise<RunResult> {
