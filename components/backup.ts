@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Platform } from "../platform/types";
-import type { MinIO } from "./minio";
+import { mcHost, type MinIO } from "./minio";
 import { POSTGRES_PORT, type Postgres } from "./postgres";
 
 export interface PostgresBackupArgs {
@@ -21,7 +21,7 @@ export const DUMP_SCRIPT = "pg_dump --format=custom --no-owner --file=/backup/po
 /** The upload step: the dump lands at `postgres/<UTC timestamp>.dump` in the backup bucket. */
 export const UPLOAD_SCRIPT = [
     "set -eu",
-    'mc alias set q "$MINIO_ENDPOINT" "$MINIO_ACCESS_KEY" "$MINIO_SECRET_KEY" >/dev/null',
+    mcHost("q"),
     'mc cp --quiet /backup/postgres.dump "q/$BACKUP_BUCKET/postgres/$(date -u +%Y%m%dT%H%M%SZ).dump"',
 ].join("\n");
 

@@ -31,11 +31,22 @@ export function lifecycleRules(bucket: BucketSpec): string {
     });
 }
 
+/**
+ * The shell line that points `mc` alias `alias` at $MINIO_ENDPOINT with the
+ * credentials in $MINIO_ACCESS_KEY and $MINIO_SECRET_KEY. Through mc's
+ * MC_HOST_<alias> variable (the shell's own `export`, no new process): `mc alias
+ * set` would put the secret on a command line, where `ps` on the host shows it.
+ * The generated credentials are letters and digits, safe in the URL.
+ */
+export function mcHost(alias: string): string {
+    return `export MC_HOST_${alias}="\${MINIO_ENDPOINT%%://*}://\${MINIO_ACCESS_KEY}:\${MINIO_SECRET_KEY}@\${MINIO_ENDPOINT#*://}"`;
+}
+
 /** The script the one-shot client task runs: idempotent bucket creation and lifecycle rules. */
 export function bucketScript(alias: string, buckets: BucketSpec[]): string {
     const lines = [
         "set -eu",
-        `mc alias set ${alias} "$MINIO_ENDPOINT" "$MINIO_ACCESS_KEY" "$MINIO_SECRET_KEY" >/dev/null`,
+        mcHost(alias),
         ...buckets.flatMap((b) => [`mc mb --ignore-existing ${alias}/${b.name}`, `echo '${lifecycleRules(b)}' | mc ilm import ${alias}/${b.name}`]),
     ];
     return lines.join("\n");
@@ -60,9 +71,14 @@ export class MinIO extends pulumi.ComponentResource {
     constructor(name: string, args: MinIOArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:MinIO", name, {}, opts);
         const { platform } = args;
-        const accessKey = new random.RandomString(`${name}-access-key`, { length: 20, special: false, upper: false }, { parent: this });
+        // Secret too, in the state and in outputs: half of the root credential is still half of it.
+        const accessKey = new random.RandomString(
+            `${name}-access-key`,
+            { length: 20, special: false, upper: false },
+            { parent: this, additionalSecretOutputs: ["result"] },
+        );
         const secretKey = generatedSecret(`${name}-secret-key`, 40, args.secretKeyRotation, this);
-        this.accessKey = accessKey.result;
+        this.accessKey = pulumi.secret(accessKey.result);
         this.secretKey = secretKey;
         this.host = platform.serviceHost(name);
         this.endpoint = `http://${this.host}:${MINIO_PORT}`;

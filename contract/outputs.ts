@@ -53,7 +53,7 @@ export type StackOutputs = z.infer<typeof outputsSchema>;
 export type OutputName = keyof StackOutputs;
 
 /** Outputs that are secret on every stack; every other output is plain. */
-export const SECRET_OUTPUTS = ["postgresPassword", "databaseUrl", "redisUrl", "minioSecretKey"] as const satisfies readonly OutputName[];
+export const SECRET_OUTPUTS = ["postgresPassword", "databaseUrl", "redisUrl", "minioAccessKey", "minioSecretKey"] as const satisfies readonly OutputName[];
 
 export const OUTPUT_NAMES = Object.keys(outputsSchema.shape) as OutputName[];
 

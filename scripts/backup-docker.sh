@@ -27,7 +27,9 @@ for c in "$postgres" "$minio"; do
 done
 
 # shellcheck disable=SC2016 # expanded inside the containers, on purpose
-mc='export MC_CONFIG_DIR=/tmp/.mc; mc alias set local http://127.0.0.1:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null'
+# mc reads the alias from MC_HOST_local (set by the shell, no process of its own): the
+# credentials never appear on a command line.
+mc='export MC_CONFIG_DIR=/tmp/.mc MC_HOST_local="http://${MINIO_ROOT_USER}:${MINIO_ROOT_PASSWORD}@127.0.0.1:9000"'
 
 if [ "$list" = true ]; then
     docker exec "$minio" sh -c "$mc"' && mc ls --recursive "local/$1/postgres/"' sh "$bucket"

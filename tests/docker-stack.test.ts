@@ -297,4 +297,16 @@ describe("dev stack on every later `pulumi up`", () => {
         expect(providerOf(remote)).toEqual(providerOf(ambient));
         for (const n of all(ambient, T.network)) expect(n.options.deleteBeforeReplace, n.name).toBe(true);
     });
+
+    it("labels each container with a hash of its plain config, so a PR preview shows why a container changes", async () => {
+        const a = await stack("dev", DEV);
+        const b = await stack("dev", merge(DEV, { archive: { hotDays: 14, totalDays: 60 } }));
+        const c = await stack("dev", merge(DEV, { ingress: { maxBodySize: "1g" } }));
+        const hash = (r: typeof a, name: string) => labelsOf(one(r, T.container, name))["quorvex.io/config-hash"];
+        expect(hash(a, "backend")).toMatch(/^[0-9a-f]{8}$/);
+        expect(hash(b, "backend")).not.toBe(hash(a, "backend")); // ARCHIVE_HOT_DAYS changed
+        expect(hash(b, "postgres")).toBe(hash(a, "postgres"));
+        expect(hash(c, "ingress")).not.toBe(hash(a, "ingress")); // nginx.conf changed
+        expect(hash(c, "backend")).toBe(hash(a, "backend"));
+    });
 });

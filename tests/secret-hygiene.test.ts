@@ -4,7 +4,12 @@
  * lines) or any log line; rotation regenerates one credential and rolls
  * exactly its users; stateful resources carry the protection their stack asks for.
  */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { UPLOAD_SCRIPT } from "../components/backup";
+import { bucketScript, mcHost } from "../components/minio";
 import { isSecretWrapper, reveal, type StackRun } from "../tools/harness";
 import { manifestsOf, toYaml } from "../tools/manifests";
 import { documentOf } from "../tools/planner";
@@ -149,5 +154,27 @@ describe("protection of stateful resources", () => {
 
     it("never lets a Docker volume be replaced by a label edit", async () => {
         for (const v of all(await stack("dev", DEV), T.volume)) expect(v.options.ignoreChanges).toEqual(["labels"]);
+    });
+});
+
+describe("MinIO credentials on the way to `mc`", () => {
+    it("reach mc through MC_HOST_<alias>, set by the shell itself: no process is started with them", () => {
+        const line = mcHost("q");
+        const r = spawnSync("sh", ["-c", `${line}; printf '%s' "$MC_HOST_q"`], {
+            env: { PATH: process.env.PATH, MINIO_ENDPOINT: "http://minio.ns.svc:9000", MINIO_ACCESS_KEY: "abc123", MINIO_SECRET_KEY: "s3cr3t" },
+            encoding: "utf8",
+        });
+        expect(r.stdout).toBe("http://abc123:s3cr3t@minio.ns.svc:9000");
+        expect(line).not.toMatch(/mc alias|s3cr3t/);
+    });
+
+    it("are never given to `mc alias set`, in the program's scripts, the operator scripts or the README", () => {
+        const root = path.resolve(__dirname, "..");
+        const texts = [
+            bucketScript("q", []),
+            UPLOAD_SCRIPT,
+            ...["scripts/backup-docker.sh", "scripts/restore-docker.sh", "README.md"].map((f) => fs.readFileSync(path.join(root, f), "utf8")),
+        ];
+        for (const t of texts) expect(t).not.toMatch(/mc alias set/);
     });
 });

@@ -95,6 +95,19 @@ function envList(env: Record<string, EnvValue> | undefined): pulumi.Output<strin
     );
 }
 
+/**
+ * A short hash of what a container is configured with apart from its secrets: its plain env
+ * and the plain files uploaded into it (the proxy's nginx.conf). The env list and the uploads
+ * are secret as a whole in a preview (they hold passwords and the TLS key), so this label is
+ * how a PR reviewer sees that, and why, a container is replaced.
+ */
+function configHashLabel(env: Record<string, EnvValue> | undefined, files: string[]): docker.types.input.ContainerLabel {
+    const plainEnv = Object.entries(env ?? {})
+        .filter(([, v]) => !isSecretRef(v))
+        .map(([k, v]) => pulumi.interpolate`${k}=${v as pulumi.Input<string>}`);
+    return { label: "quorvex.io/config-hash", value: pulumi.all(plainEnv).apply((vars) => shortHash(JSON.stringify([vars, files]))) };
+}
+
 function probeCommand(probe: Probe): string[] {
     if ("exec" in probe) return ["CMD", ...probe.exec];
     if ("tcp" in probe) return ["CMD-SHELL", `nc -z 127.0.0.1 ${probe.tcp.port} || exit 1`];
@@ -152,6 +165,7 @@ export class DockerPlatform implements Platform {
         name: string,
         data?: { kind: string; protect: boolean; retainOnDelete: boolean; capabilities: string[] },
         extraLabels: docker.types.input.ContainerLabel[] = [],
+        configFiles: string[] = [],
     ): docker.ContainerArgs {
         // Data services use their images' entrypoints, which drop to the image's own user.
         const stateful = data !== undefined;
@@ -183,7 +197,7 @@ export class DockerPlatform implements Platform {
             securityOpts: ["no-new-privileges:true"],
             logDriver: "json-file",
             logOpts: LOG_OPTS,
-            labels: pulumi.output([...this.labels(spec, data), ...extraLabels]),
+            labels: pulumi.output([...this.labels(spec, data), ...extraLabels, configHashLabel(spec.env, configFiles)]),
             networksAdvanced: pulumi.output(this.networks(spec)),
             destroyGraceSeconds: spec.terminationGracePeriodSeconds,
             stopTimeout: spec.terminationGracePeriodSeconds,
@@ -214,13 +228,14 @@ export class DockerPlatform implements Platform {
         opts: PlacementOptions,
         extra: Partial<docker.ContainerArgs>,
         data?: Pick<StatefulServiceSpec, "volume" | "entrypointCapabilities">,
+        configFiles: string[] = [],
     ): docker.Container[] {
         const protection = opts.protection ?? { protect: false, retainOnDelete: false };
         // No container, no pull: an empty pool must not fetch (or fail on) an image nothing runs.
         if (names.length === 0) return [];
         const dependsOn = this.ordering(spec);
         const args: docker.ContainerArgs = {
-            ...this.containerArgs(spec, "", data && { kind: data.volume.data, ...protection, capabilities: data.entrypointCapabilities }),
+            ...this.containerArgs(spec, "", data && { kind: data.volume.data, ...protection, capabilities: data.entrypointCapabilities }, [], configFiles),
             ...extra,
             ports: spec.ports.filter((p) => p.hostBinding).map((p) => ({ internal: p.port, external: p.hostBinding!.port, ip: p.hostBinding!.ip })),
             healthcheck: healthcheck(spec.health),
@@ -356,7 +371,7 @@ export class DockerPlatform implements Platform {
             replicas: 1,
             terminationGracePeriodSeconds: 30,
         };
-        const proxy = this.service(proxySpec, [spec.role], opts, { uploads });
+        const proxy = this.service(proxySpec, [spec.role], opts, { uploads }, undefined, [conf]);
         const scheme = certificate ? "https" : "http";
         const port = certificate ? ingress.httpsPort : ingress.httpPort;
         const defaultPort = certificate ? 443 : 80;
