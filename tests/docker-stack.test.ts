@@ -214,7 +214,18 @@ describe("dev stack, workers mode", async () => {
 describe("dev stack variants", () => {
     it("publishes the data services only on 127.0.0.1 when asked", async () => {
         const run = await stack("dev", merge(DEV, { docker: { publishDataPorts: true } }));
-        expect(inputs(one(run, T.container, "postgres")).ports).toEqual([{ internal: 5432, external: 5432, ip: "127.0.0.1" }]);
+        const pg = inputs(one(run, T.container, "postgres"));
+        expect(pg.ports).toEqual([{ internal: 5432, external: 5432, ip: "127.0.0.1" }]);
+        // Docker maps no port of an endpoint on an internal network: the data services get a second,
+        // non-internal network for the mapping, and keep their internal one for traffic.
+        const nets = Object.fromEntries(all(run, T.network).map((n) => [inputs(n).name, inputs(n)]));
+        const attached = (pg.networksAdvanced as { name: string }[]).map((n) => n.name);
+        expect(attached).toEqual(["quorvex-dev-data", "quorvex-dev-publish"]);
+        expect(nets["quorvex-dev-data"].internal).toBe(true);
+        expect(nets["quorvex-dev-publish"].internal).toBeUndefined();
+        expect((inputs(one(run, T.container, "backend")).networksAdvanced as { name: string }[]).map((n) => n.name)).not.toContain("quorvex-dev-publish");
+        const off = await stack("dev", DEV);
+        expect(all(off, T.network).map((n) => inputs(n).name)).toEqual(["quorvex-dev-data", "quorvex-dev-app"]);
     });
 
     it("renames the migration container when the backend image changes, so the migration runs again", async () => {

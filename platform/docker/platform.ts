@@ -54,9 +54,18 @@ export class DockerHost extends pulumi.ComponentResource {
     public readonly dataNetwork: docker.Network;
     /** Network of the proxy, backend and workers (reaches the outside world). */
     public readonly appNetwork: docker.Network;
+    /**
+     * With `docker.publishDataPorts`: a second network of the data services, not internal, that
+     * only carries their published ports (Docker maps no port of an endpoint on an internal network).
+     */
+    public readonly publishNetwork?: docker.Network;
     private readonly images = new Map<string, docker.RemoteImage>();
 
-    constructor(name: string, args: { host: string | null; registryAuth: DockerPlatformArgs["registryAuth"] }, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        args: { host: string | null; registryAuth: DockerPlatformArgs["registryAuth"]; publishDataPorts: boolean },
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("quorvex:platform:DockerHost", name, {}, opts);
         const registryAuth = args.registryAuth.map((a) => ({ address: a.address, username: a.username, password: pulumi.secret(a.password) }));
         this.provider = new docker.Provider(
@@ -69,6 +78,9 @@ export class DockerHost extends pulumi.ComponentResource {
         const netOpts = this.opts(this, { deleteBeforeReplace: true });
         this.dataNetwork = new docker.Network(`${name}-data`, { name: `${name}-data`, driver: "bridge", internal: true, labels }, netOpts);
         this.appNetwork = new docker.Network(`${name}-app`, { name: `${name}-app`, driver: "bridge", labels }, netOpts);
+        if (args.publishDataPorts) {
+            this.publishNetwork = new docker.Network(`${name}-publish`, { name: `${name}-publish`, driver: "bridge", labels }, netOpts);
+        }
         this.registerOutputs({});
     }
 
@@ -134,7 +146,7 @@ export class DockerPlatform implements Platform {
 
     constructor(private readonly args: DockerPlatformArgs) {
         this.prefix = `quorvex-${args.stack}`;
-        this.host = new DockerHost(this.prefix, { host: args.host, registryAuth: args.registryAuth });
+        this.host = new DockerHost(this.prefix, { host: args.host, registryAuth: args.registryAuth, publishDataPorts: args.publishDataPorts });
     }
 
     serviceHost(role: string): string {
@@ -156,6 +168,7 @@ export class DockerPlatform implements Platform {
         const nets: docker.types.input.ContainerNetworksAdvanced[] = [];
         if (spec.tier !== "edge") nets.push({ name: this.host.dataNetwork.name, aliases: [spec.role] });
         if (spec.tier !== "data") nets.push({ name: this.host.appNetwork.name, aliases: [spec.role] });
+        if (spec.tier === "data" && this.host.publishNetwork) nets.push({ name: this.host.publishNetwork.name, aliases: [] });
         return nets;
     }
 
