@@ -211,7 +211,15 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
             expect(steps.filter((s) => s.op === "replace" && s.type !== "kubernetes:batch/v1:Job")).toEqual([]);
             const denied = await project.run(["up", "--yes", "--skip-preview", "--stack", project.stack]);
             expect(denied.code).not.toBe(0);
-            expect(denied.stdout + denied.stderr).toMatch(/may only dry-run/);
+            expect(denied.stdout + denied.stderr).toMatch(/forbidden|may only dry-run/);
+            // What the role allows, the admission policy still refuses unless it is a dry run.
+            const patch = ["patch", "deployment", "backend", "-n", NAMESPACE, "--type=merge", "-p", '{"metadata":{"labels":{"engine-test":"x"}}}'];
+            const asPreviewer = (args: string[]) => cluster.kubectl(args, undefined, previewer);
+            const dry = await asPreviewer([...patch, "--dry-run=server"]);
+            expect(dry.code, dry.stderr).toBe(0);
+            const real = await asPreviewer(patch);
+            expect(real.code).not.toBe(0);
+            expect(real.stderr).toMatch(/quorvex-preview-dry-run-only[\s\S]*may only dry-run/);
             const backend = await cluster.getJson<Workload>(["deployment", "backend", "-n", NAMESPACE]);
             expect(backend.spec.template.spec.containers[0].image).toBe(serving);
             const jobs = await cluster.getJson<List<{ spec: { template: { spec: { containers: { image: string }[] } } } }>>(["jobs", "-n", NAMESPACE]);

@@ -296,8 +296,9 @@ export class Cluster {
         return file;
     }
 
-    kubectl(args: string[], input?: string): Promise<RunResult> {
-        return run(path.join(this.bin, "kubectl"), ["--kubeconfig", this.kubeconfig, ...args], this.env, input);
+    /** `kubectl ARGS` as the admin, or as the identity of `kubeconfig` (see `identity`). */
+    kubectl(args: string[], input?: string, kubeconfig = this.kubeconfig): Promise<RunResult> {
+        return run(path.join(this.bin, "kubectl"), ["--kubeconfig", kubeconfig, ...args], this.env, input);
     }
 
     /** `kubectl ARGS`, failing with its output when it does not exit 0. */
