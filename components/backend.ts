@@ -138,6 +138,8 @@ export class Backend extends pulumi.ComponentResource {
                 replicas: args.replicas,
                 minAvailable: args.replicas > 1 ? args.replicas - 1 : undefined,
                 terminationGracePeriodSeconds: 60,
+                // A rolling update drops no request: ingress-nginx still routes to a stopping pod for a moment.
+                drainSeconds: 10,
             },
             { parent: this },
         );

@@ -19,11 +19,9 @@ export interface PostgresBackupArgs {
 export const DUMP_SCRIPT = "pg_dump --format=custom --no-owner --file=/backup/postgres.dump";
 
 /** The upload step: the dump lands at `postgres/<UTC timestamp>.dump` in the backup bucket. */
-export const UPLOAD_SCRIPT = [
-    "set -eu",
-    mcHost("q"),
-    'mc cp --quiet /backup/postgres.dump "q/$BACKUP_BUCKET/postgres/$(date -u +%Y%m%dT%H%M%SZ).dump"',
-].join("\n");
+export const UPLOAD_SCRIPT = ["set -eu", mcHost("q"), 'mc cp --quiet /backup/postgres.dump "q/$BACKUP_BUCKET/postgres/$(date -u +%Y%m%dT%H%M%SZ).dump"'].join(
+    "\n",
+);
 
 /**
  * Scheduled `pg_dump` of the database into MinIO's backup bucket, whose

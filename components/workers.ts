@@ -75,6 +75,8 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
                 waitFor: [redis.service, backend.service],
                 replicas: auto ? auto.min : args.replicas,
                 pool: true,
+                // A node drain or upgrade takes busy workers one at a time.
+                maxUnavailable: 1,
                 autoscaling: auto && {
                     engine: auto.engine,
                     min: auto.min,

@@ -76,7 +76,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "backup.bucket": "MinIO bucket of the backups (also used by `npm run backup:docker`).",
     "docker.host": "Docker engine address (unix:///path, tcp://host:port, ssh://user@host[:port], npipe://...); null: DOCKER_HOST or the local socket.",
     "docker.hostMemory": "Memory of the Docker host, for the docker-host-memory-budget policy.",
-    "docker.publishDataPorts": "Publish Postgres/Redis/MinIO on 127.0.0.1 (for local tools), through a second network of theirs that is not internal (Docker maps no port on an internal one). Never on other addresses.",
+    "docker.publishDataPorts":
+        "Publish Postgres/Redis/MinIO on 127.0.0.1 (for local tools), through a second network of theirs that is not internal (Docker maps no port on an internal one). Never on other addresses.",
     "kubernetes.namespace": "Namespace of every object: the platform's own (not `default` or `kube-*`).",
     "kubernetes.kubeconfig": "Kubeconfig path or contents; null: the ambient one.",
     "kubernetes.context": "Kubeconfig context; null: the current one.",

@@ -115,6 +115,11 @@ export interface WorkloadSpec {
     /** Config files mounted read-only into the container. */
     files?: { path: string; content: pulumi.Input<string> }[];
     terminationGracePeriodSeconds?: number;
+    /**
+     * Seconds a stopping replica keeps serving before it gets SIGTERM, while the load balancer
+     * stops sending it requests (Kubernetes removes a pod from its endpoints asynchronously).
+     */
+    drainSeconds?: number;
 }
 
 export interface ServiceSpecBase extends WorkloadSpec {
@@ -144,6 +149,8 @@ export interface StatelessServiceSpec extends ServiceSpecBase {
     autoscaling?: Autoscaling;
     /** Keep at least this many pods through voluntary disruptions (Kubernetes PDB). */
     minAvailable?: number;
+    /** Or: let at most this many pods go at once through voluntary disruptions (a pool of busy workers). */
+    maxUnavailable?: number;
 }
 
 export interface VolumeSpec {

@@ -38,6 +38,9 @@ describe("prod stack", async () => {
         expect(c.resources).toEqual({ requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "4", memory: "4Gi" } });
         expect(c.readinessProbe.httpGet).toEqual({ path: "/health/ready", port: 8000 });
         expect(c.livenessProbe.httpGet).toEqual({ path: "/health/live", port: 8000 });
+        // A stopping replica keeps serving while the ingress controller stops sending it requests.
+        expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 10 } } });
+        expect(d.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(10);
         expect(c.ports.map((p: Json) => p.containerPort)).toContain(8000);
         const pdb = inputs(one(run, T.pdb, "backend"));
         expect(pdb.spec.minAvailable).toBe(1);
@@ -61,6 +64,15 @@ describe("prod stack", async () => {
         expect(c.resources).toEqual({ requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "3Gi" } });
         expect(pod.terminationGracePeriodSeconds).toBe(600);
         expect(inputs(one(run, T.deployment, "workers")).spec.template.metadata.labels["quorvex.io/runs-browsers"]).toBe("true");
+    });
+
+    it("lets a drain take busy workers one at a time, and waits long enough for a pool of 20 to roll", () => {
+        const pdb = inputs(one(run, T.pdb, "workers"));
+        expect(pdb.spec).toEqual({
+            maxUnavailable: 1,
+            selector: { matchLabels: { "app.kubernetes.io/name": "workers", "app.kubernetes.io/instance": "prod" } },
+        });
+        expect(one(run, T.deployment, "workers").options.customTimeouts).toEqual({ create: "60m", update: "60m" });
     });
 
     it("autoscales workers with an autoscaling/v2 HPA, 2 to 20 at 70% CPU, and never fights it over replicas", () => {
@@ -204,6 +216,23 @@ describe("prod stack", async () => {
         expect(workerEgress[3].to[0].ipBlock.except).toContain("10.0.0.0/8");
     });
 
+    it("lets the ingress controller reach cert-manager's HTTP-01 solver through the default-deny, only when TLS comes from cert-manager", async () => {
+        const policies = all(run, T.networkPolicy).map((p) => inputs(p));
+        const acme = policies.find((p) => p.metadata.name === "acme-http01-from-ingress")!;
+        expect(acme.spec).toEqual({
+            podSelector: { matchLabels: { "acme.cert-manager.io/http01-solver": "true" } },
+            policyTypes: ["Ingress"],
+            ingress: [
+                {
+                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+                    ports: [{ protocol: "TCP", port: 8089 }],
+                },
+            ],
+        });
+        const own = await stack("prod", merge(PROD, { ingress: { tls: { mode: "secret", secretName: "quorvex-tls" } } }));
+        expect(all(own, T.networkPolicy).map((p) => inputs(p).metadata.name)).not.toContain("acme-http01-from-ingress");
+    });
+
     it("uses the configured kubeconfig/context, or renders YAML to a directory instead of applying", async () => {
         const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         expect(inputs(provider).renderYamlToDirectory).toBeUndefined();
@@ -233,6 +262,13 @@ describe("prod stack with KEDA", async () => {
         const auth = inputs(run.resources.find((r) => r.type === "kubernetes:keda.sh/v1alpha1:TriggerAuthentication")!);
         expect(auth.spec.secretTargetRef).toEqual([{ parameter: "password", name: "redis-credentials", key: "REDIS_PASSWORD" }]);
         expect(one(run, T.deployment, "workers").options.ignoreChanges).toEqual(["spec.replicas"]);
+    });
+
+    it("scales busy workers in as slowly as the HPA does: one pod a minute after five quiet minutes", async () => {
+        const hpa = inputs(one(await stack("prod", PROD), T.hpa, "workers")).spec.behavior;
+        const so = inputs(one(run, T.scaledObject, "workers")).spec.advanced.horizontalPodAutoscalerConfig.behavior;
+        expect(so).toEqual(hpa);
+        expect(so.scaleDown).toEqual({ stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] });
     });
 
     it("lets the KEDA operator read the queue from Redis", () => {

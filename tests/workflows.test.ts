@@ -47,6 +47,15 @@ describe("GitHub workflows", () => {
         expect(plan.some((s) => s.run?.includes("GITHUB_STEP_SUMMARY"))).toBe(true);
     });
 
+    it("runs a pull request's code with cluster credentials only behind an approved environment, and never for a fork", () => {
+        const job = load("pull-request.yml").jobs.preview;
+        expect(job.environment.name).toBe("pr-preview");
+        expect(job.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+        const text = fs.readFileSync(path.join(DIR, "pull-request.yml"), "utf8");
+        expect(text).toContain("cluster-setup/preview-identity.yaml");
+        expect(fs.existsSync(path.join(__dirname, "..", "cluster-setup", "preview-identity.yaml"))).toBe(true);
+    });
+
     it("runs `pulumi up -s prod` on main, behind the production environment, with the policy pack", () => {
         const wf = load("release.yml");
         expect(wf.on.push.branches).toEqual(["main"]);

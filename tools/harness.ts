@@ -21,6 +21,8 @@ export interface ResourceOptionsSeen {
     deleteBeforeReplace: boolean;
     /** Former identities (`type::name`) the resource answers to. */
     aliases: string[];
+    /** How long the provider may wait for it (create/update/delete), where the program says. */
+    customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 export interface PlannedResource {
@@ -293,6 +295,7 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
                         .filter((d): d is string => d !== null),
                     deleteBeforeReplace: o.deleteBeforeReplace === true,
                     aliases: (o.aliases ?? []).map((a) => aliasKey(a, args.type, args.name)),
+                    ...(o.customTimeouts ? { customTimeouts: { ...o.customTimeouts } } : {}),
                 };
                 return undefined;
             });

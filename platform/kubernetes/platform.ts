@@ -23,6 +23,18 @@ import { routeCertificate } from "../tls";
 import { KubernetesCluster } from "./cluster";
 import { containerBase, nonEmpty, podSecurity, podSpec, scratchVolumes, stringData } from "./pod";
 
+/** Scale down slowly, under either autoscaler: a worker may be in the middle of a browser job. */
+const SCALE_DOWN = { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] };
+
+/**
+ * How long the provider waits for an autoscaled pool to roll: one new pod at a time, up to
+ * the autoscaler's maximum, each pulling a browser image and passing readiness.
+ */
+const POOL_ROLLOUT_TIMEOUT = "60m";
+
+/** cert-manager's HTTP-01 solver pods: their label and the port they answer on. */
+const ACME_SOLVER = { policy: "acme-http01-from-ingress", labels: { "acme.cert-manager.io/http01-solver": "true" }, port: 8089 };
+
 export interface KubernetesPlatformArgs {
     stack: string;
     namespace: string;
@@ -234,13 +246,18 @@ export class KubernetesPlatform implements Platform {
                 },
             },
             // With an autoscaler, the replica count is the autoscaler's: Pulumi never resets it.
-            this.opts(opts.parent, { dependsOn: this.ordering(spec), ignoreChanges: autoscaled ? ["spec.replicas"] : [] }),
+            this.opts(opts.parent, {
+                dependsOn: this.ordering(spec),
+                ignoreChanges: autoscaled ? ["spec.replicas"] : [],
+                ...(autoscaled ? { customTimeouts: { create: POOL_ROLLOUT_TIMEOUT, update: POOL_ROLLOUT_TIMEOUT } } : {}),
+            }),
         );
         const service = this.service(spec, opts.parent, false);
-        if (spec.minAvailable !== undefined) {
+        if (spec.minAvailable !== undefined || spec.maxUnavailable !== undefined) {
+            const budget = spec.minAvailable !== undefined ? { minAvailable: spec.minAvailable } : { maxUnavailable: spec.maxUnavailable };
             new k8s.policy.v1.PodDisruptionBudget(
                 spec.role,
-                { metadata: this.meta(spec, spec.role), spec: { minAvailable: spec.minAvailable, selector: { matchLabels: this.selector(spec.role) } } },
+                { metadata: this.meta(spec, spec.role), spec: { ...budget, selector: { matchLabels: this.selector(spec.role) } } },
                 this.opts(opts.parent),
             );
         }
@@ -260,8 +277,7 @@ export class KubernetesPlatform implements Platform {
                         minReplicas: a.min,
                         maxReplicas: a.max,
                         metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: a.targetCpuPercent } } }],
-                        // Scale down slowly: a worker may be in the middle of a browser job.
-                        behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] } },
+                        behavior: { scaleDown: SCALE_DOWN },
                     },
                 },
                 this.opts(parent),
@@ -299,7 +315,7 @@ export class KubernetesPlatform implements Platform {
                             authenticationRef: { name: `${spec.role}-redis-auth` },
                         },
                     ],
-                    advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 300 } } } },
+                    advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: SCALE_DOWN } } },
                 },
             },
             this.opts(parent, { dependsOn: [auth] }),
@@ -458,6 +474,26 @@ export class KubernetesPlatform implements Platform {
         if (spec.tls.mode === "certManager") {
             annotations["cert-manager.io/cluster-issuer"] = spec.tls.clusterIssuer!;
             secretName = `${spec.role}-tls`;
+            // cert-manager answers an HTTP-01 challenge from a solver pod it creates in this namespace:
+            // the ingress controller must reach it through the namespace's default-deny, or no certificate
+            // is ever issued.
+            new k8s.networking.v1.NetworkPolicy(
+                ACME_SOLVER.policy,
+                {
+                    metadata: this.meta(meta, ACME_SOLVER.policy),
+                    spec: {
+                        podSelector: { matchLabels: ACME_SOLVER.labels },
+                        policyTypes: ["Ingress"],
+                        ingress: [
+                            {
+                                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": this.args.ingressControllerNamespace } } }],
+                                ports: [{ protocol: "TCP", port: ACME_SOLVER.port }],
+                            },
+                        ],
+                    },
+                },
+                this.opts(opts.parent),
+            );
         } else if (spec.tls.mode === "secret") {
             secretName = spec.tls.secretName!;
         } else {

@@ -136,6 +136,8 @@ export function podSpec(spec: WorkloadSpec, o: PodOptions): PodSpec {
         ...containerBase({ ...spec, name: spec.role }, o.secretName, mounts),
         ports: o.ports?.map((p) => ({ name: p.name.slice(0, 15), containerPort: p.port, protocol: "TCP" })),
         ...(o.health ? probes(o.health) : {}),
+        // The kubelet's own pause (no command in the image needed), before SIGTERM.
+        ...(spec.drainSeconds ? { lifecycle: { preStop: { sleep: { seconds: spec.drainSeconds } } } } : {}),
     };
     return {
         ...podSecurity(spec, o.serviceAccountName),
