@@ -16,13 +16,13 @@
  * an ingress controller the provider waits for (it sets each Ingress's load
  * balancer status). NetworkPolicies are stored, never enforced: there is no CNI.
  */
-import { execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import type { RunResult } from "./harness";
+import { runProcess, type RunResult } from "./harness";
 
 /** The binaries the cluster needs, all in the toolchain's bin folder, and kwok's default stages beside them. */
 export const CLUSTER_BINARIES = [
@@ -82,18 +82,7 @@ function customResourceDefinition({ kind, plural }: { kind: string; plural: stri
     };
 }
 
-function run(bin: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(bin, args, { env, stdio: ["pipe", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-        child.stdin.end(input ?? "");
-    });
-}
+const run = (bin: string, args: string[], env: NodeJS.ProcessEnv, input = "") => runProcess(bin, args, { env, input });
 
 export class Cluster {
     readonly kubeconfig: string;

@@ -43,6 +43,20 @@ export interface RunResult {
     stderr: string;
 }
 
+/** Runs a command to its end and collects its output; `input`, if any, is its stdin. */
+export function runProcess(bin: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; input?: string }): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(bin, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+        child.stdin.end(opts.input ?? "");
+    });
+}
+
 export interface ProjectOptions {
     /** The stack file the config starts from (Pulumi.<stack>.yaml in the repository). */
     stack: string;
@@ -117,19 +131,7 @@ export class EngineProject {
     }
 
     run(args: string[], opts: { cwd?: string } = {}): Promise<RunResult> {
-        return new Promise((resolve, reject) => {
-            const child = spawn(this.cli.bin, [...args, "--non-interactive", "--color", "never"], {
-                cwd: opts.cwd ?? this.dir,
-                env: this.env,
-                stdio: ["ignore", "pipe", "pipe"],
-            });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-            child.on("error", reject);
-            child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-        });
+        return runProcess(this.cli.bin, [...args, "--non-interactive", "--color", "never"], { cwd: opts.cwd ?? this.dir, env: this.env });
     }
 
     /** Runs and fails with the CLI's own output when it does not exit 0. */
