@@ -148,6 +148,9 @@ export function defaultsFor(target: Target, mode: Mode): Raw {
             ingressControllerNamespace: "ingress-nginx",
             kedaNamespace: "keda",
             workerEgressPorts: [80, 443],
+            // Resolvers that are not kube-dns pods: NodeLocal DNSCache (169.254.20.10) and the
+            // metadata-server resolver of GKE Autopilot and Cloud DNS (169.254.169.254).
+            dnsResolvers: ["169.254.0.0/16"],
         },
     };
 }

@@ -86,6 +86,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "kubernetes.ingressControllerNamespace": "Namespace of the ingress controller (the only source admitted to the backend).",
     "kubernetes.kedaNamespace": "Namespace of the KEDA operator (admitted to Redis to read the queue).",
     "kubernetes.workerEgressPorts": "Ports the browsers may reach outside the cluster (private ranges excluded).",
+    "kubernetes.dnsResolvers":
+        "Networks (IPv4 CIDR) of DNS resolvers that are not kube-dns pods (NodeLocal DNSCache, a cloud's metadata resolver): every pod may reach them on port 53, besides the kube-dns pods.",
     "*.resources.cpu.request": "CPU request per replica (Kubernetes; Docker has none).",
     "*.resources.cpu.limit": "CPU limit per replica (`cpus` on Docker).",
     "*.resources.memory.request": "Memory request per replica (`memoryReservation` on Docker).",

@@ -79,6 +79,14 @@ const image = z
     .refine((s) => unpinnedReason(s) === undefined, { error: "must pin an explicit tag other than `latest` (or a digest)" });
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS-1123 label (lowercase letters, digits, '-', at most 63)" });
+/** An IPv4 network in CIDR notation: `169.254.0.0/16`, `10.96.0.10/32`. */
+const ipv4Cidr = z.string().refine(
+    (v) => {
+        const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
+        return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+    },
+    { error: "must be an IPv4 network in CIDR notation, such as 169.254.0.0/16" },
+);
 /** A registry host, with an optional port and path prefix: `mirror.corp.example.com:5000/hub`. */
 const registryHost = z
     .string()
@@ -249,6 +257,7 @@ export const configSchema = z
             ingressControllerNamespace: dnsLabel,
             kedaNamespace: dnsLabel,
             workerEgressPorts: z.array(port, { error: "must be a list of TCP ports" }).max(32, { error: "must list at most 32 ports" }),
+            dnsResolvers: z.array(ipv4Cidr, { error: "must be a list of IPv4 networks" }).max(16, { error: "must list at most 16 networks" }),
         }),
     })
     .superRefine((c, ctx) => {

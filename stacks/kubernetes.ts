@@ -12,6 +12,7 @@ export function kubernetesStack(stack: string, c: QuorvexConfig): { platform: Ku
         renderYamlToDirectory: c.kubernetes.renderYamlToDirectory,
         ingressControllerNamespace: c.kubernetes.ingressControllerNamespace,
         kedaNamespace: c.kubernetes.kedaNamespace,
+        dnsResolvers: c.kubernetes.dnsResolvers,
         ingressClassName: c.ingress.className,
         protection: c.protection,
         imagePullSecrets: c.registry.pullSecrets,

@@ -34,6 +34,7 @@ const kubernetes = () =>
         renderYamlToDirectory: null,
         ingressControllerNamespace: "ingress-nginx",
         kedaNamespace: "keda",
+        dnsResolvers: [],
         ingressClassName: "nginx",
         protection: keep,
         imagePullSecrets: [],

@@ -196,6 +196,8 @@ describe("prod stack", async () => {
         const policies: Record<string, Json> = Object.fromEntries(all(run, T.networkPolicy).map((p) => [inputs(p).metadata.name, inputs(p).spec]));
         expect(policies["default-deny"]).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
         expect(policies["allow-dns"].egress[0].ports).toContainEqual({ protocol: "UDP", port: 53 });
+        // Node-local caches and cloud metadata resolvers are not kube-dns pods: reachable on 53 too.
+        expect(policies["allow-dns"].egress[0].to).toContainEqual({ ipBlock: { cidr: "169.254.0.0/16" } });
         expect(policies["backend-from-ingress"].ingress[0]).toEqual({
             from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
             ports: [{ protocol: "TCP", port: 8000 }],
@@ -231,6 +233,14 @@ describe("prod stack", async () => {
         });
         const own = await stack("prod", merge(PROD, { ingress: { tls: { mode: "secret", secretName: "quorvex-tls" } } }));
         expect(all(own, T.networkPolicy).map((p) => inputs(p).metadata.name)).not.toContain("acme-http01-from-ingress");
+    });
+
+    it("lets pods resolve through the DNS resolvers the stack names, and refuses a malformed network", async () => {
+        const custom = await stack("prod", merge(PROD, { kubernetes: { dnsResolvers: ["10.96.0.10/32"] } }));
+        const dns = inputs(all(custom, T.networkPolicy).find((p) => inputs(p).metadata.name === "allow-dns")!);
+        expect(dns.spec.egress[0].to.slice(1)).toEqual([{ ipBlock: { cidr: "10.96.0.10/32" } }]);
+        const { resolveConfig } = await import("../config/load");
+        expect(() => resolveConfig({ target: "kubernetes", kubernetes: { dnsResolvers: ["169.254.0.0/33"] } })).toThrow(/kubernetes\.dnsResolvers\.0.*CIDR/);
     });
 
     it("uses the configured kubeconfig/context, or renders YAML to a directory instead of applying", async () => {

@@ -8,6 +8,8 @@ export interface KubernetesClusterArgs {
     /** Write manifests to this directory instead of applying them. */
     renderYamlToDirectory: string | null;
     stack: string;
+    /** Networks of DNS resolvers that are not kube-dns pods: every pod may reach them on port 53. */
+    dnsResolvers: string[];
     /** Keep the namespace (and so every PVC in it) through `pulumi destroy`. */
     protection: { protect: boolean; retainOnDelete: boolean };
 }
@@ -79,6 +81,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
                                     namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
                                     podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
                                 },
+                                // Where the resolver is not a kube-dns pod, pods resolve through these addresses.
+                                ...args.dnsResolvers.map((cidr) => ({ ipBlock: { cidr } })),
                             ],
                             ports: [
                                 { protocol: "UDP", port: 53 },

@@ -45,6 +45,8 @@ export interface KubernetesPlatformArgs {
     ingressControllerNamespace: string;
     /** Namespace of the KEDA operator (it reads the Redis queue length). */
     kedaNamespace: string;
+    /** Networks of DNS resolvers that are not kube-dns pods (node-local caches, cloud metadata resolvers). */
+    dnsResolvers: string[];
     ingressClassName: string;
     protection: { protect: boolean; retainOnDelete: boolean };
     /** Existing docker-registry Secrets every pod pulls with (through its ServiceAccount). */
@@ -70,6 +72,7 @@ export class KubernetesPlatform implements Platform {
             renderYamlToDirectory: args.renderYamlToDirectory,
             stack: args.stack,
             protection: args.protection,
+            dnsResolvers: args.dnsResolvers,
         });
     }
 
