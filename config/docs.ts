@@ -64,7 +64,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "archive.hotDays": "Days artifacts stay on the backend's filesystem (`ARCHIVE_HOT_DAYS`).",
     "archive.totalDays": "Days after which artifacts are deleted (`ARCHIVE_TOTAL_DAYS`); must exceed hotDays.",
     "protection.protect": "Pulumi `protect` on volumes, PVCs, StatefulSets and the namespace. The checked-in dev stack sets false.",
-    "protection.retainOnDelete": "Pulumi `retainOnDelete` on the same: `pulumi destroy` leaves the data.",
+    "protection.retainOnDelete":
+        "Pulumi `retainOnDelete` on the volumes, PVCs and the namespace (not the StatefulSets, whose pods would outlive the stack): `pulumi destroy` leaves the data.",
     "secrets.rotation.postgres":
         "Change (any new string) to generate a new Postgres password: Postgres, the backend, its migration and the backup roll; nothing else.",
     "secrets.rotation.redis": "Change to generate a new Redis password: Redis, the backend, the workers (and KEDA's trigger) roll.",

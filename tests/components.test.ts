@@ -139,7 +139,7 @@ describe("Postgres", () => {
         expect(pvc.options).toMatchObject(keep);
         expect(inputs(one(run, T.service, "postgres")).spec.clusterIP).toBe("None");
         const sts = one(run, T.statefulSet, "postgres");
-        expect(sts.options).toMatchObject(keep);
+        expect(sts.options).toMatchObject({ protect: true, retainOnDelete: false });
         expect(podOf(sts).volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: "postgres-data" } });
         expect(k8sEnv(podOf(sts).containers[0]).POSTGRES_PASSWORD).toBe("secret:postgres-credentials/POSTGRES_PASSWORD");
         expect(Object.keys(inputs(one(run, T.secret, "postgres-credentials")).stringData).sort()).toEqual(["DATABASE_URL", "POSTGRES_PASSWORD"]);

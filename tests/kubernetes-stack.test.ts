@@ -91,10 +91,12 @@ describe("prod stack", async () => {
         for (const name of ["postgres", "redis", "minio"]) {
             const sts = one(run, T.statefulSet, name);
             const pvc = one(run, T.pvc, `${name}-data`);
-            expect(sts.options).toMatchObject({ protect: true, retainOnDelete: true });
+            // What is kept through `pulumi destroy` is the claim (and the namespace), never the pod that holds it.
+            expect(sts.options).toMatchObject({ protect: true, retainOnDelete: false });
             expect(pvc.options).toMatchObject({ protect: true, retainOnDelete: true });
             expect(podOf(sts).volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: `${name}-data` } });
-            expect(inputs(sts).spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Retain", whenScaled: "Retain" });
+            // Without volumeClaimTemplates, a claim retention policy would do nothing.
+            expect(inputs(sts).spec.persistentVolumeClaimRetentionPolicy).toBeUndefined();
             expect(inputs(one(run, T.service, name)).spec.clusterIP).toBe("None");
         }
         expect(podOf(one(run, T.statefulSet, "postgres")).containers[0].resources.limits.memory).toBe("1Gi");

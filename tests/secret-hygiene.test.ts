@@ -136,19 +136,21 @@ describe("protection of stateful resources", () => {
         ["prod", PROD, true],
         ["dev", DEV, false],
         ["dev with protection on", merge(DEV, { protection: { protect: true, retainOnDelete: true } }), true],
-    ] as const)("%s: every stateful resource is protect=%s and retainOnDelete=%s, and its markers say so", async (_t, config, keep) => {
+    ] as const)("%s: every stateful resource is protect=%s and its data retainOnDelete=%s, and its markers say so", async (_t, config, keep) => {
         const run = await stack(_t.startsWith("prod") ? "prod" : "dev", config);
         const stateful = run.resources.filter((r) => STATEFUL.includes(r.type));
         expect(stateful.length).toBeGreaterThanOrEqual(3);
         for (const r of stateful) {
-            expect(r.options, `${r.type} ${r.name}`).toMatchObject({ protect: keep, retainOnDelete: keep });
+            // A StatefulSet holds no data: it is protected, never retained (its pod would outlive the stack).
+            const retained = keep && r.type !== T.statefulSet;
+            expect(r.options, `${r.type} ${r.name}`).toMatchObject({ protect: keep, retainOnDelete: retained });
             if (r.type === T.namespace) continue;
             const i = inputs(r);
             const labels: Record<string, string> = Array.isArray(i.labels)
                 ? Object.fromEntries(i.labels.map((l: { label: string; value: string }) => [l.label, l.value]))
                 : i.metadata.labels;
             expect(labels["quorvex.io/protect"], `${r.type} ${r.name}`).toBe(String(keep));
-            expect(labels["quorvex.io/retain-on-delete"], `${r.type} ${r.name}`).toBe(String(keep));
+            expect(labels["quorvex.io/retain-on-delete"], `${r.type} ${r.name}`).toBe(String(retained));
         }
     });
 

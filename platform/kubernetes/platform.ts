@@ -346,6 +346,11 @@ export class KubernetesPlatform implements Platform {
     statefulService(spec: StatefulServiceSpec, opts: PlacementOptions): ServiceHandle {
         const protection = opts.protection ?? { protect: false, retainOnDelete: false };
         const data = markerLabels({}, { kind: spec.volume.data, ...protection });
+        // The StatefulSet holds no data: `retainOnDelete` on it would leave its pod running after
+        // `pulumi destroy`, holding the claim, and a later create of the same name would fail. The
+        // claim (and the namespace) are what is kept.
+        const workload = { protect: protection.protect, retainOnDelete: false };
+        const workloadMarkers = markerLabels({}, { kind: spec.volume.data, ...workload });
         const sa = this.serviceAccount(spec, opts.parent);
         this.networkPolicies(spec, opts.parent);
         // A standalone PVC: protected on its own, and resized in place (no StatefulSet template to replace).
@@ -365,14 +370,13 @@ export class KubernetesPlatform implements Platform {
         const statefulSet = new k8s.apps.v1.StatefulSet(
             spec.role,
             {
-                metadata: this.meta(spec, spec.role, data),
+                metadata: this.meta(spec, spec.role, workloadMarkers),
                 spec: {
                     replicas: 1,
                     serviceName: spec.role,
                     selector: { matchLabels: this.selector(spec.role) },
                     podManagementPolicy: "OrderedReady",
                     updateStrategy: { type: "RollingUpdate" },
-                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                     template: this.podTemplate(spec, sa, [
                         {
                             volume: { name: "data", persistentVolumeClaim: { claimName: `${spec.role}-data` } },
@@ -381,7 +385,7 @@ export class KubernetesPlatform implements Platform {
                     ]),
                 },
             },
-            this.opts(opts.parent, { ...protection, dependsOn: [pvc, service, ...this.ordering(spec)] }),
+            this.opts(opts.parent, { ...workload, dependsOn: [pvc, service, ...this.ordering(spec)] }),
         );
         return this.handle(spec, [statefulSet, service]);
     }

@@ -185,6 +185,23 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         expect(preview.code, preview.stdout + preview.stderr).toBe(0);
     });
 
+    it("the README's restore procedure brings the writers back, and `pulumi up` then keeps them", async () => {
+        const replicas = async (name: string) => (await cluster.getJson<Workload>(["deployment", name, "-n", NAMESPACE])).spec.replicas;
+        const backendCount = await replicas("backend");
+        // Step 3: stop the writers (the restore itself is Postgres's business, not the stack's).
+        await cluster.ok(["scale", "deploy/backend", "deploy/workers", "--replicas", "0", "-n", NAMESPACE]);
+        // A plain `pulumi up` compares with its state and changes nothing: the backend would stay at 0.
+        await project.up();
+        expect(await replicas("backend")).toBe(0);
+        // Then, as documented: the workers by hand, the backend by `pulumi up --refresh`.
+        await cluster.ok(["scale", "deploy/workers", "--replicas", "2", "-n", NAMESPACE]);
+        await project.up(["--refresh"]);
+        expect(await replicas("backend")).toBe(backendCount);
+        expect(await replicas("workers")).toBe(2);
+        const again = await project.preview(["--refresh", "--expect-no-changes"]);
+        expect(again.code, again.stdout + again.stderr).toBe(0);
+    });
+
     it("previews a PR as the server would apply it with the PR identity of cluster-setup/, which cannot change anything", async () => {
         await cluster.ok(["apply", "-f", path.join(ROOT, "cluster-setup", "preview-identity.yaml")]);
         await cluster.ok(["create", "clusterrolebinding", "engine-read-only", "--clusterrole=view", "--group=engine:read-only"]);
@@ -244,6 +261,8 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         await project.up();
         await project.ok(["destroy", "--yes", "--skip-preview", "--stack", project.stack]);
         expect((await cluster.ok(["get", "pvc", "-n", NAMESPACE, "-o", "name"])).trim().split("\n").sort()).toEqual(claims);
+        // No pod outlives the stack holding a claim: a later `up` can create the StatefulSets again.
+        expect(await cluster.ok(["get", "statefulsets,deployments", "-n", NAMESPACE, "-o", "name"])).toBe("");
         const volumes = await cluster.getJson<List<{ spec: { claimRef?: { namespace: string } }; status: { phase: string } }>>(["pv"]);
         expect(volumes.items.filter((pv) => pv.spec.claimRef?.namespace === NAMESPACE).map((pv) => pv.status.phase)).toEqual(claims.map(() => "Bound"));
         const state = await project.exportState();
