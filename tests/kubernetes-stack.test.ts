@@ -245,6 +245,17 @@ describe("prod stack", async () => {
         expect(() => resolveConfig({ target: "kubernetes", kubernetes: { dnsResolvers: ["169.254.0.0/33"] } })).toThrow(/kubernetes\.dnsResolvers\.0.*CIDR/);
     });
 
+    it("reads the cluster's prerequisites it can check (the ClusterIssuer; KEDA's CRD with KEDA), except when rendering YAML", async () => {
+        expect(run.lookups).toEqual(["kubernetes:cert-manager.io/v1:ClusterIssuer::letsencrypt-prod"]);
+        const keda = await stack("prod", PROD_KEDA);
+        expect(keda.lookups.sort()).toEqual([
+            "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition::scaledobjects.keda.sh",
+            "kubernetes:cert-manager.io/v1:ClusterIssuer::letsencrypt-prod",
+        ]);
+        const rendered = await stack("prod", merge(PROD_KEDA, { kubernetes: { renderYamlToDirectory: "out/k8s" } }));
+        expect(rendered.lookups).toEqual([]);
+    });
+
     it("uses the configured kubeconfig/context, or renders YAML to a directory instead of applying", async () => {
         const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         expect(inputs(provider).renderYamlToDirectory).toBeUndefined();

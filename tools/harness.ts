@@ -43,6 +43,8 @@ export interface StackRun {
     /** Values generated as secrets by the mocks (passwords, keys): for hygiene checks. */
     generatedSecrets: string[];
     logs: string[];
+    /** Cluster objects the program reads (`.get`) rather than manages, as `type::name`: its prerequisites. */
+    lookups: string[];
 }
 
 export function isSecretWrapper(v: unknown): v is { value: unknown } {
@@ -202,6 +204,9 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
     const order: string[] = [];
     const generatedSecrets: string[] = [];
     const logs: string[] = [];
+    const lookups: string[] = [];
+    /** A read of an existing Kubernetes object: not a resource of the plan. */
+    const isLookup = (type: string, id: unknown) => id !== undefined && id !== "" && type.startsWith("kubernetes:");
     const allConfig: Record<string, string> = { ...(opts.extraConfig ?? {}) };
     for (const [k, v] of Object.entries(opts.config)) allConfig[`quorvex:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     pulumi.runtime.setAllConfig(allConfig, []);
@@ -210,6 +215,10 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
         {
             newResource(args) {
                 const k = key(args.type, args.name);
+                if (isLookup(args.type, args.id)) {
+                    lookups.push(`${args.type}::${String(args.id)}`);
+                    return { id: String(args.id), state: {} };
+                }
                 const seen = resources.get(k);
                 if (seen) seen.inputs = args.inputs;
                 else {
@@ -272,6 +281,7 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
             pulumi.runtime.registerStackTransformation((args) => {
                 const k = key(args.type, args.name);
                 const o = args.opts as pulumi.CustomResourceOptions;
+                if (isLookup(args.type, o.id)) return undefined;
                 const entry: PlannedResource = resources.get(k) ?? {
                     type: args.type,
                     name: args.name,
@@ -339,6 +349,7 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
             outputs,
             generatedSecrets,
             logs,
+            lookups,
         };
     } finally {
         Object.assign(log, saved);

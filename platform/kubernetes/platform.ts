@@ -62,6 +62,7 @@ export class KubernetesPlatform implements Platform {
     public readonly kind = "kubernetes" as const;
     public readonly namespace: string;
     public readonly cluster: KubernetesCluster;
+    private readonly prerequisites = new Map<string, pulumi.Resource>();
 
     constructor(private readonly args: KubernetesPlatformArgs) {
         this.namespace = args.namespace;
@@ -78,6 +79,18 @@ export class KubernetesPlatform implements Platform {
 
     serviceHost(role: string): string {
         return `${role}.${this.namespace}.svc`;
+    }
+
+    /**
+     * An object the cluster must already have (KEDA's CRD, cert-manager's ClusterIssuer), read at
+     * preview and at up: a missing one fails the run with its name instead of an up that goes green
+     * without TLS, or a preview that skips what it cannot check. Nothing to read when rendering YAML.
+     */
+    private prerequisite(name: string, read: (opts: pulumi.CustomResourceOptions) => pulumi.Resource): pulumi.Resource[] {
+        if (this.args.renderYamlToDirectory) return [];
+        const existing = this.prerequisites.get(name) ?? read({ provider: this.cluster.provider, parent: this.cluster });
+        this.prerequisites.set(name, existing);
+        return [existing];
     }
 
     private opts(parent: pulumi.Resource, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
@@ -321,7 +334,14 @@ export class KubernetesPlatform implements Platform {
                     advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: SCALE_DOWN } } },
                 },
             },
-            this.opts(parent, { dependsOn: [auth] }),
+            this.opts(parent, {
+                dependsOn: [
+                    auth,
+                    ...this.prerequisite("keda-scaledobjects", (o) =>
+                        k8s.apiextensions.v1.CustomResourceDefinition.get("keda-scaledobjects", "scaledobjects.keda.sh", o),
+                    ),
+                ],
+            }),
         );
         // The KEDA operator reads the queue length from Redis.
         new k8s.networking.v1.NetworkPolicy(
@@ -478,8 +498,19 @@ export class KubernetesPlatform implements Platform {
             "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
         };
         if (spec.tls.mode !== "none") annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = "true";
+        const issuer: pulumi.Resource[] = [];
         if (spec.tls.mode === "certManager") {
             annotations["cert-manager.io/cluster-issuer"] = spec.tls.clusterIssuer!;
+            issuer.push(
+                ...this.prerequisite(`cluster-issuer-${spec.tls.clusterIssuer!}`, (o) =>
+                    k8s.apiextensions.CustomResource.get(`cluster-issuer-${spec.tls.clusterIssuer!}`, {
+                        ...o,
+                        apiVersion: "cert-manager.io/v1",
+                        kind: "ClusterIssuer",
+                        id: spec.tls.clusterIssuer!,
+                    }),
+                ),
+            );
             secretName = `${spec.role}-tls`;
             // cert-manager answers an HTTP-01 challenge from a solver pod it creates in this namespace:
             // the ingress controller must reach it through the namespace's default-deny, or no certificate
@@ -532,7 +563,7 @@ export class KubernetesPlatform implements Platform {
                     ],
                 },
             },
-            this.opts(opts.parent, { dependsOn: spec.backend.ready }),
+            this.opts(opts.parent, { dependsOn: [...spec.backend.ready, ...issuer] }),
         );
         return { url: `${secretName ? "https" : "http"}://${spec.host}`, ready: [ingress] };
     }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestsOf, toYaml } from "../../tools/manifests";
 import { planStack } from "../../tools/planner";
-import { Cluster, findClusterBinaries } from "./cluster";
+import { Cluster, CLUSTER_ISSUER, findClusterBinaries } from "./cluster";
 import * as path from "path";
 import { EngineProject, previewSteps, ROOT, urnId } from "./harness";
 
@@ -58,6 +58,19 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         const jobs = await cluster.getJson<List<{ metadata: { name: string }; status: { succeeded?: number } }>>(["jobs", "-n", NAMESPACE]);
         expect(jobs.items.length).toBeGreaterThanOrEqual(2);
         for (const j of jobs.items) expect(j.status.succeeded, j.metadata.name).toBe(1);
+    });
+
+    it("stops at a missing prerequisite with its name: no ClusterIssuer, no preview", async () => {
+        await cluster.ok(["delete", "clusterissuer", "letsencrypt-prod"]);
+        try {
+            const r = await project.preview();
+            expect(r.code).not.toBe(0);
+            expect(r.stdout + r.stderr).toMatch(/letsencrypt-prod/);
+        } finally {
+            await cluster.apply([CLUSTER_ISSUER]);
+        }
+        const again = await project.preview(["--expect-no-changes"]);
+        expect(again.code, again.stdout + again.stderr).toBe(0);
     });
 
     it("the namespace enforces the `restricted` Pod Security Standard: a privileged pod is refused", async () => {

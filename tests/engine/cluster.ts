@@ -12,7 +12,8 @@
  *
  * What a real cluster has and kwok does not, the harness provides: one fake
  * node, a default StorageClass with PersistentVolumes it binds at once, the KEDA
- * custom resource definitions, and the part of
+ * and cert-manager custom resource definitions with the ClusterIssuer the stack
+ * names, and the part of
  * an ingress controller the provider waits for (it sets each Ingress's load
  * balancer status). NetworkPolicies are stored, never enforced: there is no CNI.
  */
@@ -51,27 +52,43 @@ const VOLUMES = { count: 8, size: "1Ti" };
 export const STORAGE_CLASS = "engine-tier-local";
 
 /**
- * The KEDA kinds the program creates. The API server needs their definitions
- * to accept them (no KEDA operator runs: nothing acts on them); these minimal
- * ones of ours accept any content, the real schema is checked at plan level.
+ * The custom kinds the stack creates (KEDA's) or reads (cert-manager's
+ * ClusterIssuer). The API server needs their definitions; no operator runs,
+ * so nothing acts on them. These minimal definitions of ours accept any
+ * content: the real schemas are checked at plan level.
  */
-const KEDA_KINDS = [
-    { kind: "ScaledObject", plural: "scaledobjects" },
-    { kind: "TriggerAuthentication", plural: "triggerauthentications" },
+const CUSTOM_KINDS = [
+    { group: "keda.sh", version: "v1alpha1", kind: "ScaledObject", plural: "scaledobjects", scope: "Namespaced" },
+    { group: "keda.sh", version: "v1alpha1", kind: "TriggerAuthentication", plural: "triggerauthentications", scope: "Namespaced" },
+    { group: "cert-manager.io", version: "v1", kind: "ClusterIssuer", plural: "clusterissuers", scope: "Cluster" },
 ];
 
-function customResourceDefinition({ kind, plural }: { kind: string; plural: string }): object {
+/** The ClusterIssuer the prod stack names (`ingress.tls.clusterIssuer`). */
+export const CLUSTER_ISSUER = {
+    apiVersion: "cert-manager.io/v1",
+    kind: "ClusterIssuer",
+    metadata: { name: "letsencrypt-prod" },
+    spec: {
+        acme: {
+            server: "https://acme.invalid/directory",
+            privateKeySecretRef: { name: "letsencrypt-prod" },
+            solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }],
+        },
+    },
+};
+
+function customResourceDefinition({ group, version, kind, plural, scope }: (typeof CUSTOM_KINDS)[number]): object {
     return {
         apiVersion: "apiextensions.k8s.io/v1",
         kind: "CustomResourceDefinition",
-        metadata: { name: `${plural}.keda.sh` },
+        metadata: { name: `${plural}.${group}` },
         spec: {
-            group: "keda.sh",
-            scope: "Namespaced",
+            group,
+            scope,
             names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
             versions: [
                 {
-                    name: "v1alpha1",
+                    name: version,
                     served: true,
                     storage: true,
                     schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
@@ -195,8 +212,9 @@ export class Cluster {
                 },
             })),
         ];
-        await this.apply([...docs, ...KEDA_KINDS.map(customResourceDefinition)]);
-        await this.ok(["wait", "--for=condition=Established", "--timeout=60s", ...KEDA_KINDS.map((k) => `crd/${k.plural}.keda.sh`)]);
+        await this.apply([...docs, ...CUSTOM_KINDS.map(customResourceDefinition)]);
+        await this.ok(["wait", "--for=condition=Established", "--timeout=60s", ...CUSTOM_KINDS.map((k) => `crd/${k.plural}.${k.group}`)]);
+        await this.apply([CLUSTER_ISSUER]);
         this.ingressTimer = setInterval(() => void this.admitIngresses(), 1000);
     }
 
