@@ -218,6 +218,9 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
     it("previews a PR as the server would apply it with the PR identity of cluster-setup/, which cannot change anything", async () => {
         await cluster.ok(["apply", "-f", path.join(ROOT, "cluster-setup", "preview-identity.yaml")]);
         await cluster.ok(["create", "clusterrolebinding", "engine-read-only", "--clusterrole=view", "--group=engine:read-only"]);
+        // What a read-only identity reads besides `view`: the ClusterIssuer the program looks up.
+        await cluster.ok(["create", "clusterrole", "engine-read-issuers", "--verb=get,list,watch", "--resource=clusterissuers.cert-manager.io"]);
+        await cluster.ok(["create", "clusterrolebinding", "engine-read-issuers", "--clusterrole=engine-read-issuers", "--group=engine:read-only"]);
         const readOnly = cluster.identity("engine-viewer", ["engine:read-only"]);
         const previewer = cluster.identity("engine-pr", ["quorvex:preview"]);
         const serving = "ghcr.io/quorvex/quorvex-backend:1.0.2";
