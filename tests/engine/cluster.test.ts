@@ -18,6 +18,11 @@ interface Workload {
     spec: { replicas?: number; template: { spec: { containers: { image: string }[] } } };
     status: { availableReplicas?: number; readyReplicas?: number; updatedReplicas?: number; observedGeneration?: number; replicas?: number };
 }
+interface Job {
+    metadata: { name: string };
+    spec: { template: { spec: { containers: { image: string }[] } } };
+    status: { succeeded?: number };
+}
 interface List<T> {
     items: T[];
 }
@@ -55,7 +60,7 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         const pvcs = await cluster.getJson<List<{ metadata: { name: string }; status: { phase: string } }>>(["pvc", "-n", NAMESPACE]);
         expect(pvcs.items.length).toBeGreaterThanOrEqual(3);
         for (const p of pvcs.items) expect(p.status.phase, p.metadata.name).toBe("Bound");
-        const jobs = await cluster.getJson<List<{ metadata: { name: string }; status: { succeeded?: number } }>>(["jobs", "-n", NAMESPACE]);
+        const jobs = await cluster.getJson<List<Job>>(["jobs", "-n", NAMESPACE]);
         expect(jobs.items.length).toBeGreaterThanOrEqual(2);
         for (const j of jobs.items) expect(j.status.succeeded, j.metadata.name).toBe(1);
     });
@@ -135,9 +140,7 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         expect(rolled.spec.template.spec.containers[0].image).toBe("ghcr.io/quorvex/quorvex-backend:1.0.1");
         expect(rolled.status.updatedReplicas).toBe(wanted);
         expect(fewest).toBe(wanted);
-        const jobsAfter = await cluster.getJson<
-            List<{ metadata: { name: string }; spec: { template: { spec: { containers: { image: string }[] } } }; status: { succeeded?: number } }>
-        >(["jobs", "-n", NAMESPACE]);
+        const jobsAfter = await cluster.getJson<List<Job>>(["jobs", "-n", NAMESPACE]);
         const fresh = jobsAfter.items.filter((j) => !jobsBefore.items.some((b) => b.metadata.name === j.metadata.name));
         expect(fresh.map((j) => j.spec.template.spec.containers[0].image)).toContain("ghcr.io/quorvex/quorvex-backend:1.0.1");
         for (const j of fresh) expect(j.status.succeeded, j.metadata.name).toBe(1);
@@ -177,9 +180,7 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         await project.up();
         const rolled = await cluster.getJson<Workload>(["deployment", "backend", "-n", NAMESPACE]);
         expect(rolled.spec.template.spec.containers[0].image).toBe(next);
-        const jobs = await cluster.getJson<
-            List<{ metadata: { name: string }; spec: { template: { spec: { containers: { image: string }[] } } }; status: { succeeded?: number } }>
-        >(["jobs", "-n", NAMESPACE]);
+        const jobs = await cluster.getJson<List<Job>>(["jobs", "-n", NAMESPACE]);
         const migrations = jobs.items.filter((j) => j.spec.template.spec.containers[0].image === next && j.metadata.name.startsWith("backend-migrate"));
         expect(migrations.map((j) => j.status.succeeded)).toEqual([1]);
     });
@@ -255,7 +256,7 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
             expect(real.stderr).toMatch(/quorvex-preview-dry-run-only[\s\S]*may only dry-run/);
             const backend = await cluster.getJson<Workload>(["deployment", "backend", "-n", NAMESPACE]);
             expect(backend.spec.template.spec.containers[0].image).toBe(serving);
-            const jobs = await cluster.getJson<List<{ spec: { template: { spec: { containers: { image: string }[] } } } }>>(["jobs", "-n", NAMESPACE]);
+            const jobs = await cluster.getJson<List<Job>>(["jobs", "-n", NAMESPACE]);
             expect(jobs.items.map((j) => j.spec.template.spec.containers[0].image)).not.toContain("ghcr.io/quorvex/quorvex-backend:1.0.3");
         } finally {
             // Back to the admin identity, whatever happened above: the next tests deploy.
