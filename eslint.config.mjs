@@ -15,7 +15,7 @@ export default tseslint.config(
     },
     {
         // Resources are created for their side effects (`new k8s...(...)` registers them).
-        files: ["platform/**/*.ts", "components/**/*.ts", "policies/index.ts"],
+        files: ["targets/**/*.ts", "components/**/*.ts", "policies/index.ts"],
         rules: { "no-new": "off" },
     },
 );

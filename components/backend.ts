@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { generatedSecret } from "./credentials";
-import type { EnvValue, Platform, ResourceBudget, ServiceHandle, TaskHandle } from "../platform/types";
+import type { EnvValue, Target, ResourceBudget, ServiceHandle, TaskHandle } from "../targets/contract";
 import type { MinIO } from "./minio";
 import type { Postgres } from "./postgres";
 import type { Redis } from "./redis";
 
 export interface BackendArgs {
-    platform: Platform;
+    target: Target;
     image: string;
     /**
      * standard: the backend runs the browsers itself and serves VNC (Docker only);
@@ -53,9 +53,9 @@ export class Backend extends pulumi.ComponentResource {
         if (args.mode === "workers" && !args.redis) {
             throw new Error(`Backend ${name}: workers mode needs Redis (the browser job queue)`);
         }
-        const { platform, postgres, redis, minio } = args;
+        const { target, postgres, redis, minio } = args;
         const appKey = generatedSecret(`${name}-secret-key`, 48, args.secretKeyRotation, this);
-        const secrets = platform.secret(name, { SECRET_KEY: appKey }, { parent: this, version: args.secretKeyRotation ?? "0" });
+        const secrets = target.secret(name, { SECRET_KEY: appKey }, { parent: this, version: args.secretKeyRotation ?? "0" });
 
         const database: Record<string, EnvValue> = {
             DATABASE_URL: { secret: postgres.credentials, key: "DATABASE_URL" },
@@ -65,7 +65,7 @@ export class Backend extends pulumi.ComponentResource {
             POSTGRES_USER: postgres.user,
             POSTGRES_PASSWORD: { secret: postgres.credentials, key: "POSTGRES_PASSWORD" },
         };
-        this.migration = platform.task(
+        this.migration = target.task(
             {
                 role: `${name}-migrate`,
                 component: "backend",
@@ -107,7 +107,7 @@ export class Backend extends pulumi.ComponentResource {
             env.VNC_WEBSOCKET_PORT = String(args.vncPort);
         }
         const dataServices = [postgres.service, minio.service, ...(redis ? [redis.service] : [])];
-        this.service = platform.statelessService(
+        this.service = target.statelessService(
             {
                 role: name,
                 component: "backend",

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Platform } from "../platform/types";
+import type { Target } from "../targets/contract";
 import { mcHost, type MinIO } from "./minio";
 import { POSTGRES_PORT, type Postgres } from "./postgres";
 
 export interface PostgresBackupArgs {
-    platform: Platform;
+    target: Target;
     postgres: Postgres;
     minio: MinIO;
     /** The Postgres image (its pg_dump matches the server). */
@@ -33,7 +33,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
         super("quorvex:platform:PostgresBackup", name, {}, opts);
         const { postgres, minio } = args;
         const small = { cpu: { request: 100, limit: 1000 }, memory: { request: 128, limit: 512 } };
-        args.platform.scheduledTask(
+        args.target.scheduledTask(
             {
                 role: name,
                 component: "backup",

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Platform, RouteSpec } from "../platform/types";
+import type { Target, RouteSpec } from "../targets/contract";
 import type { Backend } from "./backend";
 
 export interface IngressArgs {
-    platform: Platform;
+    target: Target;
     host: string;
     tls: RouteSpec["tls"];
     backend: Backend;
@@ -22,7 +22,7 @@ export class Ingress extends pulumi.ComponentResource {
 
     constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:Ingress", name, {}, opts);
-        const route = args.platform.route(
+        const route = args.target.route(
             {
                 role: name,
                 host: args.host,

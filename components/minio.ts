@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { generatedSecret } from "./credentials";
-import type { Platform, ResourceBudget, SecretHandle, ServiceHandle, TaskHandle } from "../platform/types";
+import type { Target, ResourceBudget, SecretHandle, ServiceHandle, TaskHandle } from "../targets/contract";
 
 export interface BucketSpec {
     name: string;
@@ -10,7 +10,7 @@ export interface BucketSpec {
 }
 
 export interface MinIOArgs {
-    platform: Platform;
+    target: Target;
     image: string;
     /** The MinIO client image that creates buckets and lifecycle rules. */
     clientImage: string;
@@ -70,7 +70,7 @@ export class MinIO extends pulumi.ComponentResource {
 
     constructor(name: string, args: MinIOArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:MinIO", name, {}, opts);
-        const { platform } = args;
+        const { target } = args;
         // Secret too, in the state and in outputs: half of the root credential is still half of it.
         const accessKey = new random.RandomString(
             `${name}-access-key`,
@@ -80,9 +80,9 @@ export class MinIO extends pulumi.ComponentResource {
         const secretKey = generatedSecret(`${name}-secret-key`, 40, args.secretKeyRotation, this);
         this.accessKey = pulumi.secret(accessKey.result);
         this.secretKey = secretKey;
-        this.host = platform.serviceHost(name);
+        this.host = target.serviceHost(name);
         this.endpoint = `http://${this.host}:${MINIO_PORT}`;
-        this.credentials = platform.secret(
+        this.credentials = target.secret(
             name,
             { MINIO_ROOT_USER: this.accessKey, MINIO_ROOT_PASSWORD: this.secretKey },
             { parent: this, version: args.secretKeyRotation ?? "0" },
@@ -92,7 +92,7 @@ export class MinIO extends pulumi.ComponentResource {
             MINIO_ROOT_PASSWORD: { secret: this.credentials, key: "MINIO_ROOT_PASSWORD" },
         };
         // The image ships `mc`, which probes MinIO from inside the container.
-        this.service = platform.statefulService(
+        this.service = target.statefulService(
             {
                 role: name,
                 component: "minio",
@@ -118,7 +118,7 @@ export class MinIO extends pulumi.ComponentResource {
             },
             { parent: this, protection: args.protection },
         );
-        this.buckets = platform.task(
+        this.buckets = target.task(
             {
                 role: `${name}-buckets`,
                 component: "minio",

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ENTRYPOINT_DROPS_TO_USER, type Platform, type ResourceBudget, type SecretHandle, type ServiceHandle } from "../platform/types";
+import { ENTRYPOINT_DROPS_TO_USER, type Target, type ResourceBudget, type SecretHandle, type ServiceHandle } from "../targets/contract";
 import { generatedSecret } from "./credentials";
 
 export interface PostgresArgs {
-    platform: Platform;
+    target: Target;
     image: string;
     resources: ResourceBudget;
     /** Data volume size in MiB and storage class (null: the cluster default). */
@@ -61,17 +61,17 @@ export class Postgres extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:Postgres", name, {}, opts);
-        const { platform } = args;
+        const { target } = args;
         this.password = generatedSecret(`${name}-password`, 32, args.passwordRotation, this);
         this.database = args.database;
         this.user = args.user;
-        const host = platform.serviceHost(name);
+        const host = target.serviceHost(name);
         this.url = pulumi.secret(pulumi.interpolate`postgresql://${args.user}:${this.password}@${host}:${POSTGRES_PORT}/${args.database}`);
         const rotation = args.passwordRotation ?? "0";
-        this.credentials = platform.secret(name, { POSTGRES_PASSWORD: this.password, DATABASE_URL: this.url }, { parent: this, version: rotation });
+        this.credentials = target.secret(name, { POSTGRES_PASSWORD: this.password, DATABASE_URL: this.url }, { parent: this, version: rotation });
 
         const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-U", args.user, "-d", args.database];
-        this.service = platform.statefulService(
+        this.service = target.statefulService(
             {
                 role: name,
                 component: "postgres",

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { generatedSecret } from "./credentials";
-import { ENTRYPOINT_DROPS_TO_USER, type Platform, type ResourceBudget, type SecretHandle, type ServiceHandle } from "../platform/types";
+import { ENTRYPOINT_DROPS_TO_USER, type Target, type ResourceBudget, type SecretHandle, type ServiceHandle } from "../targets/contract";
 
 export interface RedisArgs {
-    platform: Platform;
+    target: Target;
     image: string;
     resources: ResourceBudget;
     storage: { sizeMiB: number; storageClass: string | null };
@@ -53,19 +53,15 @@ export class Redis extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:Redis", name, {}, opts);
-        const { platform } = args;
+        const { target } = args;
         this.password = generatedSecret(`${name}-password`, 32, args.passwordRotation, this);
-        this.url = pulumi.secret(pulumi.interpolate`redis://:${this.password}@${platform.serviceHost(name)}:${REDIS_PORT}/0`);
-        this.credentials = platform.secret(
-            name,
-            { REDIS_PASSWORD: this.password, REDIS_URL: this.url },
-            { parent: this, version: args.passwordRotation ?? "0" },
-        );
+        this.url = pulumi.secret(pulumi.interpolate`redis://:${this.password}@${target.serviceHost(name)}:${REDIS_PORT}/0`);
+        this.credentials = target.secret(name, { REDIS_PASSWORD: this.password, REDIS_URL: this.url }, { parent: this, version: args.passwordRotation ?? "0" });
         this.maxmemoryMiB = Math.floor((args.resources.memory.limit * args.maxmemoryPercent) / 100);
 
         const serve = redisServe(this.maxmemoryMiB);
         const ping = ["sh", "-c", 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 ping | grep -q PONG'];
-        this.service = platform.statefulService(
+        this.service = target.statefulService(
             {
                 role: name,
                 component: "redis",

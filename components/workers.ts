@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Platform, ResourceBudget, ServiceHandle } from "../platform/types";
+import type { Target, ResourceBudget, ServiceHandle } from "../targets/contract";
 import { APP_USER, type Backend } from "./backend";
 import type { MinIO } from "./minio";
 import type { Redis } from "./redis";
 
 export interface BrowserWorkerPoolArgs {
-    platform: Platform;
+    target: Target;
     image: string;
     /** Fixed count (Docker, or Kubernetes without autoscaler); the starting count otherwise. */
     replicas: number;
@@ -34,7 +34,7 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: BrowserWorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:BrowserWorkerPool", name, {}, opts);
-        const { platform, redis, minio, backend } = args;
+        const { target, redis, minio, backend } = args;
         const auto = args.autoscaling;
         if (auto && auto.min > auto.max) {
             throw new Error(`BrowserWorkerPool ${name}: autoscaling min ${auto.min} exceeds max ${auto.max}`);
@@ -43,7 +43,7 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
             throw new Error(`BrowserWorkerPool ${name}: /dev/shm ${args.shmMiB}Mi must stay below the memory limit ${args.resources.memory.limit}Mi`);
         }
         this.replicas = auto ? { min: auto.min, max: auto.max } : { min: args.replicas, max: args.replicas };
-        this.service = platform.statelessService(
+        this.service = target.statelessService(
             {
                 role: name,
                 component: "browser-worker",

@@ -3,7 +3,10 @@
  * (`npm run docs`). Types and defaults come from the schema and
  * `defaults.ts`; a test checks every key has a line here.
  * `*` stands for any service (backend, workers, postgres, redis, minio, proxy).
+ * A target's own section is described by its plug-in.
  */
+import { TARGETS } from "../targets/registry";
+
 export const CONFIG_DOCS: Record<string, string> = {
     target: "Where to deploy: one Docker host, or a Kubernetes cluster.",
     mode: "Docker only. `standard`: one backend with browsers and VNC (one browser at a time). `workers`: slim backend + browser workers fed by Redis.",
@@ -75,26 +78,16 @@ export const CONFIG_DOCS: Record<string, string> = {
     "backup.schedule": "Cron schedule of the backup (cluster time zone).",
     "backup.retentionDays": "Backups expire from the backup bucket after this many days.",
     "backup.bucket": "MinIO bucket of the backups (also used by `npm run backup:docker`).",
-    "docker.host": "Docker engine address (unix:///path, tcp://host:port, ssh://user@host[:port], npipe://...); null: DOCKER_HOST or the local socket.",
-    "docker.hostMemory": "Memory of the Docker host, for the docker-host-memory-budget policy.",
-    "docker.publishDataPorts":
-        "Publish Postgres/Redis/MinIO on 127.0.0.1 (for local tools), through a second network of theirs that is not internal (Docker maps no port on an internal one). Never on other addresses.",
-    "kubernetes.namespace": "Namespace of every object: the platform's own (not `default` or `kube-*`).",
-    "kubernetes.kubeconfig": "Kubeconfig path or contents; null: the ambient one.",
-    "kubernetes.context": "Kubeconfig context; null: the current one.",
-    "kubernetes.renderYamlToDirectory":
-        "Write manifests to this directory instead of applying them (Secrets are written in clear: keep that directory private).",
-    "kubernetes.ingressControllerNamespace": "Namespace of the ingress controller (the only source admitted to the backend).",
-    "kubernetes.kedaNamespace": "Namespace of the KEDA operator (admitted to Redis to read the queue).",
-    "kubernetes.workerEgressPorts": "Ports the browsers may reach outside the cluster (private ranges excluded).",
-    "kubernetes.dnsResolvers":
-        "Networks (IPv4 CIDR) of DNS resolvers that are not kube-dns pods (NodeLocal DNSCache, a cloud's metadata resolver): every pod may reach them on port 53, besides the kube-dns pods.",
     "*.resources.cpu.request": "CPU request per replica (Kubernetes; Docker has none).",
     "*.resources.cpu.limit": "CPU limit per replica (`cpus` on Docker).",
     "*.resources.memory.request": "Memory request per replica (`memoryReservation` on Docker).",
     "*.resources.memory.limit": "Memory limit per replica (`memory` on Docker).",
 };
 
+/** What a key means: a shared key's line here, or a target section's line from its plug-in. */
 export function describeKey(key: string): string | undefined {
+    const [section, ...rest] = key.split(".");
+    const target = TARGETS.find((t) => t.name === section);
+    if (target) return target.config.docs[rest.join(".")];
     return CONFIG_DOCS[key] ?? CONFIG_DOCS[key.replace(/^[a-z]+\./, "*.")];
 }

@@ -2,9 +2,13 @@
  * Turns raw stack config into a validated `QuorvexConfig`, or a `ConfigError`
  * with one line per problem: `quorvex:<key> = <value>: <rule>`.
  */
-import { configSchema, MODES, TARGETS, type Mode, type QuorvexConfig, type Target } from "./schema";
-import { defaultMode, defaultsFor, DOCKER_WORKERS_RECOMMENDED_MAX, type Raw } from "./defaults";
+import { TARGETS } from "../targets/registry";
+import type { TargetPlugin } from "../targets/plugin";
+import { configSchema, configSchemaFor, defaultsFor, MODES, type Mode, type QuorvexConfig } from "./schema";
+import { deepMerge, type Raw } from "./defaults";
 import { withMirror } from "./images";
+
+export { deepMerge };
 
 export const NAMESPACE = "quorvex";
 
@@ -31,20 +35,6 @@ export interface ResolvedConfig {
 
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/**
- * Objects merge key by key; scalars and lists from `over` replace. Keys are
- * defined as own properties, so a `__proto__` key stays a key (and is then
- * refused as unknown) instead of replacing the object's prototype.
- */
-export function deepMerge(base: Raw, over: Raw): Raw {
-    const out: Raw = { ...base };
-    for (const [k, v] of Object.entries(over)) {
-        const value = isObject(v) && Object.hasOwn(base, k) && isObject(base[k]) ? deepMerge(base[k] as Raw, v) : v;
-        Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-}
-
 function at(obj: unknown, path: PropertyKey[]): unknown {
     let cur = obj;
     for (const p of path) {
@@ -65,7 +55,8 @@ function show(value: unknown, path: PropertyKey[] = []): string {
     if (value === undefined) return "(missing)";
     if (value === null) return "null";
     if (path.some((p) => typeof p === "string" && SECRET_LOOKING_KEY.test(p))) return '"[secret]"';
-    const s = JSON.stringify(value) ?? String(value);
+    // A list or object refused as a whole still hides what sits under a secret-looking key inside it.
+    const s = JSON.stringify(value, (k, v: unknown) => (k !== "" && SECRET_LOOKING_KEY.test(k) ? "[secret]" : v)) ?? String(value);
     // A PEM block (a key pasted under a mistyped name) is never echoed either.
     if (/-----BEGIN|PRIVATE KEY/.test(s)) return '"[secret]"';
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
@@ -85,15 +76,20 @@ function suggestion(key: string, known: string[]): string {
     return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean \`${best.k}\`?)` : "";
 }
 
-const keyName = (path: PropertyKey[]) => `${NAMESPACE}:${path.map(String).join(".")}`;
+const keyName = (path: PropertyKey[]): string => `${NAMESPACE}:${path.map(String).join(".")}`;
 
-/** Validates raw config (as nested objects) and applies the defaults. Throws ConfigError. */
-export function resolveConfig(raw: Raw): ResolvedConfig {
-    const target: Target = (TARGETS as readonly unknown[]).includes(raw.target) ? (raw.target as Target) : "docker";
-    const mode: Mode = (MODES as readonly unknown[]).includes(raw.mode) ? (raw.mode as Mode) : defaultMode(target);
-    const defaults = defaultsFor(target, mode);
+/**
+ * Validates raw config (as nested objects) and applies the defaults. Throws ConfigError.
+ * `targets`: the registered ones, or a test's own.
+ */
+export function resolveConfig(raw: Raw, targets: readonly TargetPlugin[] = TARGETS): ResolvedConfig {
+    // An unknown target is reported by the schema; the defaults are then the first target's.
+    const target = targets.find((t) => t.name === raw.target) ?? targets[0];
+    const mode: Mode = (MODES as readonly unknown[]).includes(raw.mode) ? (raw.mode as Mode) : target.capabilities.modes[0];
+    const defaults = defaultsFor(target.name, mode, targets);
     const merged = deepMerge(defaults, raw);
-    const result = configSchema.safeParse(merged);
+    const schema = targets === TARGETS ? configSchema : configSchemaFor(targets);
+    const result = schema.safeParse(merged);
     if (!result.success) {
         const problems: string[] = [];
         for (const issue of result.error.issues) {
@@ -110,20 +106,12 @@ export function resolveConfig(raw: Raw): ResolvedConfig {
         }
         throw new ConfigError(problems);
     }
+    // The schema checked every key: this is a config of the registered shape.
+    const data = result.data as unknown as QuorvexConfig;
     // The mirror rewrites every image the stack did not set explicitly.
     const explicit = new Set(isObject(raw.images) ? Object.keys(raw.images) : []);
-    const config = { ...result.data, images: withMirror(result.data.images, result.data.registry.mirror, explicit) };
-    const warnings: string[] = [];
-    if (config.target === "docker" && config.mode === "workers" && config.workers.replicas > DOCKER_WORKERS_RECOMMENDED_MAX) {
-        warnings.push(
-            `${keyName(["workers", "replicas"])} = ${config.workers.replicas}: more than the ${DOCKER_WORKERS_RECOMMENDED_MAX} workers the platform sizes one Docker host for; the docker-host-memory-budget policy checks that the host has the memory`,
-        );
-    }
-    if (config.target === "docker" && config.mode === "standard" && config.workers.replicas > DOCKER_WORKERS_RECOMMENDED_MAX) {
-        warnings.push(
-            `${keyName(["workers", "replicas"])} = ${config.workers.replicas}: more than ${DOCKER_WORKERS_RECOMMENDED_MAX} workers beside the standard backend; check the host's memory`,
-        );
-    }
+    const config = { ...data, images: withMirror(data.images, data.registry.mirror, explicit) };
+    const warnings = target.warnings?.(config, keyName) ?? [];
     return { config, warnings };
 }
 

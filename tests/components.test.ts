@@ -9,16 +9,16 @@ import { MinIO } from "../components/minio";
 import { Postgres } from "../components/postgres";
 import { Redis } from "../components/redis";
 import { BrowserWorkerPool } from "../components/workers";
-import { DockerPlatform } from "../platform/docker/platform";
-import { KubernetesPlatform } from "../platform/kubernetes/platform";
-import type { Platform } from "../platform/types";
+import { DockerTarget } from "../targets/docker/target";
+import { KubernetesTarget } from "../targets/kubernetes/target";
+import type { Target } from "../targets/contract";
 import { all, envOf, inputs, k8sEnv, one, podOf, runStack, T } from "./helpers";
 
 const budget = (mem: number) => ({ cpu: { request: 100, limit: 1000 }, memory: { request: mem / 2, limit: mem } });
 const keep = { protect: true, retainOnDelete: true };
 
 const docker = () =>
-    new DockerPlatform({
+    new DockerTarget({
         stack: "t",
         host: null,
         publishDataPorts: false,
@@ -26,7 +26,7 @@ const docker = () =>
         ingress: { bindAddress: "127.0.0.1", httpPort: 80, httpsPort: 443, image: "nginx:1.27.2-alpine", resources: budget(256) },
     });
 const kubernetes = () =>
-    new KubernetesPlatform({
+    new KubernetesTarget({
         stack: "t",
         namespace: "qa",
         kubeconfig: null,
@@ -40,9 +40,9 @@ const kubernetes = () =>
         imagePullSecrets: [],
     });
 
-function postgres(platform: Platform) {
+function postgres(target: Target) {
     return new Postgres("postgres", {
-        platform,
+        target,
         image: "postgres:16.4-alpine",
         resources: budget(1024),
         storage: { sizeMiB: 10240, storageClass: "fast" },
@@ -51,9 +51,9 @@ function postgres(platform: Platform) {
         protection: keep,
     });
 }
-function redis(platform: Platform) {
+function redis(target: Target) {
     return new Redis("redis", {
-        platform,
+        target,
         image: "redis:7.4.1-alpine",
         resources: budget(256),
         storage: { sizeMiB: 1024, storageClass: null },
@@ -61,9 +61,9 @@ function redis(platform: Platform) {
         protection: keep,
     });
 }
-function minio(platform: Platform) {
+function minio(target: Target) {
     return new MinIO("minio", {
-        platform,
+        target,
         image: "minio/minio:RELEASE.2024-10-13T13-34-11Z",
         clientImage: "minio/mc:RELEASE.2024-10-08T09-37-26Z",
         resources: budget(1024),
@@ -72,12 +72,12 @@ function minio(platform: Platform) {
         protection: keep,
     });
 }
-function everything(platform: Platform, autoscaler: "hpa" | "keda" | undefined) {
-    const pg = postgres(platform);
-    const rd = redis(platform);
-    const mn = minio(platform);
+function everything(target: Target, autoscaler: "hpa" | "keda" | undefined) {
+    const pg = postgres(target);
+    const rd = redis(target);
+    const mn = minio(target);
     const backend = new Backend("backend", {
-        platform,
+        target,
         image: "ghcr.io/quorvex/quorvex-backend-slim:1.0.0",
         mode: "workers",
         replicas: 2,
@@ -95,7 +95,7 @@ function everything(platform: Platform, autoscaler: "hpa" | "keda" | undefined) 
         queueName: "jobs",
     });
     new BrowserWorkerPool("workers", {
-        platform,
+        target,
         image: "ghcr.io/quorvex/quorvex-browser-worker:1.0.0",
         replicas: 3,
         autoscaling: autoscaler && { engine: autoscaler, min: 2, max: 20, targetCpuPercent: 70, queueLength: 5 },
@@ -110,7 +110,7 @@ function everything(platform: Platform, autoscaler: "hpa" | "keda" | undefined) 
         internetEgressPorts: [80, 443],
     });
     new Ingress("ingress", {
-        platform,
+        target,
         host: "q.example.com",
         tls: { mode: "certManager", secretName: null, clusterIssuer: "le", certificate: null, key: null },
         backend,
@@ -148,10 +148,10 @@ describe("Postgres", () => {
 
 describe("Redis", () => {
     it("sets maxmemory below the container limit, noeviction and AOF, on both platforms", async () => {
-        for (const platform of [docker, kubernetes]) {
-            const run = await runStack({ stack: "t", config: {}, build: () => void redis(platform()) });
+        for (const target of [docker, kubernetes]) {
+            const run = await runStack({ stack: "t", config: {}, build: () => void redis(target()) });
             const command =
-                platform === docker
+                target === docker
                     ? (inputs(one(run, T.container, "redis")).entrypoints as string[])
                     : (podOf(one(run, T.statefulSet, "redis")).containers[0].command as string[]);
             expect(command.join(" ")).toMatch(/--maxmemory 192mb --maxmemory-policy noeviction/);

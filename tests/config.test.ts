@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { defaultsFor } from "../config/defaults";
+import { defaultsFor } from "../config/schema";
 import { ConfigError, resolveConfig } from "../config/load";
 import { ProgramFailed } from "../tools/harness";
 import { runStack } from "./helpers";
@@ -18,7 +18,7 @@ const WORKERS = { mode: "workers" };
 const INVALID: [string, Record<string, unknown>, string, RegExp][] = [
     ["unknown target", { target: "ecs" }, "quorvex:target", /docker or kubernetes/],
     ["unknown mode", { mode: "turbo" }, "quorvex:mode", /standard or workers/],
-    ["standard mode on kubernetes", { ...K8S, mode: "standard" }, "quorvex:mode", /only on the docker target/],
+    ["standard mode on kubernetes", { ...K8S, mode: "standard" }, "quorvex:mode", /quorvex:mode = "standard": must be workers on the kubernetes target/],
     ["a typo in a top-level key", { workerz: { replicas: 3 } }, "quorvex:workerz", /unknown key \(did you mean `workers`\?\)/],
     ["a typo in a nested key", { workers: { replcas: 3 } }, "quorvex:workers.replcas", /unknown key \(did you mean `replicas`\?\)/],
     ["a typo deep down", { postgres: { resources: { memory: { limt: "1Gi" } } } }, "quorvex:postgres.resources.memory.limt", /unknown key/],
@@ -27,7 +27,12 @@ const INVALID: [string, Record<string, unknown>, string, RegExp][] = [
     ["fractional replicas", { ...WORKERS, workers: { replicas: 2.5 } }, "quorvex:workers.replicas", /integer/],
     ["workers mode with no worker", { ...WORKERS, workers: { replicas: 0 } }, "quorvex:workers.replicas", /at least 1 in workers mode/],
     ["min above max", { ...K8S, workers: { min: 10, max: 5 } }, "quorvex:workers.min", /must not exceed workers.max \(5\)/],
-    ["autoscaler on docker", { workers: { autoscaler: "hpa" } }, "quorvex:workers.autoscaler", /must be `none` on the docker target/],
+    [
+        "autoscaler on docker",
+        { workers: { autoscaler: "hpa" } },
+        "quorvex:workers.autoscaler",
+        /must be none on the docker target \(one Docker host\), which has no other autoscaler/,
+    ],
     ["unknown autoscaler", { ...K8S, workers: { autoscaler: "vpa" } }, "quorvex:workers.autoscaler", /none, hpa or keda/],
     ["cpu target above 100%", { ...K8S, workers: { targetCpuPercent: 150 } }, "quorvex:workers.targetCpuPercent", /integer from 1 to 100/],
     [

@@ -7,8 +7,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DOCKER_MIN_CPU_LIMIT_MILLI } from "../config/schema";
-import { cpuShares, dockerCpus, goDuration } from "../platform/docker/readback";
+import { DOCKER_MIN_CPU_LIMIT_MILLI } from "../targets/docker";
+import { cpuShares, dockerCpus, goDuration } from "../targets/docker/readback";
 import { durationSeconds, goDurationString, nanoCpusOf, providerCpus, readBack } from "./docker-provider-model";
 
 describe("the provider model", () => {
@@ -73,7 +73,7 @@ describe("the program's Docker values", () => {
     it("refuse a Docker CPU limit the provider cannot store as sent (below 100m)", async () => {
         const { resolveConfig } = await import("../config/load");
         expect(() => resolveConfig({ target: "docker", redis: { resources: { cpu: { request: "50m", limit: "50m" } } } })).toThrow(
-            /redis\.resources\.cpu\.limit.*at least 100m on Docker/,
+            /redis\.resources\.cpu\.limit.*at least 100m on the docker target/,
         );
     });
 

@@ -216,6 +216,19 @@ describe("secrets in messages", () => {
         expect(message).toMatch(/quorvex:ingress\.tlsx = "\[secret\]"/);
         expect(message).not.toContain("MIGHAgEAMBMG");
     });
+
+    it("never echoes a password inside a list refused as a whole (registry.auth on a target whose cluster pulls)", () => {
+        const message = (() => {
+            try {
+                resolveConfig({ target: "kubernetes", registry: { auth: [{ address: "r.example.com", username: "ci", password: "hunter2-registry-token" }] } });
+                return "";
+            } catch (err) {
+                return (err as Error).message;
+            }
+        })();
+        expect(message).toMatch(/quorvex:registry\.auth = \[\{"address":"r\.example\.com","username":"ci","password":"\[secret\]"\}\]: must be empty/);
+        expect(message).not.toContain("hunter2");
+    });
 });
 
 describe("files given on the command line", () => {

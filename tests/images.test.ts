@@ -90,7 +90,7 @@ describe("pull credentials", () => {
         );
         await expect(
             planStack({ stack: "prod", sets: ["registry.auth[0].address=r.io", "registry.auth[0].username=u", "registry.auth[0].password=p"] }),
-        ).rejects.toThrow(/quorvex:registry\.auth = .*must be empty on kubernetes/);
+        ).rejects.toThrow(/quorvex:registry\.auth = .*must be empty on the kubernetes target/);
     });
 });
 

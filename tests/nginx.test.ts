@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { selfSigned } from "./certs";
-import { renderNginxConf, type NginxSite } from "../platform/docker/nginx";
+import { renderNginxConf, type NginxSite } from "../targets/docker/nginx";
 import { DEV, DEV_WORKERS, inputs, one, stack, T } from "./helpers";
 
 const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => fs.existsSync(p));

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { evaluate, settingsFor, type PackConfig, type ResourceRecord } from "../policies/evaluate";
 import { MARKERS as POLICY_MARKERS } from "../policies/lib/workloads";
 import { policies, resourcePolicies, stackPolicies } from "../policies/pack";
-import { MARKERS } from "../platform/types";
+import { MARKERS } from "../targets/contract";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- fixtures are free-form resource inputs
 /** A resource record whose inputs tests may edit freely. */

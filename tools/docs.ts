@@ -8,9 +8,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { z } from "zod";
-import { defaultsFor, type Raw } from "../config/defaults";
+import type { Raw } from "../config/defaults";
 import { describeKey } from "../config/docs";
-import { configSchema, cpu, MAX_MEMORY, MAX_STORAGE, memory, storage } from "../config/schema";
+import { configSchema, cpu, defaultsFor, MAX_MEMORY, MAX_STORAGE, memory, storage } from "../config/schema";
+import { TARGETS } from "../targets/registry";
 import { OUTPUT_DOCS, OUTPUT_NAMES, outputsSchema, SECRET_OUTPUTS } from "../contract/outputs";
 import { settingsFor } from "../policies/evaluate";
 import { policies, stackPolicies } from "../policies/pack";
@@ -71,19 +72,22 @@ function at(obj: Raw, key: string): unknown {
 const show = (v: unknown) => (v === null ? "null" : v === undefined ? "" : `\`${Array.isArray(v) ? v.join(", ") : String(v)}\``);
 
 export function configTable(): string {
-    const variants = [defaultsFor("docker", "standard"), defaultsFor("docker", "workers"), defaultsFor("kubernetes", "workers")];
+    // Every target in every mode it runs: a default that differs between them is shown per variant.
+    const variants = TARGETS.flatMap((t) =>
+        t.capabilities.modes.map((mode) => ({ label: t.capabilities.modes.length > 1 ? `${t.name} ${mode}` : t.name, defaults: defaultsFor(t.name, mode) })),
+    );
     const rows = leaves(configSchema as unknown as Schema).map(([key, s]) => {
-        const [a, b, c] = variants.map((v) => show(at(v, key)));
+        const shown = variants.map((v) => show(at(v.defaults, key)));
         const defaults =
             key === "target"
-                ? a
+                ? shown[0]
                 : key === "mode"
-                  ? `${a} on docker, ${c} on kubernetes`
-                  : a === b && b === c
-                    ? a
-                    : `docker standard ${a}; docker workers ${b}; kubernetes ${c}`;
+                  ? TARGETS.map((t) => `${show(t.capabilities.modes[0])} on ${t.name}`).join(", ")
+                  : shown.every((x) => x === shown[0])
+                    ? shown[0]
+                    : variants.map((v, i) => `${v.label} ${shown[i]}`).join("; ");
         const doc = describeKey(key);
-        if (!doc) throw new Error(`config key ${key} has no description in config/docs.ts`);
+        if (!doc) throw new Error(`config key ${key} has no description in config/docs.ts or its target's plug-in`);
         return `| \`quorvex:${key}\` | ${typeOf(s)} | ${defaults} | ${doc} |`;
     });
     return ["| key | type | default | meaning |", "|---|---|---|---|", ...rows].join("\n");

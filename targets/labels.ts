@@ -1,4 +1,4 @@
-import { MARKERS, type WorkloadSpec } from "./types";
+import { MARKERS, type WorkloadSpec } from "./contract";
 
 /** The labels every workload carries on both targets. */
 export function standardLabels(stack: string, spec: Pick<WorkloadSpec, "role" | "component">): Record<string, string> {

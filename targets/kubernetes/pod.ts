@@ -2,7 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { formatMiB, formatMilli } from "../../config/quantity";
-import { isSecretRef, type Health, type PortSpec, type Probe, type WorkloadSpec } from "../types";
+import { isSecretRef, type Health, type PortSpec, type Probe, type WorkloadSpec } from "../contract";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Container = k8s.types.input.core.v1.Container;

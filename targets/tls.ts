@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { RouteSpec } from "./types";
+import type { RouteSpec } from "./contract";
 
 /**
  * The certificate a route serves when the platform holds it itself: generated

@@ -3,7 +3,7 @@
  * layer decides how each part becomes Docker containers or Kubernetes objects.
  */
 import type { QuorvexConfig } from "../config/schema";
-import type { Platform } from "../platform/types";
+import type { Target } from "../targets/contract";
 import { Backend } from "../components/backend";
 import { PostgresBackup } from "../components/backup";
 import { Ingress } from "../components/ingress";
@@ -22,10 +22,10 @@ export interface Composition {
     backup?: PostgresBackup;
 }
 
-export function compose(platform: Platform, c: QuorvexConfig): Composition {
+export function compose(target: Target, c: QuorvexConfig): Composition {
     const protection = c.protection;
     const postgres = new Postgres("postgres", {
-        platform,
+        target,
         image: c.images.postgres,
         resources: c.postgres.resources,
         storage: { sizeMiB: c.postgres.storageSize, storageClass: c.postgres.storageClass },
@@ -36,7 +36,7 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
     });
     const redis = c.redis.enabled
         ? new Redis("redis", {
-              platform,
+              target,
               image: c.images.redis,
               resources: c.redis.resources,
               storage: { sizeMiB: c.redis.storageSize, storageClass: c.redis.storageClass },
@@ -46,7 +46,7 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
           })
         : undefined;
     const minio = new MinIO("minio", {
-        platform,
+        target,
         image: c.images.minio,
         clientImage: c.images.minioClient,
         resources: c.minio.resources,
@@ -62,7 +62,7 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
     });
     const backup = c.backup.enabled
         ? new PostgresBackup("postgres-backup", {
-              platform,
+              target,
               postgres,
               minio,
               postgresImage: c.images.postgres,
@@ -72,7 +72,7 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
           })
         : undefined;
     const backend = new Backend("backend", {
-        platform,
+        target,
         image: c.images.backend,
         mode: c.mode,
         replicas: c.backend.replicas,
@@ -93,7 +93,7 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
     // In standard mode the pool is empty unless workers are asked to run beside the backend.
     const workers = redis
         ? new BrowserWorkerPool("workers", {
-              platform,
+              target,
               image: c.images.worker,
               replicas: c.workers.replicas,
               autoscaling:
@@ -118,7 +118,7 @@ export function compose(platform: Platform, c: QuorvexConfig): Composition {
           })
         : undefined;
     const ingress = new Ingress("ingress", {
-        platform,
+        target,
         host: c.ingress.host,
         tls: c.ingress.tls,
         backend,

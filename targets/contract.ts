@@ -247,7 +247,7 @@ export interface PlacementOptions {
     protection?: { protect: boolean; retainOnDelete: boolean };
 }
 
-export interface Platform {
+export interface Target {
     readonly kind: "docker" | "kubernetes";
     /** Internal host names of services resolve inside this namespace (Kubernetes) or network (Docker). */
     readonly namespace: string | null;

@@ -6,7 +6,7 @@ import {
     type EnvValue,
     type Health,
     type PlacementOptions,
-    type Platform,
+    type Target,
     type Probe,
     type RouteHandle,
     type RouteSpec,
@@ -19,7 +19,7 @@ import {
     type TaskHandle,
     type TaskSpec,
     type WorkloadSpec,
-} from "../types";
+} from "../contract";
 import { routeCertificate } from "../tls";
 import { renderNginxConf } from "./nginx";
 import { cpuShares, dockerCpus, goDuration } from "./readback";
@@ -138,7 +138,7 @@ function healthcheck(health: Health): docker.types.input.ContainerHealthcheck {
     };
 }
 
-export class DockerPlatform implements Platform {
+export class DockerTarget implements Target {
     public readonly kind = "docker" as const;
     public readonly namespace = null;
     public readonly host: DockerHost;

@@ -6,7 +6,7 @@ import {
     credentialVersions,
     storedSecrets,
     type PlacementOptions,
-    type Platform,
+    type Target,
     type RouteHandle,
     type RouteSpec,
     type ScheduledTaskSpec,
@@ -18,7 +18,7 @@ import {
     type TaskHandle,
     type TaskSpec,
     type WorkloadSpec,
-} from "../types";
+} from "../contract";
 import { routeCertificate } from "../tls";
 import { KubernetesCluster } from "./cluster";
 import { containerBase, nonEmpty, podSecurity, podSpec, scratchVolumes, stringData } from "./pod";
@@ -58,7 +58,7 @@ const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.25
 
 const SECRET_SUFFIX = "credentials";
 
-export class KubernetesPlatform implements Platform {
+export class KubernetesTarget implements Target {
     public readonly kind = "kubernetes" as const;
     public readonly namespace: string;
     public readonly cluster: KubernetesCluster;

@@ -1,0 +1,141 @@
+/**
+ * The value types of the stack config: sizes with units, CPU amounts,
+ * integers that may arrive as text, image references, names. The shared
+ * schema (`schema.ts`) and every target's own section are built from these,
+ * so one kind of value is checked, and explained, the same way everywhere.
+ */
+import { z } from "zod";
+import { unpinnedReason } from "../policies/lib/images";
+import { parseCpuMilli, parseMemoryMiB } from "./quantity";
+
+/** The largest memory figure any key takes (a container limit, /dev/shm, a host's memory). */
+export const MAX_MEMORY = "1Ti";
+/** The largest volume a key takes (the largest single cloud block volume is 64 TiB). */
+export const MAX_STORAGE = "64Ti";
+
+/**
+ * A size with its unit. A bare number is refused: Docker reads it as MiB and
+ * Kubernetes as bytes, so "4" would mean two very different things.
+ */
+const size = (max: string, what: string) =>
+    z.union([z.string(), z.number()], { error: `must be a ${what} such as 512Mi or 2Gi` }).transform((v, ctx) => {
+        if (typeof v === "number" || /^\s*\d+(\.\d+)?\s*$/.test(v)) {
+            ctx.addIssue({ code: "custom", message: `needs a unit, such as 512Mi or 2Gi (a bare number is MiB to Docker but bytes to Kubernetes)` });
+            return z.NEVER;
+        }
+        const mib = parseMemoryMiB(v);
+        if (mib === undefined) {
+            ctx.addIssue({ code: "custom", message: `must be a ${what} such as 512Mi or 2Gi (whole MiB, above 0)` });
+            return z.NEVER;
+        }
+        if (mib > parseMemoryMiB(max)!) {
+            ctx.addIssue({ code: "custom", message: `must be at most ${max}` });
+            return z.NEVER;
+        }
+        return mib;
+    });
+
+export const memory = size(MAX_MEMORY, "memory size");
+export const storage = size(MAX_STORAGE, "volume size");
+
+export const cpu = z.union([z.string(), z.number()], { error: "must be a CPU amount such as 500m or 2" }).transform((v, ctx) => {
+    const milli = parseCpuMilli(v);
+    if (milli === undefined) {
+        ctx.addIssue({ code: "custom", message: "must be a CPU amount such as 500m or 2 (above 0)" });
+        return z.NEVER;
+    }
+    return milli;
+});
+
+/** Integers may arrive as strings from `pulumi config set` without --path. */
+export const int = (min: number, max: number) =>
+    z.preprocess(
+        (v) => (typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v),
+        z
+            .number({ error: `must be an integer from ${min} to ${max}` })
+            .int({ error: `must be an integer from ${min} to ${max}` })
+            .min(min, { error: `must be an integer from ${min} to ${max}` })
+            .max(max, { error: `must be an integer from ${min} to ${max}` }),
+    );
+
+export const bool = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean({ error: "must be true or false" }));
+
+export const image = z
+    .string({ error: "must be an image reference with an explicit tag, e.g. postgres:16.4" })
+    .max(512, { error: "must be an image reference of at most 512 characters" })
+    .regex(/^[a-z0-9][a-z0-9._\-/]*(:\d+\/[a-z0-9._\-/]+)?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
+        error: "must be an image reference such as registry/name:tag (lowercase name)",
+    })
+    .refine((s) => unpinnedReason(s) === undefined, { error: "must pin an explicit tag other than `latest` (or a digest)" });
+
+export const dnsLabel = z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS-1123 label (lowercase letters, digits, '-', at most 63)" });
+/** An IPv4 network in CIDR notation: `169.254.0.0/16`, `10.96.0.10/32`. */
+export const ipv4Cidr = z.string().refine(
+    (v) => {
+        const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
+        return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+    },
+    { error: "must be an IPv4 network in CIDR notation, such as 169.254.0.0/16" },
+);
+/** A registry host, with an optional port and path prefix: `mirror.corp.example.com:5000/hub`. */
+export const registryHost = z
+    .string()
+    .max(253, { error: "must be at most 253 characters" })
+    .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/, {
+        error: "must be a registry host such as registry.example.com, with an optional :port and /path",
+    });
+export const dnsSubdomain = z
+    .string()
+    .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "must be a Kubernetes object name (lowercase, digits, '-', '.')" });
+
+export const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, {
+    error: "must be a lowercase DNS host name such as quorvex.example.com",
+});
+export const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')" });
+export const ident = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase SQL identifier" });
+/** A rotation keeper: any short string; numbers are taken as their text. */
+export const rotation = z.preprocess(
+    (v) => (typeof v === "number" ? String(v) : v),
+    z
+        .string({ error: "must be a short string (change it to rotate)" })
+        .regex(/^[A-Za-z0-9._-]{1,40}$/, { error: "must be 1-40 letters, digits, '.', '_' or '-'" }),
+);
+export const optionalString = z.union([z.string().min(1, { error: "must be a non-empty string or null" }), z.null()]);
+export const storageClass = z.union([dnsLabel, z.null()]);
+export const port = int(1, 65535);
+
+export const resources = z.strictObject({
+    cpu: z.strictObject({ request: cpu, limit: cpu }),
+    memory: z.strictObject({ request: memory, limit: memory }),
+});
+
+/** Where the route's certificate comes from; each target says which of these it can serve. */
+export const TLS_MODES = ["selfSigned", "provided", "secret", "certManager", "none"] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+
+export const tls = z.strictObject({
+    /**
+     * selfSigned: a certificate generated by the program (dev);
+     * secret: an existing TLS secret (Kubernetes) named by `secretName`;
+     * certManager: a cert-manager ClusterIssuer named by `clusterIssuer` (Kubernetes);
+     * provided: the PEM `certificate` and `key` given in config (both targets);
+     * none: plain HTTP (only for a throwaway local stack).
+     */
+    mode: z.enum(TLS_MODES, { error: `must be one of ${TLS_MODES.join(", ")}` }),
+    secretName: z.union([dnsLabel, z.null()]),
+    clusterIssuer: z.union([dnsLabel, z.null()]),
+    /** PEM certificate (chain) for `provided` mode. */
+    certificate: z.union([z.string().regex(/-----BEGIN CERTIFICATE-----/, { error: "must be a PEM certificate" }), z.null()]),
+    /** PEM private key for `provided` mode; set it with `pulumi config set --secret --path`. */
+    key: z.union([z.string().regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, { error: "must be a PEM private key" }), z.null()]),
+});
+
+/** How the platform runs browsers: inside the backend (one at a time, with VNC), or in a pool of workers fed by Redis. */
+export const MODES = ["standard", "workers"] as const;
+export type Mode = (typeof MODES)[number];
+
+/** What scales the browser workers. */
+export const AUTOSCALERS = ["none", "hpa", "keda"] as const;
+export type Autoscaler = (typeof AUTOSCALERS)[number];

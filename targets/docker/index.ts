@@ -1,0 +1,97 @@
+/**
+ * The Docker target: every part on one Docker host, the `dev` stack. Its config
+ * section is `quorvex:docker.*`.
+ *
+ * Sizing comes from the platform's Docker sizing table (seed
+ * `000_e21d9dc3573bf14a.txt`, "Resource Sizing"), for the recommended host
+ * ("8-core server with 32GB RAM"):
+ *
+ * | Docker (workers)  | RAM             |
+ * |-------------------|-----------------|
+ * | backend-slim      | 4GB             |
+ * | browser-worker    | 2GB each, 2–8   |
+ * | PostgreSQL        | 4GB             |
+ * | Redis, MinIO      | 1.5GB each      |
+ *
+ * Standard mode bundles API + browsers + VNC into one 24GB container with a
+ * 2GB /dev/shm; workers get a 1GB /dev/shm.
+ */
+import { z } from "zod";
+import { sizing } from "../../config/defaults";
+import { bool, memory } from "../../config/fields";
+import type { TargetPlugin } from "../plugin";
+
+/** The recommended single Docker host (seed: "8-core server with 32GB RAM"). */
+export const DOCKER_HOST_MEMORY = "32Gi";
+/** Above this many workers on one Docker host the seed's sizing no longer holds: warn. */
+export const DOCKER_WORKERS_RECOMMENDED_MAX = 8;
+/** The smallest CPU limit the Docker provider reads back as it was sent (below, 50m comes back as "0.1"). */
+export const DOCKER_MIN_CPU_LIMIT_MILLI = 100;
+
+/** How the Docker provider reaches an engine. */
+const dockerHost = z
+    .string()
+    .max(512, { error: "must be at most 512 characters" })
+    .regex(/^(unix:\/\/\/\S+|npipe:\/\/\S+|tcp:\/\/[A-Za-z0-9.\-[\]:]+:\d{1,5}|ssh:\/\/[^\s/@]+@[A-Za-z0-9.\-[\]:]+(:\d{1,5})?)$/, {
+        error: "must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:2376, ssh://user@host or npipe://...",
+    });
+
+const section = z.strictObject({
+    host: z.union([dockerHost, z.null()]),
+    hostMemory: memory,
+    publishDataPorts: bool,
+});
+
+export const docker: TargetPlugin<"docker", typeof section> = {
+    name: "docker",
+    description: "one Docker host",
+    capabilities: {
+        modes: ["standard", "workers"],
+        // A single host has no autoscaler.
+        autoscalers: ["none"],
+        // The host has no scheduler: `npm run backup:docker` (README) takes the backup.
+        scheduledTasks: false,
+        tlsModes: ["selfSigned", "provided", "none"],
+        registryCredentials: "auth",
+        minCpuLimitMilli: DOCKER_MIN_CPU_LIMIT_MILLI,
+    },
+    config: {
+        schema: section,
+        defaults: { host: null, hostMemory: DOCKER_HOST_MEMORY, publishDataPorts: false },
+        docs: {
+            host: "Docker engine address (unix:///path, tcp://host:port, ssh://user@host[:port], npipe://...); null: DOCKER_HOST or the local socket.",
+            hostMemory: "Memory of the Docker host, for the docker-host-memory-budget policy.",
+            publishDataPorts:
+                "Publish Postgres/Redis/MinIO on 127.0.0.1 (for local tools), through a second network of theirs that is not internal (Docker maps no port on an internal one). Never on other addresses.",
+        },
+    },
+    sharedDefaults: (mode) => ({
+        backend: {
+            replicas: 1,
+            // Standard mode: one big container holding API, browsers and VNC (seed: 24GB, shm 2GB).
+            resources: mode === "standard" ? sizing("2", "8", "4Gi", "24Gi") : sizing("1", "4", "1Gi", "4Gi"),
+        },
+        workers: {
+            // Standard mode: the backend runs the browsers; workers may run alongside (seed: "run one
+            // standard container for VNC debugging alongside worker containers").
+            replicas: mode === "standard" ? 0 : 2,
+            resources: sizing("1", "2", "1Gi", "2Gi"),
+        },
+        postgres: { resources: sizing("500m", "2", "1Gi", "4Gi") },
+        redis: { resources: sizing("250m", "1", "256Mi", "1536Mi") },
+        minio: { resources: sizing("250m", "1", "512Mi", "1536Mi") },
+    }),
+    warnings: (c, key) => {
+        if (c.workers.replicas <= DOCKER_WORKERS_RECOMMENDED_MAX) return [];
+        return [
+            c.mode === "workers"
+                ? `${key(["workers", "replicas"])} = ${c.workers.replicas}: more than the ${DOCKER_WORKERS_RECOMMENDED_MAX} workers the platform sizes one Docker host for; the docker-host-memory-budget policy checks that the host has the memory`
+                : `${key(["workers", "replicas"])} = ${c.workers.replicas}: more than ${DOCKER_WORKERS_RECOMMENDED_MAX} workers beside the standard backend; check the host's memory`,
+        ];
+    },
+    create: (stack, c) => {
+        // Loaded only for a stack on this target: the Docker provider SDK comes with it.
+        const { create } = require("./create") as typeof import("./create");
+        return create(stack, c);
+    },
+};

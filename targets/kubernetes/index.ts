@@ -1,0 +1,75 @@
+/**
+ * The Kubernetes target: the platform in its own namespace of a cluster, the
+ * `prod` stack. Its config section is `quorvex:kubernetes.*`. It runs workers
+ * mode only, with the shared (per-replica) sizing of `config/defaults.ts`.
+ */
+import { z } from "zod";
+import { dnsLabel, ipv4Cidr, optionalString, port } from "../../config/fields";
+import type { TargetPlugin } from "../plugin";
+
+/** Namespaces the cluster itself owns: the stack labels, enforces and may delete its namespace. */
+export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+const platformNamespace = dnsLabel.refine((ns) => !SYSTEM_NAMESPACES.includes(ns) && !ns.startsWith("kube-"), {
+    error: "must be the platform's own namespace, not `default` or a `kube-*` system namespace (the stack labels, enforces and can delete it)",
+});
+
+const section = z.strictObject({
+    namespace: platformNamespace,
+    kubeconfig: optionalString,
+    context: optionalString,
+    renderYamlToDirectory: optionalString,
+    ingressControllerNamespace: dnsLabel,
+    kedaNamespace: dnsLabel,
+    workerEgressPorts: z.array(port, { error: "must be a list of TCP ports" }).max(32, { error: "must list at most 32 ports" }),
+    dnsResolvers: z.array(ipv4Cidr, { error: "must be a list of IPv4 networks" }).max(16, { error: "must list at most 16 networks" }),
+});
+
+export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
+    name: "kubernetes",
+    description: "a Kubernetes cluster",
+    capabilities: {
+        modes: ["workers"],
+        autoscalers: ["none", "hpa", "keda"],
+        scheduledTasks: true,
+        tlsModes: ["selfSigned", "provided", "secret", "certManager", "none"],
+        registryCredentials: "pullSecrets",
+        minCpuLimitMilli: 1,
+    },
+    config: {
+        schema: section,
+        defaults: {
+            namespace: "playwright-agent",
+            kubeconfig: null,
+            context: null,
+            renderYamlToDirectory: null,
+            ingressControllerNamespace: "ingress-nginx",
+            kedaNamespace: "keda",
+            workerEgressPorts: [80, 443],
+            // Resolvers that are not kube-dns pods: NodeLocal DNSCache (169.254.20.10) and the
+            // metadata-server resolver of GKE Autopilot and Cloud DNS (169.254.169.254).
+            dnsResolvers: ["169.254.0.0/16"],
+        },
+        docs: {
+            namespace: "Namespace of every object: the platform's own (not `default` or `kube-*`).",
+            kubeconfig: "Kubeconfig path or contents; null: the ambient one.",
+            context: "Kubeconfig context; null: the current one.",
+            renderYamlToDirectory: "Write manifests to this directory instead of applying them (Secrets are written in clear: keep that directory private).",
+            ingressControllerNamespace: "Namespace of the ingress controller (the only source admitted to the backend).",
+            kedaNamespace: "Namespace of the KEDA operator (admitted to Redis to read the queue).",
+            workerEgressPorts: "Ports the browsers may reach outside the cluster (private ranges excluded).",
+            dnsResolvers:
+                "Networks (IPv4 CIDR) of DNS resolvers that are not kube-dns pods (NodeLocal DNSCache, a cloud's metadata resolver): every pod may reach them on port 53, besides the kube-dns pods.",
+        },
+    },
+    sharedDefaults: () => ({
+        workers: { autoscaler: "hpa" },
+        ingress: { host: "quorvex.example.com", tls: { mode: "certManager", clusterIssuer: "letsencrypt-prod" } },
+        // A CronJob dumps Postgres into MinIO.
+        backup: { enabled: true },
+    }),
+    create: (stack, c) => {
+        // Loaded only for a stack on this target: the Kubernetes provider SDK comes with it.
+        const { create } = require("./create") as typeof import("./create");
+        return create(stack, c);
+    },
+};

@@ -1,0 +1,58 @@
+/**
+ * A target as a plug-in: everything the program knows about one place it
+ * deploys to, registered once in `registry.ts`.
+ *
+ * The plug-in carries its config section, its defaults, what it can and cannot
+ * do (its capabilities: validation asks these, never the target's name) and a
+ * factory for its `Target`. Describing a target loads no provider SDK: only
+ * `create` does, for the one target a stack chose.
+ */
+import type { z } from "zod";
+import type { Raw } from "../config/defaults";
+import type { Autoscaler, Mode, TlsMode } from "../config/fields";
+import type { QuorvexConfig } from "../config/schema";
+import type { Target } from "./contract";
+
+export interface Capabilities {
+    /** The modes it runs; the first is its default. */
+    modes: readonly Mode[];
+    /** The autoscalers it has for the worker pool (`none` at least). */
+    autoscalers: readonly Autoscaler[];
+    /** Whether it runs tasks on a schedule (the database backup). */
+    scheduledTasks: boolean;
+    /** Where a route's certificate may come from on it. */
+    tlsModes: readonly TlsMode[];
+    /**
+     * Who pulls private images: the deploying tool with `registry.auth` credentials,
+     * or the cluster's nodes with the `registry.pullSecrets` it names.
+     */
+    registryCredentials: "auth" | "pullSecrets";
+    /** The smallest CPU limit (millicores) it deploys exactly as written. */
+    minCpuLimitMilli: number;
+}
+
+/** A config rule: the key it is about (its path) and what is wrong. */
+export type RuleReporter = (path: (string | number)[], message: string) => void;
+
+export interface TargetPlugin<Name extends string = string, Section extends z.ZodType = z.ZodType> {
+    /** The value of `quorvex:target`, and the name of its own config section. */
+    readonly name: Name;
+    /** One line for the config reference: what deploying there means. */
+    readonly description: string;
+    readonly capabilities: Capabilities;
+    readonly config: {
+        /** Its section (`quorvex:<name>.*`): present, with its defaults, on every stack. */
+        readonly schema: Section;
+        readonly defaults: Raw;
+        /** One line per key of its section, for the config reference (keys without the section name). */
+        readonly docs: Readonly<Record<string, string>>;
+    };
+    /** Its defaults for shared keys (sizing for the resources it runs on), laid over the shared ones. */
+    sharedDefaults(mode: Mode): Raw;
+    /** Rules of its own beyond what its capabilities say, run on a stack that chose it. */
+    rules?(c: QuorvexConfig, rule: RuleReporter): void;
+    /** Advice that does not stop the run (`key` names a config key as the user writes it). */
+    warnings?(c: QuorvexConfig, key: (path: string[]) => string): string[];
+    /** Registers its provider and stack-wide resources, and returns where the components go. */
+    create(stack: string, c: QuorvexConfig): Target;
+}
