@@ -75,7 +75,6 @@ export class Backend extends pulumi.ComponentResource {
                 resources: { cpu: { request: 250, limit: 1000 }, memory: { request: 256, limit: 1024 } },
                 user: APP_USER,
                 readOnlyRootFilesystem: false,
-                tier: "data",
                 connectsTo: [postgres.service],
                 waitFor: [postgres.service],
                 runKey: args.image,
@@ -119,9 +118,8 @@ export class Backend extends pulumi.ComponentResource {
                 user: APP_USER,
                 // The application image writes its hot artifact tier and browser profiles in its own tree.
                 readOnlyRootFilesystem: false,
-                tier: "app",
                 connectsTo: dataServices,
-                internetEgressPorts: [443],
+                internetEgress: { ports: [443] },
                 ports: [
                     { name: "http", port: args.port },
                     // VNC (websockify) is never published on the host: only the proxy reaches it.

@@ -25,15 +25,19 @@ export const UPLOAD_SCRIPT = ["set -eu", mcHost("q"), 'mc cp --quiet /backup/pos
 
 /**
  * Scheduled `pg_dump` of the database into MinIO's backup bucket, whose
- * lifecycle rule is the retention. Kubernetes only (a CronJob with its own
- * network policy); on Docker, `npm run backup:docker` does the same.
+ * lifecycle rule is the retention. On a target that runs scheduled tasks
+ * (a CronJob with its own network policy on Kubernetes); on Docker,
+ * `npm run backup:docker` does the same.
  */
 export class PostgresBackup extends pulumi.ComponentResource {
     constructor(name: string, args: PostgresBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:PostgresBackup", name, {}, opts);
         const { postgres, minio } = args;
         const small = { cpu: { request: 100, limit: 1000 }, memory: { request: 128, limit: 512 } };
-        args.target.scheduledTask(
+        const schedule = args.target.scheduledTask?.bind(args.target);
+        // Validation refuses `backup.enabled` on a target without the `scheduledTasks` capability.
+        if (!schedule) throw new Error(`PostgresBackup ${name}: this target runs no scheduled task`);
+        schedule(
             {
                 role: name,
                 component: "backup",
@@ -41,7 +45,6 @@ export class PostgresBackup extends pulumi.ComponentResource {
                 workDir: "/backup",
                 user: { uid: 70, gid: 70 },
                 writablePaths: ["/tmp"],
-                tier: "data",
                 connectsTo: [postgres.service, minio.service],
                 steps: [
                     {

@@ -103,7 +103,6 @@ export class MinIO extends pulumi.ComponentResource {
                 resources: args.resources,
                 user: { uid: 1000, gid: 1000 },
                 writablePaths: ["/tmp"],
-                tier: "data",
                 ports: [{ name: "s3", port: MINIO_PORT }],
                 health: {
                     readiness: { http: { path: "/minio/health/ready", port: MINIO_PORT } },
@@ -133,7 +132,6 @@ export class MinIO extends pulumi.ComponentResource {
                 resources: { cpu: { request: 100, limit: 500 }, memory: { request: 64, limit: 256 } },
                 user: { uid: 1000, gid: 1000 },
                 writablePaths: ["/tmp"],
-                tier: "data",
                 connectsTo: [this.service],
                 waitFor: [this.service],
                 runKey: JSON.stringify(args.buckets),

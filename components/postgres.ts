@@ -86,7 +86,6 @@ export class Postgres extends pulumi.ComponentResource {
                 resources: args.resources,
                 user: { uid: 70, gid: 70 },
                 writablePaths: ["/var/run/postgresql", "/tmp"],
-                tier: "data",
                 ports: [{ name: "postgres", port: POSTGRES_PORT }],
                 health: { readiness: { exec: pgIsReady }, liveness: { exec: pgIsReady }, startupSeconds: 30 },
                 volume: { mountPath: "/var/lib/postgresql/data", sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "postgres" },

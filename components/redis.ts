@@ -71,7 +71,6 @@ export class Redis extends pulumi.ComponentResource {
                 resources: args.resources,
                 user: { uid: 999, gid: 1000 },
                 writablePaths: ["/tmp"],
-                tier: "data",
                 ports: [{ name: "redis", port: REDIS_PORT }],
                 health: { readiness: { exec: ping }, liveness: { exec: ping }, startupSeconds: 10 },
                 volume: { mountPath: "/data", sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "redis" },

@@ -20,8 +20,6 @@ export interface BrowserWorkerPoolArgs {
     minio: MinIO;
     bucket: string;
     backend: Backend;
-    /** Ports the browsers may reach on the sites under test. */
-    internetEgressPorts: number[];
 }
 
 /** The worker's health server (the worker image's contract). */
@@ -63,9 +61,9 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
                 runsBrowsers: true,
                 user: APP_USER,
                 readOnlyRootFilesystem: false,
-                tier: "app",
                 connectsTo: [redis.service, minio.service, backend.service],
-                internetEgressPorts: args.internetEgressPorts,
+                // The sites under test, on the ports the target lets browsers reach.
+                internetEgress: "browsing",
                 ports: [{ name: "health", port: WORKER_HEALTH_PORT }],
                 health: {
                     readiness: { http: { path: "/health/ready", port: WORKER_HEALTH_PORT } },

@@ -114,7 +114,6 @@ export function compose(target: Target, c: QuorvexConfig): Composition {
               minio,
               bucket: c.minio.bucket,
               backend,
-              internetEgressPorts: c.kubernetes.workerEgressPorts,
           })
         : undefined;
     const ingress = new Ingress("ingress", {

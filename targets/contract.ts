@@ -79,11 +79,10 @@ export interface PortSpec {
 }
 
 /**
- * Network placement. `data` services sit on the private data network only
- * (no route out); `app` workloads reach the data services and the outside
- * world; `edge` (the proxy) reaches only the app network.
+ * What a workload may reach outside the platform: these TCP ports, or `browsing`: the sites
+ * under test, on the ports the target lets browsers reach (a setting of the target's own).
  */
-export type Tier = "data" | "app" | "edge";
+export type InternetEgress = { ports: number[] } | "browsing";
 
 export interface WorkloadSpec {
     /** Role name, unique in the stack: used in resource names and labels. */
@@ -107,13 +106,14 @@ export interface WorkloadSpec {
     readOnlyRootFilesystem?: boolean;
     /** Writable scratch directories (emptyDir / tmpfs) when the root is read-only. */
     writablePaths?: string[];
-    tier: Tier;
-    /** Services this workload opens connections to (network policy on Kubernetes). */
+    /**
+     * The network model, one for every target: the services this workload opens connections to,
+     * and what it may reach outside. Nothing else reaches it, nor does it reach anything else
+     * (a target derives its networks or policies from these; `exposedToIngress` says who may
+     * reach a service from outside).
+     */
     connectsTo?: ServiceHandle[];
-    /** TCP ports this workload may reach outside the cluster (browsers testing sites). */
-    internetEgressPorts?: number[];
-    /** Config files mounted read-only into the container. */
-    files?: { path: string; content: pulumi.Input<string> }[];
+    internetEgress?: InternetEgress;
     terminationGracePeriodSeconds?: number;
     /**
      * Seconds a stopping replica keeps serving before it gets SIGTERM, while the load balancer
@@ -125,7 +125,7 @@ export interface WorkloadSpec {
 export interface ServiceSpecBase extends WorkloadSpec {
     ports: PortSpec[];
     health: Health;
-    /** Accepts traffic from the ingress controller (Kubernetes) / the proxy (Docker). */
+    /** Accepts traffic, on every port of its, from the ingress (a target's proxy or ingress controller). */
     exposedToIngress?: boolean;
     /** Start only after these have completed (migrations). */
     after?: TaskHandle[];
@@ -193,7 +193,7 @@ export interface TaskStep {
     resources: ResourceBudget;
 }
 
-export interface ScheduledTaskSpec extends Omit<WorkloadSpec, "image" | "command" | "args" | "env" | "resources" | "shmMiB" | "runsBrowsers" | "files"> {
+export interface ScheduledTaskSpec extends Omit<WorkloadSpec, "image" | "command" | "args" | "env" | "resources" | "shmMiB" | "runsBrowsers"> {
     /** Cron schedule. */
     schedule: string;
     steps: TaskStep[];
@@ -248,7 +248,6 @@ export interface PlacementOptions {
 }
 
 export interface Target {
-    readonly kind: "docker" | "kubernetes";
     /** Internal host names of services resolve inside this namespace (Kubernetes) or network (Docker). */
     readonly namespace: string | null;
     /** The DNS name a service of this role will have (known before it exists, for URLs in secrets). */
@@ -257,8 +256,11 @@ export interface Target {
     statelessService(spec: StatelessServiceSpec, opts: PlacementOptions): ServiceHandle;
     statefulService(spec: StatefulServiceSpec, opts: PlacementOptions): ServiceHandle;
     task(spec: TaskSpec, opts: PlacementOptions): TaskHandle;
-    /** A task on a schedule (Kubernetes CronJob). The Docker host has no scheduler: it throws. */
-    scheduledTask(spec: ScheduledTaskSpec, opts: PlacementOptions): void;
+    /**
+     * A task on a schedule: present exactly where the target's plug-in declares the
+     * `scheduledTasks` capability (validation refuses what needs it elsewhere).
+     */
+    scheduledTask?(spec: ScheduledTaskSpec, opts: PlacementOptions): void;
     route(spec: RouteSpec, opts: PlacementOptions): RouteHandle;
 }
 

@@ -12,7 +12,7 @@ import { BrowserWorkerPool } from "../components/workers";
 import { DockerTarget } from "../targets/docker/target";
 import { KubernetesTarget } from "../targets/kubernetes/target";
 import type { Target } from "../targets/contract";
-import { all, envOf, inputs, k8sEnv, one, podOf, runStack, T } from "./helpers";
+import { all, envOf, inputs, k8sEnv, one, podOf, runStack, T, type Json } from "./helpers";
 
 const budget = (mem: number) => ({ cpu: { request: 100, limit: 1000 }, memory: { request: mem / 2, limit: mem } });
 const keep = { protect: true, retainOnDelete: true };
@@ -35,6 +35,7 @@ const kubernetes = () =>
         ingressControllerNamespace: "ingress-nginx",
         kedaNamespace: "keda",
         dnsResolvers: [],
+        browsingPorts: [80, 443],
         ingressClassName: "nginx",
         protection: keep,
         imagePullSecrets: [],
@@ -72,14 +73,14 @@ function minio(target: Target) {
         protection: keep,
     });
 }
-function everything(target: Target, autoscaler: "hpa" | "keda" | undefined) {
+function everything(target: Target, autoscaler: "hpa" | "keda" | undefined, mode: "standard" | "workers" = "workers") {
     const pg = postgres(target);
     const rd = redis(target);
     const mn = minio(target);
     const backend = new Backend("backend", {
         target,
         image: "ghcr.io/quorvex/quorvex-backend-slim:1.0.0",
-        mode: "workers",
+        mode,
         replicas: 2,
         port: 8000,
         vncPort: 6080,
@@ -107,14 +108,13 @@ function everything(target: Target, autoscaler: "hpa" | "keda" | undefined) {
         minio: mn,
         bucket: "artifacts",
         backend,
-        internetEgressPorts: [80, 443],
     });
     new Ingress("ingress", {
         target,
         host: "q.example.com",
         tls: { mode: "certManager", secretName: null, clusterIssuer: "le", certificate: null, key: null },
         backend,
-        vnc: false,
+        vnc: mode === "standard",
         maxBodySize: "512m",
         timeoutSeconds: 3600,
     });
@@ -199,5 +199,18 @@ describe("the whole set on Kubernetes, without config", () => {
             expect.arrayContaining(["workers-1", "workers-2", "workers-3", "backend-1", "backend-2", "ingress"]),
         );
         expect(run.resources.some((r) => r.type.startsWith("kubernetes:"))).toBe(false);
+    });
+});
+
+describe("Ingress", () => {
+    it("on Kubernetes, routes the VNC WebSocket path to its port and admits the ingress controller to every port it routes to", async () => {
+        const run = await runStack({ stack: "t", config: {}, build: () => everything(kubernetes(), undefined, "standard") });
+        const paths = inputs(one(run, T.ingress, "ingress")).spec.rules[0].http.paths;
+        expect(paths.map((p: Json) => [p.path, p.backend.service.port.number])).toEqual([
+            ["/vnc/", 6080],
+            ["/", 8000],
+        ]);
+        const admitted = inputs(one(run, T.networkPolicy, "backend-from-ingress")).spec.ingress[0].ports.map((p: Json) => p.port);
+        expect(admitted).toEqual([8000, 6080]);
     });
 });

@@ -10,7 +10,6 @@ import {
     type Probe,
     type RouteHandle,
     type RouteSpec,
-    type ScheduledTaskSpec,
     type SecretHandle,
     type ServiceHandle,
     type ServiceSpecBase,
@@ -24,7 +23,7 @@ import { routeCertificate } from "../tls";
 import { renderNginxConf } from "./nginx";
 import { cpuShares, dockerCpus, goDuration } from "./readback";
 
-export interface DockerPlatformArgs {
+export interface DockerTargetArgs {
     stack: string;
     /** `unix:///var/run/docker.sock`, `ssh://user@host`; null: the ambient DOCKER_HOST. */
     host: string | null;
@@ -63,7 +62,7 @@ export class DockerHost extends pulumi.ComponentResource {
 
     constructor(
         name: string,
-        args: { host: string | null; registryAuth: DockerPlatformArgs["registryAuth"]; publishDataPorts: boolean },
+        args: { host: string | null; registryAuth: DockerTargetArgs["registryAuth"]; publishDataPorts: boolean },
         opts?: pulumi.ComponentResourceOptions,
     ) {
         super("quorvex:platform:DockerHost", name, {}, opts);
@@ -139,12 +138,13 @@ function healthcheck(health: Health): docker.types.input.ContainerHealthcheck {
 }
 
 export class DockerTarget implements Target {
-    public readonly kind = "docker" as const;
     public readonly namespace = null;
     public readonly host: DockerHost;
     private readonly prefix: string;
+    /** The roles of the stateful services placed so far: the data network's own members. */
+    private readonly dataServices = new Set<string>();
 
-    constructor(private readonly args: DockerPlatformArgs) {
+    constructor(private readonly args: DockerTargetArgs) {
         this.prefix = `quorvex-${args.stack}`;
         this.host = new DockerHost(this.prefix, { host: args.host, registryAuth: args.registryAuth, publishDataPorts: args.publishDataPorts });
     }
@@ -164,11 +164,22 @@ export class DockerTarget implements Target {
         return Object.entries({ ...standardLabels(this.args.stack, spec), ...markerLabels(spec, data) }).map(([label, value]) => ({ label, value }));
     }
 
-    private networks(spec: WorkloadSpec): docker.types.input.ContainerNetworksAdvanced[] {
+    /**
+     * The networks of a workload, derived from the network model: a data service sits on the
+     * internal data network only; a workload joins the data network when it talks to a data
+     * service, and the app network (which routes out) when it reaches the outside, is exposed to
+     * the ingress, or talks to a service there. Docker cannot restrict egress by port: a workload
+     * that may reach the outside at all reaches it on every port.
+     */
+    private networks(spec: WorkloadSpec & { exposedToIngress?: boolean }): docker.types.input.ContainerNetworksAdvanced[] {
+        const isData = this.dataServices.has(spec.role);
+        const peers = spec.connectsTo ?? [];
+        const onApp = !isData && (spec.internetEgress !== undefined || spec.exposedToIngress === true || peers.some((p) => !this.dataServices.has(p.role)));
+        const onData = isData || !onApp || peers.some((p) => this.dataServices.has(p.role));
         const nets: docker.types.input.ContainerNetworksAdvanced[] = [];
-        if (spec.tier !== "edge") nets.push({ name: this.host.dataNetwork.name, aliases: [spec.role] });
-        if (spec.tier !== "data") nets.push({ name: this.host.appNetwork.name, aliases: [spec.role] });
-        if (spec.tier === "data" && this.host.publishNetwork) nets.push({ name: this.host.publishNetwork.name, aliases: [] });
+        if (onData) nets.push({ name: this.host.dataNetwork.name, aliases: [spec.role] });
+        if (onApp) nets.push({ name: this.host.appNetwork.name, aliases: [spec.role] });
+        if (onData && !onApp && this.host.publishNetwork) nets.push({ name: this.host.publishNetwork.name, aliases: [] });
         return nets;
     }
 
@@ -271,6 +282,7 @@ export class DockerTarget implements Target {
     }
 
     statefulService(spec: StatefulServiceSpec, opts: PlacementOptions): ServiceHandle {
+        this.dataServices.add(spec.role);
         const protection = opts.protection ?? { protect: false, retainOnDelete: false };
         const markers = markerLabels({}, { kind: spec.volume.data, ...protection });
         const volume = new docker.Volume(
@@ -324,10 +336,6 @@ export class DockerTarget implements Target {
         return { role: spec.role, ready: [container], succeeded };
     }
 
-    scheduledTask(spec: ScheduledTaskSpec): void {
-        throw new Error(`${spec.role}: a Docker host has no scheduler; run the task from the host (see README, "Backups")`);
-    }
-
     route(spec: RouteSpec, opts: PlacementOptions): RouteHandle {
         const { ingress } = this.args;
         const certDir = "/etc/nginx/certs";
@@ -372,7 +380,6 @@ export class DockerTarget implements Target {
             // Docker cannot upload the config and certificate into a read-only root filesystem.
             readOnlyRootFilesystem: false,
             writablePaths: ["/tmp"],
-            tier: "edge",
             connectsTo: [spec.backend],
             ports,
             health: {

@@ -12,6 +12,7 @@ export function create(stack: string, c: QuorvexConfig): KubernetesTarget {
         ingressControllerNamespace: c.kubernetes.ingressControllerNamespace,
         kedaNamespace: c.kubernetes.kedaNamespace,
         dnsResolvers: c.kubernetes.dnsResolvers,
+        browsingPorts: c.kubernetes.workerEgressPorts,
         ingressClassName: c.ingress.className,
         protection: c.protection,
         imagePullSecrets: c.registry.pullSecrets,

@@ -35,7 +35,7 @@ const POOL_ROLLOUT_TIMEOUT = "60m";
 /** cert-manager's HTTP-01 solver pods: their label and the port they answer on. */
 const ACME_SOLVER = { policy: "acme-http01-from-ingress", labels: { "acme.cert-manager.io/http01-solver": "true" }, port: 8089 };
 
-export interface KubernetesPlatformArgs {
+export interface KubernetesTargetArgs {
     stack: string;
     namespace: string;
     kubeconfig: string | null;
@@ -47,6 +47,8 @@ export interface KubernetesPlatformArgs {
     kedaNamespace: string;
     /** Networks of DNS resolvers that are not kube-dns pods (node-local caches, cloud metadata resolvers). */
     dnsResolvers: string[];
+    /** The ports a `browsing` workload may reach outside the cluster (the sites under test). */
+    browsingPorts: number[];
     ingressClassName: string;
     protection: { protect: boolean; retainOnDelete: boolean };
     /** Existing docker-registry Secrets every pod pulls with (through its ServiceAccount). */
@@ -59,12 +61,11 @@ const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.25
 const SECRET_SUFFIX = "credentials";
 
 export class KubernetesTarget implements Target {
-    public readonly kind = "kubernetes" as const;
     public readonly namespace: string;
     public readonly cluster: KubernetesCluster;
     private readonly prerequisites = new Map<string, pulumi.Resource>();
 
-    constructor(private readonly args: KubernetesPlatformArgs) {
+    constructor(private readonly args: KubernetesTargetArgs) {
         this.namespace = args.namespace;
         this.cluster = new KubernetesCluster(`quorvex-${args.stack}`, {
             namespace: args.namespace,
@@ -137,10 +138,11 @@ export class KubernetesTarget implements Target {
             to: [{ podSelector: { matchLabels: this.selector(svc.role) } }],
             ports: Object.values(svc.ports).map((port) => ({ protocol: "TCP", port })),
         }));
-        if (spec.internetEgressPorts?.length) {
+        const outside = spec.internetEgress === "browsing" ? this.args.browsingPorts : (spec.internetEgress?.ports ?? []);
+        if (outside.length) {
             egress.push({
                 to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }],
-                ports: spec.internetEgressPorts.map((port) => ({ protocol: "TCP", port })),
+                ports: outside.map((port) => ({ protocol: "TCP", port })),
             });
         }
         new k8s.networking.v1.NetworkPolicy(
@@ -182,7 +184,7 @@ export class KubernetesTarget implements Target {
                         ingress: [
                             {
                                 from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": this.args.ingressControllerNamespace } } }],
-                                ports: [{ protocol: "TCP", port: spec.ports[0].port }],
+                                ports: spec.ports.map((p) => ({ protocol: "TCP", port: p.port })),
                             },
                         ],
                     },
@@ -557,7 +559,15 @@ export class KubernetesTarget implements Target {
                         {
                             host: spec.host,
                             http: {
-                                paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: spec.backend.role, port: { number: backendPort } } } }],
+                                // ingress-nginx passes a WebSocket upgrade through on any path: the VNC stream needs only its path.
+                                paths: [
+                                    ...(spec.websocketPaths ?? []).map((w) => ({
+                                        path: w.path,
+                                        pathType: "Prefix",
+                                        backend: { service: { name: spec.backend.role, port: { number: spec.backend.ports[w.port] } } },
+                                    })),
+                                    { path: "/", pathType: "Prefix", backend: { service: { name: spec.backend.role, port: { number: backendPort } } } },
+                                ],
                             },
                         },
                     ],
