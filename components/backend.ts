@@ -1,9 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { generatedSecret } from "./credentials";
 import type { EnvValue, Target, ResourceBudget, ServiceHandle, TaskHandle } from "../targets/contract";
-import type { MinIO } from "./minio";
-import type { Postgres } from "./postgres";
-import type { Redis } from "./redis";
+import type { DatabaseConnection, ObjectStoreConnection, QueueConnection } from "./connections";
 
 export interface BackendArgs {
     target: Target;
@@ -21,10 +19,10 @@ export interface BackendArgs {
     shmMiB: number;
     readinessPath: string;
     livenessPath: string;
-    postgres: Postgres;
-    /** Required in workers mode. */
-    redis?: Redis;
-    minio: MinIO;
+    database: DatabaseConnection;
+    /** The browser job queue: required in workers mode. */
+    queue?: QueueConnection;
+    objectStore: ObjectStoreConnection;
     bucket: string;
     archive: { hotDays: number; totalDays: number };
     queueName: string;
@@ -50,20 +48,20 @@ export class Backend extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:Backend", name, {}, opts);
-        if (args.mode === "workers" && !args.redis) {
+        if (args.mode === "workers" && !args.queue) {
             throw new Error(`Backend ${name}: workers mode needs Redis (the browser job queue)`);
         }
-        const { target, postgres, redis, minio } = args;
+        const { target, database: db, queue, objectStore: store } = args;
         const appKey = generatedSecret(`${name}-secret-key`, 48, args.secretKeyRotation, this);
         const secrets = target.secret(name, { SECRET_KEY: appKey }, { parent: this, version: args.secretKeyRotation ?? "0" });
 
         const database: Record<string, EnvValue> = {
-            DATABASE_URL: { secret: postgres.credentials, key: "DATABASE_URL" },
-            POSTGRES_HOST: postgres.host,
-            POSTGRES_PORT: String(postgres.port),
-            POSTGRES_DB: postgres.database,
-            POSTGRES_USER: postgres.user,
-            POSTGRES_PASSWORD: { secret: postgres.credentials, key: "POSTGRES_PASSWORD" },
+            DATABASE_URL: db.url,
+            POSTGRES_HOST: db.host,
+            POSTGRES_PORT: String(db.port),
+            POSTGRES_DB: db.database,
+            POSTGRES_USER: db.user,
+            POSTGRES_PASSWORD: db.password,
         };
         this.migration = target.task(
             {
@@ -75,8 +73,8 @@ export class Backend extends pulumi.ComponentResource {
                 resources: { cpu: { request: 250, limit: 1000 }, memory: { request: 256, limit: 1024 } },
                 user: APP_USER,
                 readOnlyRootFilesystem: false,
-                connectsTo: [postgres.service],
-                waitFor: [postgres.service],
+                connectsTo: [db.service],
+                waitFor: [db.service],
                 runKey: args.image,
             },
             { parent: this },
@@ -86,18 +84,18 @@ export class Backend extends pulumi.ComponentResource {
             ...database,
             SECRET_KEY: { secret: secrets, key: "SECRET_KEY" },
             EXECUTION_MODE: args.mode,
-            MINIO_ENDPOINT: minio.endpoint,
+            MINIO_ENDPOINT: store.endpoint,
             MINIO_BUCKET: args.bucket,
-            MINIO_ACCESS_KEY: { secret: minio.credentials, key: "MINIO_ROOT_USER" },
-            MINIO_SECRET_KEY: { secret: minio.credentials, key: "MINIO_ROOT_PASSWORD" },
+            MINIO_ACCESS_KEY: store.accessKey,
+            MINIO_SECRET_KEY: store.secretKey,
             ARCHIVE_HOT_DAYS: String(args.archive.hotDays),
             ARCHIVE_TOTAL_DAYS: String(args.archive.totalDays),
             PORT: String(args.port),
         };
-        if (redis) {
-            env.REDIS_URL = { secret: redis.credentials, key: "REDIS_URL" };
-            env.REDIS_HOST = redis.host;
-            env.REDIS_PORT = String(redis.port);
+        if (queue) {
+            env.REDIS_URL = queue.url;
+            env.REDIS_HOST = queue.host;
+            env.REDIS_PORT = String(queue.port);
             env.BROWSER_JOB_QUEUE = args.queueName;
         }
         const standard = args.mode === "standard";
@@ -105,7 +103,7 @@ export class Backend extends pulumi.ComponentResource {
             env.VNC_ENABLED = "true";
             env.VNC_WEBSOCKET_PORT = String(args.vncPort);
         }
-        const dataServices = [postgres.service, minio.service, ...(redis ? [redis.service] : [])];
+        const dataServices = [db.service, store.service, ...(queue ? [queue.service] : [])];
         this.service = target.statelessService(
             {
                 role: name,
@@ -131,7 +129,7 @@ export class Backend extends pulumi.ComponentResource {
                     startupSeconds: 60,
                 },
                 exposedToIngress: true,
-                after: [this.migration, minio.buckets],
+                after: [this.migration, ...store.setup],
                 waitFor: dataServices,
                 replicas: args.replicas,
                 minAvailable: args.replicas > 1 ? args.replicas - 1 : undefined,

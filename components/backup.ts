@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Target } from "../targets/contract";
-import { mcHost, type MinIO } from "./minio";
-import { POSTGRES_PORT, type Postgres } from "./postgres";
+import type { DatabaseConnection, ObjectStoreConnection } from "./connections";
+import { mcHost } from "./minio";
 
 export interface PostgresBackupArgs {
     target: Target;
-    postgres: Postgres;
-    minio: MinIO;
+    database: DatabaseConnection;
+    objectStore: ObjectStoreConnection;
     /** The Postgres image (its pg_dump matches the server). */
     postgresImage: string;
     clientImage: string;
@@ -32,7 +32,7 @@ export const UPLOAD_SCRIPT = ["set -eu", mcHost("q"), 'mc cp --quiet /backup/pos
 export class PostgresBackup extends pulumi.ComponentResource {
     constructor(name: string, args: PostgresBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:PostgresBackup", name, {}, opts);
-        const { postgres, minio } = args;
+        const { database: db, objectStore: store } = args;
         const small = { cpu: { request: 100, limit: 1000 }, memory: { request: 128, limit: 512 } };
         const schedule = args.target.scheduledTask?.bind(args.target);
         // Validation refuses `backup.enabled` on a target without the `scheduledTasks` capability.
@@ -45,18 +45,18 @@ export class PostgresBackup extends pulumi.ComponentResource {
                 workDir: "/backup",
                 user: { uid: 70, gid: 70 },
                 writablePaths: ["/tmp"],
-                connectsTo: [postgres.service, minio.service],
+                connectsTo: [db.service, store.service],
                 steps: [
                     {
                         name: "dump",
                         image: args.postgresImage,
                         command: ["sh", "-c", DUMP_SCRIPT],
                         env: {
-                            PGHOST: postgres.host,
-                            PGPORT: String(POSTGRES_PORT),
-                            PGUSER: postgres.user,
-                            PGDATABASE: postgres.database,
-                            PGPASSWORD: { secret: postgres.credentials, key: "POSTGRES_PASSWORD" },
+                            PGHOST: db.host,
+                            PGPORT: String(db.port),
+                            PGUSER: db.user,
+                            PGDATABASE: db.database,
+                            PGPASSWORD: db.password,
                         },
                         resources: small,
                     },
@@ -65,9 +65,9 @@ export class PostgresBackup extends pulumi.ComponentResource {
                         image: args.clientImage,
                         command: ["sh", "-c", UPLOAD_SCRIPT],
                         env: {
-                            MINIO_ENDPOINT: minio.endpoint,
-                            MINIO_ACCESS_KEY: { secret: minio.credentials, key: "MINIO_ROOT_USER" },
-                            MINIO_SECRET_KEY: { secret: minio.credentials, key: "MINIO_ROOT_PASSWORD" },
+                            MINIO_ENDPOINT: store.endpoint,
+                            MINIO_ACCESS_KEY: store.accessKey,
+                            MINIO_SECRET_KEY: store.secretKey,
                             BACKUP_BUCKET: args.bucket,
                             MC_CONFIG_DIR: "/tmp/.mc",
                         },

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { Consumers, type ObjectStoreConnection } from "./connections";
 import { generatedSecret } from "./credentials";
 import type { Target, ResourceBudget, SecretHandle, ServiceHandle, TaskHandle } from "../targets/contract";
 
@@ -67,6 +68,8 @@ export class MinIO extends pulumi.ComponentResource {
     public readonly endpoint: string;
     public readonly accessKey: pulumi.Output<string>;
     public readonly secretKey: pulumi.Output<string>;
+    /** Who holds a connection (and so its credential). */
+    public readonly consumers = new Consumers();
 
     constructor(name: string, args: MinIOArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:MinIO", name, {}, opts);
@@ -139,5 +142,18 @@ export class MinIO extends pulumi.ComponentResource {
             { parent: this },
         );
         this.registerOutputs({ endpoint: this.endpoint, buckets: args.buckets.map((b) => b.name) });
+    }
+
+    /** Where the store is and the credential `consumer` connects with (today every consumer holds the root credential). */
+    connectionFor(consumer: string): ObjectStoreConnection {
+        return this.consumers.hand(consumer, {
+            service: this.service,
+            host: this.host,
+            port: this.port,
+            endpoint: this.endpoint,
+            accessKey: { secret: this.credentials, key: "MINIO_ROOT_USER" },
+            secretKey: { secret: this.credentials, key: "MINIO_ROOT_PASSWORD" },
+            setup: [this.buckets],
+        });
     }
 }

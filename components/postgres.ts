@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ENTRYPOINT_DROPS_TO_USER, type Target, type ResourceBudget, type SecretHandle, type ServiceHandle } from "../targets/contract";
+import { Consumers, type DatabaseConnection } from "./connections";
 import { generatedSecret } from "./credentials";
 
 export interface PostgresArgs {
@@ -58,6 +59,8 @@ export class Postgres extends pulumi.ComponentResource {
     public readonly password: pulumi.Output<string>;
     /** `postgresql://user:password@host:5432/db`, secret. */
     public readonly url: pulumi.Output<string>;
+    /** Who holds a connection (and so its credential). */
+    public readonly consumers = new Consumers();
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:Postgres", name, {}, opts);
@@ -99,5 +102,18 @@ export class Postgres extends pulumi.ComponentResource {
         );
         this.host = this.service.host;
         this.registerOutputs({ host: this.host, port: this.port, database: this.database, user: this.user });
+    }
+
+    /** Where the database is and the credential `consumer` connects with. */
+    connectionFor(consumer: string): DatabaseConnection {
+        return this.consumers.hand(consumer, {
+            service: this.service,
+            host: this.host,
+            port: this.port,
+            database: this.database,
+            user: this.user,
+            password: { secret: this.credentials, key: "POSTGRES_PASSWORD" },
+            url: { secret: this.credentials, key: "DATABASE_URL" },
+        });
     }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Consumers, type QueueConnection } from "./connections";
 import { generatedSecret } from "./credentials";
 import { ENTRYPOINT_DROPS_TO_USER, type Target, type ResourceBudget, type SecretHandle, type ServiceHandle } from "../targets/contract";
 
@@ -50,6 +51,8 @@ export class Redis extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
     /** The `maxmemory` Redis runs with, in MiB. */
     public readonly maxmemoryMiB: number;
+    /** Who holds a connection (and so its credential). */
+    public readonly consumers = new Consumers();
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:Redis", name, {}, opts);
@@ -82,5 +85,17 @@ export class Redis extends pulumi.ComponentResource {
         );
         this.host = this.service.host;
         this.registerOutputs({ host: this.host, port: this.port, maxmemoryMiB: this.maxmemoryMiB });
+    }
+
+    /** Where the queue is and the credential `consumer` connects with. */
+    connectionFor(consumer: string): QueueConnection {
+        return this.consumers.hand(consumer, {
+            service: this.service,
+            host: this.host,
+            port: this.port,
+            portName: "redis",
+            password: { secret: this.credentials, key: "REDIS_PASSWORD" },
+            url: { secret: this.credentials, key: "REDIS_URL" },
+        });
     }
 }

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Target, ResourceBudget, ServiceHandle } from "../targets/contract";
 import { APP_USER, type Backend } from "./backend";
-import type { MinIO } from "./minio";
-import type { Redis } from "./redis";
+import type { ObjectStoreConnection, QueueConnection } from "./connections";
 
 export interface BrowserWorkerPoolArgs {
     target: Target;
@@ -16,8 +15,8 @@ export interface BrowserWorkerPoolArgs {
     /** Time a worker gets to finish its running browser job when stopped. */
     terminationGracePeriodSeconds: number;
     queueName: string;
-    redis: Redis;
-    minio: MinIO;
+    queue: QueueConnection;
+    objectStore: ObjectStoreConnection;
     bucket: string;
     backend: Backend;
 }
@@ -32,7 +31,7 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: BrowserWorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:BrowserWorkerPool", name, {}, opts);
-        const { target, redis, minio, backend } = args;
+        const { target, queue, objectStore: store, backend } = args;
         const auto = args.autoscaling;
         if (auto && auto.min > auto.max) {
             throw new Error(`BrowserWorkerPool ${name}: autoscaling min ${auto.min} exceeds max ${auto.max}`);
@@ -47,13 +46,13 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
                 component: "browser-worker",
                 image: args.image,
                 env: {
-                    REDIS_URL: { secret: redis.credentials, key: "REDIS_URL" },
+                    REDIS_URL: queue.url,
                     BROWSER_JOB_QUEUE: args.queueName,
                     BACKEND_URL: backend.internalUrl,
-                    MINIO_ENDPOINT: minio.endpoint,
+                    MINIO_ENDPOINT: store.endpoint,
                     MINIO_BUCKET: args.bucket,
-                    MINIO_ACCESS_KEY: { secret: minio.credentials, key: "MINIO_ROOT_USER" },
-                    MINIO_SECRET_KEY: { secret: minio.credentials, key: "MINIO_ROOT_PASSWORD" },
+                    MINIO_ACCESS_KEY: store.accessKey,
+                    MINIO_SECRET_KEY: store.secretKey,
                     HEALTH_PORT: String(WORKER_HEALTH_PORT),
                 },
                 resources: args.resources,
@@ -61,7 +60,7 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
                 runsBrowsers: true,
                 user: APP_USER,
                 readOnlyRootFilesystem: false,
-                connectsTo: [redis.service, minio.service, backend.service],
+                connectsTo: [queue.service, store.service, backend.service],
                 // The sites under test, on the ports the target lets browsers reach.
                 internetEgress: "browsing",
                 ports: [{ name: "health", port: WORKER_HEALTH_PORT }],
@@ -70,7 +69,7 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
                     liveness: { http: { path: "/health/live", port: WORKER_HEALTH_PORT } },
                     startupSeconds: 30,
                 },
-                waitFor: [redis.service, backend.service],
+                waitFor: [queue.service, backend.service],
                 replicas: auto ? auto.min : args.replicas,
                 pool: true,
                 // A node drain or upgrade takes busy workers one at a time.
@@ -83,11 +82,11 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
                     queue:
                         auto.engine === "keda"
                             ? {
-                                  service: redis.service,
-                                  port: "redis",
+                                  service: queue.service,
+                                  port: queue.portName,
                                   listName: args.queueName,
                                   listLength: auto.queueLength,
-                                  password: { secret: redis.credentials, key: "REDIS_PASSWORD" },
+                                  password: queue.password,
                               }
                             : undefined,
                 },

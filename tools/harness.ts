@@ -311,11 +311,10 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
             });
             // A program that throws (bad config) must fail this run, not leave rejected promises behind.
             try {
+                // A build may create a target through its plug-in, which loads the target's modules lazily.
+                ensureTsNode();
                 if (opts.build) exported = opts.build() ?? {};
-                else {
-                    ensureTsNode();
-                    exported = require(program);
-                }
+                else exported = require(program);
             } catch (err) {
                 programError = err;
             }
