@@ -2,7 +2,7 @@
  * The stack outputs contract: what other teams read through `StackReference`.
  *
  * Flat, separately named outputs (one secret inside an object would make the
- * whole object secret), the same names on both targets, `null` where a value
+ * whole object secret), the same names on every target, `null` where a value
  * does not apply. A breaking change (an output removed or renamed, its type
  * changed, a plain output becoming secret or the reverse) bumps the major
  * `CONTRACT_VERSION`; adding an output bumps the minor.
@@ -17,7 +17,8 @@ const port = z.number().int().min(1).max(65535);
 export const outputsSchema = z.strictObject({
     contractVersion: z.string().regex(/^1\.\d+\.\d+$/),
     stack: z.string(),
-    target: z.enum(["docker", "kubernetes"]),
+    /** A target's name, as `quorvex:target` says: the set grows with the registry, so the contract takes any. */
+    target: z.string().regex(/^[a-z][a-z0-9-]*$/),
     mode: z.enum(["standard", "workers"]),
     /** Kubernetes namespace; null on Docker. */
     namespace: nullableString,
@@ -61,7 +62,7 @@ export const OUTPUT_NAMES = Object.keys(outputsSchema.shape) as OutputName[];
 export const OUTPUT_DOCS: Record<OutputName, string> = {
     contractVersion: "Version of this contract (semver; major = breaking).",
     stack: "Stack name.",
-    target: "`docker` or `kubernetes`.",
+    target: "The target the stack deploys to (`quorvex:target`).",
     mode: "`standard` or `workers`.",
     namespace: "Kubernetes namespace; null on Docker.",
     backendUrl: "Public URL through the ingress / proxy.",

@@ -12,6 +12,7 @@ import type { Raw } from "../config/defaults";
 import type { Autoscaler, Mode, TlsMode } from "../config/fields";
 import type { QuorvexConfig } from "../config/schema";
 import type { Target } from "./contract";
+import type { PlanReaders } from "./review";
 
 export interface Capabilities {
     /** The modes it runs; the first is its default. */
@@ -53,6 +54,8 @@ export interface TargetPlugin<Name extends string = string, Section extends z.Zo
     rules?(c: QuorvexConfig, rule: RuleReporter): void;
     /** Advice that does not stop the run (`key` names a config key as the user writes it). */
     warnings?(c: QuorvexConfig, key: (path: string[]) => string): string[];
+    /** What the offline tools (review, capacity, mock runtime, manifests) read from its resources. */
+    readonly review: PlanReaders;
     /** Registers its provider and stack-wide resources, and returns where the components go. */
     create(stack: string, c: QuorvexConfig): Target;
 }

@@ -2,7 +2,7 @@
 import * as path from "path";
 import { deepMerge } from "../config/load";
 import { readStackConfig } from "../tools/stackconfig";
-import { reveal, runStack, type PlannedResource, type RunOptions, type StackRun } from "../tools/harness";
+import { isSecretWrapper, reveal, runStack, type PlannedResource, type RunOptions, type StackRun } from "../tools/harness";
 
 export { reveal, runStack };
 export type { PlannedResource, StackRun };
@@ -92,3 +92,15 @@ export const DEV_WORKERS = merge(DEV, { mode: "workers", workers: { replicas: 4 
 export const PROD = stackFile("prod");
 export const PROD_KEDA = merge(PROD, { workers: { autoscaler: "keda" } });
 export { merge };
+
+/** Every string reachable without passing through a secret wrapper, with its path. */
+export function plainStrings(v: unknown, path = ""): [string, string][] {
+    if (isSecretWrapper(v)) return [];
+    if (typeof v === "string") return [[path, v]];
+    if (Array.isArray(v)) return v.flatMap((x, i) => plainStrings(x, `${path}[${i}]`));
+    if (typeof v === "object" && v !== null) return Object.entries(v).flatMap(([k, x]) => plainStrings(x, path ? `${path}.${k}` : k));
+    return [];
+}
+
+/** The generated secrets that appear in `text`. */
+export const leaks = (text: string, secrets: string[]) => secrets.filter((s) => text.includes(s.trim()));

@@ -1,6 +1,7 @@
 /** The plan's manifests are the objects as the Kubernetes provider sends them. */
 import { describe, expect, it } from "vitest";
-import { asSent, SECRET_DATA_PLACEHOLDER, toYaml } from "../tools/manifests";
+import { asSent, SECRET_DATA_PLACEHOLDER } from "../targets/kubernetes/manifests";
+import { toYaml } from "../tools/yaml";
 
 describe("a planned manifest", () => {
     it("carries a Secret's stringData as base64 data, as the Kubernetes provider sends it", () => {

@@ -9,7 +9,7 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { main } from "../tools/plan";
-import { SECRET_DATA_PLACEHOLDER } from "../tools/manifests";
+import { SECRET_DATA_PLACEHOLDER } from "../targets/kubernetes/manifests";
 import { inProcess } from "./cli";
 import { runStack } from "./helpers";
 import { validateObject } from "./k8s-schema";

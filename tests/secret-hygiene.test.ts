@@ -10,24 +10,14 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { UPLOAD_SCRIPT } from "../components/backup";
 import { bucketScript, mcHost } from "../components/minio";
-import { isSecretWrapper, reveal, type StackRun } from "../tools/harness";
-import { manifestsOf, toYaml } from "../tools/manifests";
+import { reveal, type StackRun } from "../tools/harness";
+import { manifestsOf } from "../targets/kubernetes/manifests";
+import { toYaml } from "../tools/yaml";
 import { documentOf } from "../tools/planner";
 import { renderPlan } from "../tools/render";
-import { all, DEV, DEV_WORKERS, inputs, merge, PROD, PROD_KEDA, stack, T } from "./helpers";
+import { all, DEV, DEV_WORKERS, inputs, leaks, merge, plainStrings, PROD, PROD_KEDA, stack, T } from "./helpers";
 
 const VARIANTS = { dev: ["dev", DEV], "dev workers": ["dev", DEV_WORKERS], prod: ["prod", PROD], "prod keda": ["prod", PROD_KEDA] } as const;
-
-/** Every string reachable without passing through a secret wrapper, with its path. */
-function plainStrings(v: unknown, path = ""): [string, string][] {
-    if (isSecretWrapper(v)) return [];
-    if (typeof v === "string") return [[path, v]];
-    if (Array.isArray(v)) return v.flatMap((x, i) => plainStrings(x, `${path}[${i}]`));
-    if (typeof v === "object" && v !== null) return Object.entries(v).flatMap(([k, x]) => plainStrings(x, path ? `${path}.${k}` : k));
-    return [];
-}
-
-const leaks = (text: string, secrets: string[]) => secrets.filter((s) => text.includes(s.trim()));
 
 describe.each(Object.entries(VARIANTS))("secret hygiene of %s", (_t, [name, config]) => {
     const load = async () => {

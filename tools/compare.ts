@@ -3,15 +3,11 @@
  * an earlier one, and which of those changes would replace or delete stored
  * data. This is what a reviewer reads before `pulumi up`.
  */
-import { dockerLabels, obj } from "../policies/lib/json";
-import { quantityToMiB } from "../policies/lib/quantity";
+import { TARGETS } from "../targets/registry";
+import { describeChange as change, isUnder as under, type FieldChange } from "../targets/review";
 import type { PlanResource } from "./planner";
 
-export interface FieldChange {
-    path: string;
-    old: unknown;
-    new: unknown;
-}
+export type { FieldChange };
 
 export interface DataLoss {
     resource: string;
@@ -58,83 +54,19 @@ export function diff(a: unknown, b: unknown, path = ""): FieldChange[] {
     return [{ path, old: a, new: b }];
 }
 
-const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
-
-/** Docker's label list or Kubernetes' metadata.labels. */
-const labelsOf = (r: PlanResource): Record<string, string> =>
-    Array.isArray(r.inputs.labels) ? dockerLabels(r.inputs.labels) : ((obj(r.inputs.metadata).labels as Record<string, string> | undefined) ?? {});
-
-const DATA_MARKER = "quorvex.io/stateful-data";
-
-/** Whether deleting this resource deletes stored data. */
+/** Whether deleting this resource deletes stored data (as its target reads it). */
 export function holdsData(r: PlanResource): boolean {
-    return (
-        r.type === "docker:index/volume:Volume" ||
-        r.type === "kubernetes:core/v1:PersistentVolumeClaim" ||
-        r.type === "kubernetes:core/v1:Namespace" ||
-        (r.type === "kubernetes:apps/v1:StatefulSet" &&
-            (labelsOf(r)[DATA_MARKER] !== undefined || Array.isArray((r.inputs.spec as { volumeClaimTemplates?: unknown })?.volumeClaimTemplates)))
-    );
+    return TARGETS.some((t) => t.review.holdsData(r));
 }
-
-const show = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(v));
-const change = (f: FieldChange) => `${f.path}: ${show(f.old)} -> ${show(f.new)}`;
 
 /** Why a change to this resource would replace or lose its data (empty: it applies in place). */
 export function dataLossReasons(before: PlanResource, after: PlanResource, fields: FieldChange[]): string[] {
-    const reasons: string[] = [];
-    const any = (prefixes: string[], what: string) => {
-        for (const f of fields) if (prefixes.some((p) => under(f.path, p))) reasons.push(`${what} (${change(f)})`);
-    };
-    switch (after.type) {
-        case "docker:index/volume:Volume":
-            // Every attribute of a Docker volume is replace-on-change; ignored ones are filtered already.
-            for (const f of fields) reasons.push(`replaces the Docker volume, emptying it (${change(f)})`);
-            break;
-        case "kubernetes:core/v1:PersistentVolumeClaim": {
-            any(
-                [
-                    "metadata.name",
-                    "metadata.namespace",
-                    "spec.storageClassName",
-                    "spec.accessModes",
-                    "spec.volumeName",
-                    "spec.volumeMode",
-                    "spec.selector",
-                    "spec.dataSource",
-                ],
-                "replaces the PVC",
-            );
-            break;
-        }
-        case "kubernetes:apps/v1:StatefulSet":
-            any(
-                ["metadata.name", "metadata.namespace", "spec.volumeClaimTemplates", "spec.selector", "spec.serviceName", "spec.podManagementPolicy"],
-                "replaces the StatefulSet (an immutable field)",
-            );
-            break;
-        case "kubernetes:core/v1:Namespace":
-            any(["metadata.name"], "replaces the namespace and everything in it");
-            break;
-        case "docker:index/container:Container":
-            if (labelsOf(before)[DATA_MARKER] || labelsOf(after)[DATA_MARKER]) any(["volumes"], "moves the data mount of the container");
-            break;
-    }
-    return reasons;
+    return TARGETS.flatMap((t) => t.review.dataLossReasons(before, after, fields));
 }
 
-/**
- * Why the platform would refuse this change (empty: it can be applied). The
- * Kubernetes provider updates a PVC's size in place, and the API server only
- * ever grows a claim: a smaller size fails the update (no data is lost).
- */
+/** Why the platform would refuse this change (empty: it can be applied). */
 export function refusalReasons(after: PlanResource, fields: FieldChange[]): string[] {
-    if (after.type !== "kubernetes:core/v1:PersistentVolumeClaim") return [];
-    const size = fields.find((f) => f.path === "spec.resources.requests.storage");
-    const [was, now] = [quantityToMiB(size?.old), quantityToMiB(size?.new)];
-    if (size && (was === undefined || now === undefined || now < was))
-        return [`shrinks the PVC: Kubernetes only grows a claim, so \`pulumi up\` would fail (${change(size)})`];
-    return [];
+    return TARGETS.flatMap((t) => t.review.refusalReasons?.(after, fields) ?? []);
 }
 
 export function compare(before: PlanResource[], after: PlanResource[]): Comparison {

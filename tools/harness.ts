@@ -6,12 +6,14 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
+import { SECRET_PLACEHOLDER } from "../targets/review";
+import { TARGETS } from "../targets/registry";
 
 /** Pulumi's wire marker for a secret value (`{[SIG]: SECRET_SIG, value}`). */
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-export const SECRET_PLACEHOLDER = "[secret]";
+export { SECRET_PLACEHOLDER };
 
 export interface ResourceOptionsSeen {
     protect: boolean;
@@ -120,9 +122,12 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
         }
         case "tls:index/selfSignedCert:SelfSignedCert":
             return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\n${fakeValue(seed, 64)}\n-----END CERTIFICATE-----\n` };
-        case "docker:index/remoteImage:RemoteImage":
-            return { ...inputs, imageId: `sha256:${createHash("sha256").update(String(inputs.name)).digest("hex")}`, repoDigest: `${inputs.name}` };
         default:
+            // What a target's provider computes (an image's id), as the target's own readers model it.
+            for (const t of TARGETS) {
+                const state = t.review.mockState?.(type, inputs);
+                if (state) return state;
+            }
             return inputs;
     }
 }
@@ -205,8 +210,8 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
     const generatedSecrets: string[] = [];
     const logs: string[] = [];
     const lookups: string[] = [];
-    /** A read of an existing Kubernetes object: not a resource of the plan. */
-    const isLookup = (type: string, id: unknown) => id !== undefined && id !== "" && type.startsWith("kubernetes:");
+    /** A read of an existing object (a target's prerequisite): not a resource of the plan. */
+    const isLookup = (type: string, id: unknown) => TARGETS.some((t) => t.review.isLookup?.(type, id));
     const allConfig: Record<string, string> = { ...(opts.extraConfig ?? {}) };
     for (const [k, v] of Object.entries(opts.config)) allConfig[`quorvex:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     pulumi.runtime.setAllConfig(allConfig, []);

@@ -12,7 +12,8 @@ import { imagesOf } from "../policies/rules/images";
 import * as path from "path";
 import { hasMandatory, type PackConfig } from "../policies/evaluate";
 import { compare, holdsData, renderComparison } from "./compare";
-import { manifestsOf, toYaml } from "./manifests";
+import { TARGETS } from "../targets/registry";
+import { toYaml } from "./yaml";
 import type { PlanResource } from "./planner";
 import { ConfigError, planStack } from "./planner";
 import { renderPlan } from "./render";
@@ -90,11 +91,7 @@ function readResources(file: string): PlanResource[] {
             if (seen.has(p)) throw bad(`the parent chain of ${r.type}::${r.name} loops through ${p}`);
             seen.add(p);
         }
-        const unreadable =
-            typeof r.inputs.metadata !== "object" ||
-            r.inputs.metadata === null ||
-            (!r.type.endsWith(":Namespace") && (typeof r.inputs.spec !== "object" || r.inputs.spec === null));
-        if (holdsData(r) && r.type.startsWith("kubernetes:") && unreadable) {
+        if (holdsData(r) && TARGETS.some((t) => t.review.unreadable?.(r))) {
             throw bad(`${r.type}::${r.name} holds data but has no readable metadata and spec: refusing to review it`);
         }
     }
@@ -109,7 +106,7 @@ export function imagesIn(resources: PlanResource[]): string[] {
 function writeOut(out: string, resources: PlanResource[]): void {
     try {
         fs.writeFileSync(path.join(out, "resources.json"), `${JSON.stringify(resources, null, 2)}\n`);
-        const manifests = manifestsOf(resources);
+        const manifests = TARGETS.flatMap((t) => t.review.manifests?.(resources) ?? []);
         if (manifests.length) {
             const dir = path.join(out, "manifests");
             fs.rmSync(dir, { recursive: true, force: true });

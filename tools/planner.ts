@@ -5,6 +5,7 @@
 import * as path from "path";
 import { ConfigError, resolveConfig } from "../config/load";
 import { evaluate, type PackConfig, type Violation } from "../policies/evaluate";
+import { TARGETS } from "../targets/registry";
 import { capacityOf, type Capacity } from "./capacity";
 import { redact, reveal, runStack, SECRET_PLACEHOLDER, type PlannedResource, type StackRun } from "./harness";
 import { readStackConfig } from "./stackconfig";
@@ -49,13 +50,14 @@ export async function planStack(opts: PlanOptions): Promise<PlanResult> {
     // Validate first: bad config exits before the program registers anything.
     const { config, warnings } = resolveConfig(sc.config);
     const run = await runStack({ stack: opts.stack, config: sc.config, extraConfig: sc.extra, project: sc.project, program: path.join(root, "index.ts") });
-    // The host budget defaults to the stack's own declared host memory.
-    const budget = { hostMemoryMiB: config.docker.hostMemory };
-    const given = opts.policyConfig?.["docker-host-memory-budget"];
-    const policyConfig: PackConfig = {
-        ...opts.policyConfig,
-        "docker-host-memory-budget": typeof given === "string" ? { ...budget, enforcementLevel: given } : { ...budget, ...given },
-    };
+    // Settings the stack config implies (a host's memory), under what the caller gives.
+    const policyConfig: PackConfig = { ...opts.policyConfig };
+    for (const target of TARGETS) {
+        for (const [policy, implied] of Object.entries(target.review.policySettings?.(config) ?? {})) {
+            const given = opts.policyConfig?.[policy];
+            policyConfig[policy] = typeof given === "string" ? { ...(implied as object), enforcementLevel: given } : { ...(implied as object), ...given };
+        }
+    }
     return { run, document: await documentOf(opts.stack, config.target, config.mode, run, warnings, policyConfig) };
 }
 

@@ -20,6 +20,7 @@ import { z } from "zod";
 import { sizing } from "../../config/defaults";
 import { bool, memory } from "../../config/fields";
 import type { TargetPlugin } from "../plugin";
+import { dockerReview } from "./review";
 
 /** The recommended single Docker host (seed: "8-core server with 32GB RAM"). */
 export const DOCKER_HOST_MEMORY = "32Gi";
@@ -89,6 +90,7 @@ export const docker: TargetPlugin<"docker", typeof section> = {
                 : `${key(["workers", "replicas"])} = ${c.workers.replicas}: more than ${DOCKER_WORKERS_RECOMMENDED_MAX} workers beside the standard backend; check the host's memory`,
         ];
     },
+    review: dockerReview,
     create: (stack, c) => {
         // Loaded only for a stack on this target: the Docker provider SDK comes with it.
         const { create } = require("./create") as typeof import("./create");

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { dnsLabel, ipv4Cidr, optionalString, port } from "../../config/fields";
 import type { TargetPlugin } from "../plugin";
+import { kubernetesReview } from "./review";
 
 /** Namespaces the cluster itself owns: the stack labels, enforces and may delete its namespace. */
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -67,6 +68,7 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
         // A CronJob dumps Postgres into MinIO.
         backup: { enabled: true },
     }),
+    review: kubernetesReview,
     create: (stack, c) => {
         // Loaded only for a stack on this target: the Kubernetes provider SDK comes with it.
         const { create } = require("./create") as typeof import("./create");

@@ -5,7 +5,8 @@
  * and the provider's await logic are the real ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { manifestsOf, toYaml } from "../../tools/manifests";
+import { manifestsOf } from "../../targets/kubernetes/manifests";
+import { toYaml } from "../../tools/yaml";
 import { planStack } from "../../tools/planner";
 import { Cluster, CLUSTER_ISSUER, findClusterBinaries } from "./cluster";
 import * as path from "path";

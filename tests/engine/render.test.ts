@@ -9,7 +9,7 @@ import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRET_OUTPUTS } from "../../contract/outputs";
 import { compare } from "../../tools/compare";
-import { manifestsOf, SECRET_DATA_PLACEHOLDER } from "../../tools/manifests";
+import { manifestsOf, SECRET_DATA_PLACEHOLDER } from "../../targets/kubernetes/manifests";
 import { planStack } from "../../tools/planner";
 import { SECRET_PLACEHOLDER } from "../../tools/harness";
 import { validateObject } from "../k8s-schema";

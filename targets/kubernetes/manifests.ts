@@ -5,14 +5,7 @@
  * Secret's `stringData` is sent as base64 `data` (the engine tier compares
  * these manifests with the real provider's).
  */
-import { stringify } from "yaml";
-import type { PlanResource } from "./planner";
-import { SECRET_PLACEHOLDER } from "./harness";
-
-export interface Manifest {
-    file: string;
-    object: Record<string, unknown>;
-}
+import { SECRET_PLACEHOLDER, type Manifest, type ReviewedResource } from "../review";
 
 /** A redacted Secret value in `data`: "[secret]" in base64, so the manifest still validates. */
 export const SECRET_DATA_PLACEHOLDER = Buffer.from(SECRET_PLACEHOLDER).toString("base64");
@@ -28,7 +21,7 @@ export function asSent(object: Record<string, unknown>): Record<string, unknown>
     return { ...rest, data };
 }
 
-export function manifestsOf(resources: PlanResource[]): Manifest[] {
+export function manifestsOf(resources: ReviewedResource[]): Manifest[] {
     const out: Manifest[] = [];
     for (const r of resources) {
         if (!r.type.startsWith("kubernetes:")) continue;
@@ -39,10 +32,4 @@ export function manifestsOf(resources: PlanResource[]): Manifest[] {
         out.push({ file: `${n}-${String(object.kind).toLowerCase()}-${meta.name ?? r.name}.yaml`, object });
     }
     return out;
-}
-
-export function toYaml(object: Record<string, unknown>): string {
-    // YAML 1.1, as kubectl reads it (sigs.k8s.io/yaml): strings like `off`, `yes` or `on` come out quoted,
-    // where YAML 1.2 would leave them bare and kubectl would read booleans.
-    return stringify(object, { lineWidth: 0, version: "1.1" });
 }

@@ -1,0 +1,165 @@
+/**
+ * What every target must honour, run against every registered target and
+ * against a minimal one defined only here (which proves the seam: a target is
+ * its plug-in and its `Target`, nothing else changes).
+ *
+ * A target declares what it can do; the schema holds a stack to that; the
+ * composition plans on it with its defaults in every mode it runs; secrets stay
+ * secret; the policy pack finds its markers on browser workloads and data; data
+ * is protected exactly when the stack asks; and services are found where the
+ * target says they are.
+ */
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { compose, type Composition } from "../../composition/compose";
+import { stackOutputs } from "../../composition/outputs";
+import { resolveConfig } from "../../config/load";
+import { outputsSchema } from "../../contract/outputs";
+import { MARKERS, type Target } from "../../targets/contract";
+import type { TargetPlugin } from "../../targets/plugin";
+import { TARGETS } from "../../targets/registry";
+import { reveal, runStack, type StackRun } from "../../tools/harness";
+import { leaks, plainStrings } from "../helpers";
+import { minimal } from "./minimal-target";
+
+const SUBJECTS: readonly TargetPlugin[] = [...TARGETS, minimal];
+
+interface Planned {
+    run: StackRun;
+    target: Target;
+    parts: Composition;
+}
+
+async function plan(plugin: TargetPlugin, raw: Record<string, unknown> = {}): Promise<Planned> {
+    const { config } = resolveConfig({ target: plugin.name, ...raw }, SUBJECTS);
+    let target: Target | undefined;
+    let parts: Composition | undefined;
+    const run = await runStack({
+        stack: "conformance",
+        config: {},
+        build: () => {
+            target = plugin.create("conformance", config);
+            parts = compose(target, config);
+            return stackOutputs("conformance", config, target.namespace, parts);
+        },
+    });
+    return { run, target: target!, parts: parts! };
+}
+
+/** Every (key, value) pair anywhere in a resource's inputs, secrets revealed: where markers sit differs per target. */
+function pairs(v: unknown, out: [string, unknown][] = []): [string, unknown][] {
+    if (Array.isArray(v)) for (const x of v) pairs(x, out);
+    else if (typeof v === "object" && v !== null) {
+        const o = v as Record<string, unknown>;
+        // Docker-style label lists: { label, value }.
+        if (typeof o.label === "string" && "value" in o) out.push([o.label, o.value]);
+        for (const [k, x] of Object.entries(o)) {
+            out.push([k, x]);
+            pairs(x, out);
+        }
+    }
+    return out;
+}
+const carries = (inputs: unknown, key: string, value?: string) => pairs(reveal(inputs)).some(([k, v]) => k === key && (value === undefined || v === value));
+
+describe.each(SUBJECTS.map((t) => [t.name, t] as const))("target %s", (_name, plugin) => {
+    it("declares what it can do: at least one mode, the `none` autoscaler, a TLS mode, a CPU floor", () => {
+        const can = plugin.capabilities;
+        expect(can.modes.length).toBeGreaterThan(0);
+        expect(can.autoscalers).toContain("none");
+        expect(can.tlsModes.length).toBeGreaterThan(0);
+        expect(can.minCpuLimitMilli).toBeGreaterThanOrEqual(1);
+        expect(plugin.name).toMatch(/^[a-z][a-z0-9-]*$/);
+    });
+
+    it("describes every key of its own section, and its defaults pass its own schema", () => {
+        const parsed = plugin.config.schema.parse(plugin.config.defaults) as Record<string, unknown>;
+        expect(Object.keys(plugin.config.docs).sort()).toEqual(Object.keys(parsed).sort());
+    });
+
+    it.each(plugin.capabilities.modes.map((m) => [m]))(
+        "plans the whole composition in %s mode with its defaults, and exports the outputs contract",
+        async (mode) => {
+            const { run } = await plan(plugin, { mode });
+            expect(run.resources.length).toBeGreaterThan(10);
+            const outputs = Object.fromEntries(Object.entries(run.outputs).map(([k, o]) => [k, o.value]));
+            expect(() => outputsSchema.parse(outputs)).not.toThrow();
+            expect(outputs.target).toBe(plugin.name);
+        },
+    );
+
+    it("is refused, before any resource, a mode, autoscaler, TLS mode or schedule it does not declare", () => {
+        const can = plugin.capabilities;
+        const refused = (raw: Record<string, unknown>) => () => resolveConfig({ target: plugin.name, ...raw }, SUBJECTS);
+        if (!can.modes.includes("standard")) expect(refused({ mode: "standard" })).toThrow(/quorvex:mode/);
+        if (!can.autoscalers.includes("keda")) expect(refused({ workers: { autoscaler: "keda" } })).toThrow(/quorvex:workers\.autoscaler/);
+        if (!can.tlsModes.includes("certManager"))
+            expect(refused({ ingress: { tls: { mode: "certManager", clusterIssuer: "x" } } })).toThrow(/quorvex:ingress\.tls\.mode/);
+        if (!can.scheduledTasks) expect(refused({ backup: { enabled: true } })).toThrow(/quorvex:backup\.enabled/);
+    });
+
+    it("has a scheduler exactly when it declares scheduled tasks", async () => {
+        const { target } = await plan(plugin);
+        expect(typeof target.scheduledTask === "function").toBe(plugin.capabilities.scheduledTasks);
+    });
+
+    it("keeps every generated secret out of plain inputs and plain outputs", async () => {
+        const { run } = await plan(plugin);
+        expect(run.generatedSecrets.length).toBeGreaterThanOrEqual(4);
+        for (const r of run.resources)
+            for (const [path, text] of plainStrings(r.inputs)) expect(leaks(text, run.generatedSecrets), `${r.name} ${path}`).toEqual([]);
+        for (const [name, o] of Object.entries(run.outputs))
+            if (!o.secret) expect(leaks(JSON.stringify(o.value) ?? "", run.generatedSecrets), name).toEqual([]);
+    });
+
+    it("marks what the policy pack reads: browser workloads, and each data service's data", async () => {
+        const { run } = await plan(plugin, { workers: { replicas: 2 } });
+        expect(run.resources.some((r) => carries(r.inputs, MARKERS.runsBrowsers, "true"))).toBe(true);
+        for (const data of ["postgres", "redis", "minio"])
+            expect(
+                run.resources.some((r) => carries(r.inputs, MARKERS.statefulData, data)),
+                data,
+            ).toBe(true);
+    });
+
+    it.each([
+        [true, "protects"],
+        [false, "does not protect"],
+    ])("with protection %s, %s every data service's data (protect and retainOnDelete)", async (on) => {
+        const { run } = await plan(plugin, { protection: { protect: on, retainOnDelete: on } });
+        for (const data of ["postgres", "redis", "minio"]) {
+            const holders = run.resources.filter((r) => carries(r.inputs, MARKERS.statefulData, data));
+            const kept = holders.filter((r) => r.options.protect && r.options.retainOnDelete);
+            if (on) expect(kept.length, data).toBeGreaterThan(0);
+            else
+                expect(
+                    holders.filter((r) => r.options.protect || r.options.retainOnDelete),
+                    data,
+                ).toEqual([]);
+        }
+    });
+
+    it("finds each service where it says: a handle's host is the target's host for that role", async () => {
+        const { target, parts } = await plan(plugin);
+        for (const part of [parts.postgres, parts.redis!, parts.minio, parts.backend]) {
+            expect(part.service.host).toBe(target.serviceHost(part.service.role));
+        }
+    });
+});
+
+describe("the minimal target", () => {
+    it("is a few dozen lines: the seam asks little of a target", async () => {
+        const { readFileSync } = await import("fs");
+        const lines = readFileSync(require.resolve("./minimal-target.ts"), "utf8").split("\n").length;
+        expect(lines).toBeLessThan(100);
+    });
+
+    it("adds its section to a stack's config without a change to the shared schema", () => {
+        const { config } = resolveConfig({ target: "minimal", minimal: { zone: "eu" } }, SUBJECTS);
+        expect((config as unknown as Record<string, unknown>).minimal).toEqual({ zone: "eu" });
+        expect(() => resolveConfig({ target: "minimal", minimal: { zonee: "eu" } }, SUBJECTS)).toThrow(
+            /quorvex:minimal\.zonee = "eu": unknown key \(did you mean `zone`\?\)/,
+        );
+        expect(() => z.string().parse(config.target)).not.toThrow();
+    });
+});
