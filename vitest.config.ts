@@ -8,7 +8,7 @@ export const reporting = {
 
 export default defineConfig({
     test: {
-        include: ["tests/**/*.test.ts"],
+        include: ["tests/**/*.test.ts", "policies/**/*.test.ts"],
         // The engine tier needs a Pulumi CLI and providers: `npm run test:engine` (vitest.engine.config.ts).
         exclude: ["tests/engine/**", "**/node_modules/**"],
         // Each run of the program under mocks takes ~0.1-1 s; CLI tests start node.

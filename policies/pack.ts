@@ -1,17 +1,24 @@
 /**
  * The policies of the Quorvex pack, as plain arrays: `index.ts` builds the
  * PolicyPack from them, and `npm run policy` / `npm run plan` / the tests run
- * them without an engine.
+ * them without an engine. One policy per file under `rules/`, its tests
+ * beside it; policies read resources only through the targets' readers
+ * (`targets/`).
  */
 import type { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { browserWorkersHaveCpuLimits } from "./rules/cpu";
-import { statefulDataProtected } from "./rules/data";
-import { kubernetesContainersHardened } from "./rules/hardening";
-import { imagesFromAllowedRegistries, noLatestImages } from "./rules/images";
-import { ingressRequiresTls } from "./rules/ingress";
-import { containersHaveMemoryLimits, memoryWithinBounds } from "./rules/memory";
-import { browserWorkersHaveShm, shmWithinMemoryLimit } from "./rules/shm";
-import { dockerHostMemoryBudget, oneAutoscalerPerWorkload } from "./rules/stack";
+import { browserWorkersHaveCpuLimits } from "./rules/browser-workers-have-cpu-limits";
+import { browserWorkersHaveShm } from "./rules/browser-workers-have-shm";
+import { containersHaveMemoryLimits } from "./rules/containers-have-memory-limits";
+import { dockerHostMemoryBudget } from "./rules/docker-host-memory-budget";
+import { imagesFromAllowedRegistries } from "./rules/images-from-allowed-registries";
+import { ingressRequiresTls } from "./rules/ingress-requires-tls";
+import { kubernetesContainersHardened } from "./rules/kubernetes-containers-hardened";
+import { memoryWithinBounds } from "./rules/memory-within-bounds";
+import { noLatestImages } from "./rules/no-latest-images";
+import { oneAutoscalerPerWorkload } from "./rules/one-autoscaler-per-workload";
+import { packReadsEveryResource } from "./rules/pack-reads-every-resource";
+import { shmWithinMemoryLimit } from "./rules/shm-within-memory-limit";
+import { statefulDataProtected } from "./rules/stateful-data-protected";
 
 export const PACK_NAME = "quorvex-memory-guards";
 /** Level of a policy that does not set its own. */
@@ -30,6 +37,6 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     kubernetesContainersHardened,
 ];
 
-export const stackPolicies: StackValidationPolicy[] = [oneAutoscalerPerWorkload, dockerHostMemoryBudget];
+export const stackPolicies: StackValidationPolicy[] = [oneAutoscalerPerWorkload, dockerHostMemoryBudget, packReadsEveryResource];
 
 export const policies = [...resourcePolicies, ...stackPolicies];

@@ -264,10 +264,5 @@ export interface Target {
     route(spec: RouteSpec, opts: PlacementOptions): RouteHandle;
 }
 
-/** Labels and marker keys shared by both platforms and the policy pack. */
-export const MARKERS = {
-    runsBrowsers: "quorvex.io/runs-browsers",
-    statefulData: "quorvex.io/stateful-data",
-    protect: "quorvex.io/protect",
-    retainOnDelete: "quorvex.io/retain-on-delete",
-} as const;
+/** Labels and marker keys every target puts on, and the policy pack reads: the pack's own (one home). */
+export { MARKERS } from "../policies/lib/markers";

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import { outputDirectory, readJsonFile, runMain, UsageError } from "./cli";
 import { readPackConfig } from "./packconfig";
-import { imagesOf } from "../policies/rules/images";
+import { imagesOf } from "../policies/targets";
 import * as path from "path";
 import { hasMandatory, type PackConfig } from "../policies/evaluate";
 import { compare, holdsData, renderComparison } from "./compare";

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { containersOf, isWorkloadType } from "../lib/workloads";
+import { containersOf, isWorkloadType } from "../targets";
 import { browserPatternsSchema, DEFAULT_BROWSER_IMAGE_PATTERNS, propsOf } from "./common";
 
 export const browserWorkersHaveCpuLimits: ResourceValidationPolicy = {
@@ -18,8 +18,7 @@ export const browserWorkersHaveCpuLimits: ResourceValidationPolicy = {
         const cfg = args.getConfig<{ maxCores: number; browserImagePatterns: string[] }>();
         for (const c of containersOf(args.type, args.name, propsOf(args), cfg.browserImagePatterns ?? DEFAULT_BROWSER_IMAGE_PATTERNS)) {
             if (!c.runsBrowsers) continue;
-            if (c.cpuLimitCores === undefined)
-                report(`${c.where}: runs browsers without a CPU limit (${c.kind === "docker.Container" ? "`cpus`" : `\`${c.field}.resources.limits.cpu\``})`);
+            if (c.cpuLimitCores === undefined) report(`${c.where}: runs browsers without a CPU limit (\`${c.fields.cpuLimit}\`)`);
             else if (c.cpuLimitCores > cfg.maxCores) report(`${c.where}: CPU limit ${c.cpuLimitCores} cores is above ${cfg.maxCores}`);
         }
     },

@@ -1,15 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { kubernetesKind, MARKERS } from "../lib/workloads";
+import { MARKERS } from "../lib/markers";
+import { dataHolderOf } from "../targets";
 import { propsOf } from "./common";
-import { dockerLabels, obj, type Obj } from "../lib/json";
-
-/** Docker volumes and Kubernetes PVCs/StatefulSets hold data. */
-function labelsOf(type: string, props: Obj): Record<string, string> | undefined {
-    if (type === "docker:index/volume:Volume") return dockerLabels(props.labels);
-    const kind = kubernetesKind(type);
-    if (kind === "PersistentVolumeClaim" || kind === "StatefulSet") return obj(obj(props.metadata).labels) as Record<string, string>;
-    return undefined;
-}
 
 export const statefulDataProtected: ResourceValidationPolicy = {
     name: "stateful-data-protected",
@@ -23,12 +15,11 @@ export const statefulDataProtected: ResourceValidationPolicy = {
     },
     validateResource: (args, report) => {
         const props = propsOf(args);
-        const labels = labelsOf(args.type, props);
-        if (!labels) return;
+        const holder = dataHolderOf(args.type, args.name, props);
+        if (!holder) return;
+        const { labels, shown } = holder;
         const { requireProtection } = args.getConfig<{ requireProtection: boolean }>();
         const data = labels[MARKERS.statefulData];
-        const kind = args.type === "docker:index/volume:Volume" ? "docker.Volume" : kubernetesKind(args.type);
-        const shown = `${kind} \`${(typeof props.name === "string" && props.name) || obj(props.metadata).name || args.name}\``;
         const protectedNow = args.opts?.protect === true;
         const retained = labels[MARKERS.retainOnDelete] === "true";
         if (data && labels[MARKERS.protect] === "true" && !protectedNow) {
@@ -37,8 +28,8 @@ export const statefulDataProtected: ResourceValidationPolicy = {
             );
             return;
         }
-        // A StatefulSet without our marker mounts PVCs that are checked on their own.
-        if (requireProtection && (data || kind !== "StatefulSet") && !protectedNow && !retained) {
+        // A holder without our marker that mounts others' data (a StatefulSet's PVCs): they are checked on their own.
+        if (requireProtection && (data || !holder.mountsOthers) && !protectedNow && !retained) {
             report(
                 `${shown}: ${data ? `holds ${data} data` : "holds data"} but has neither \`protect\` nor \`retainOnDelete\`; \`pulumi destroy\` or a replacement would delete it`,
             );

@@ -1,0 +1,7 @@
+/** Labels our components set and the policies read; other stacks can set them too (see README, "Policies"). */
+export const MARKERS = {
+    runsBrowsers: "quorvex.io/runs-browsers",
+    statefulData: "quorvex.io/stateful-data",
+    protect: "quorvex.io/protect",
+    retainOnDelete: "quorvex.io/retain-on-delete",
+} as const;

@@ -1,0 +1,153 @@
+/** The pack's reader of the Kubernetes provider's resources (`kubernetes:`): every kind that holds a pod. */
+import { arr, obj, type Obj } from "../lib/json";
+import { MARKERS } from "../lib/markers";
+import { quantityToCores, quantityToMiB } from "../lib/quantity";
+import { matchesAny, type ContainerView, type TargetReader } from "./reader";
+
+/** Kinds that hold a pod template, and where. */
+export const POD_PATHS: Record<string, string[]> = {
+    Pod: ["spec"],
+    Deployment: ["spec", "template", "spec"],
+    StatefulSet: ["spec", "template", "spec"],
+    DaemonSet: ["spec", "template", "spec"],
+    ReplicaSet: ["spec", "template", "spec"],
+    ReplicationController: ["spec", "template", "spec"],
+    Job: ["spec", "template", "spec"],
+    CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
+};
+
+const kindOf = (type: string) => type.slice(type.lastIndexOf(":") + 1);
+const owns = (type: string) => type.startsWith("kubernetes:");
+const isWorkload = (type: string) => owns(type) && kindOf(type) in POD_PATHS;
+const metaName = (name: string, props: Obj) => {
+    const n = obj(props.metadata).name;
+    return typeof n === "string" ? n : name;
+};
+const shownAs = (type: string, name: string, props: Obj) => `${kindOf(type)} \`${metaName(name, props)}\``;
+
+/** Does this object carry a pod (a kind the pack does not know, such as a controller's own CRD)? */
+const holdsPod = (props: Obj) => {
+    const spec = obj(props.spec);
+    return Array.isArray(spec.containers) || Array.isArray(obj(obj(spec.template).spec).containers) || Object.keys(obj(spec.jobTemplate)).length > 0;
+};
+
+function containers(type: string, name: string, props: Obj, browserPatterns: string[]): ContainerView[] {
+    if (!isWorkload(type)) return [];
+    const kind = kindOf(type);
+    const path = POD_PATHS[kind];
+    let pod: Obj = props;
+    for (const p of path) pod = obj(pod[p]);
+    let template: Obj = props;
+    for (const p of path.slice(0, -1)) template = obj(template[p]);
+    const podLabels = obj(obj(kind === "Pod" ? props.metadata : template.metadata).labels);
+    const ownLabels = obj(obj(props.metadata).labels);
+    const stateful = ownLabels[MARKERS.statefulData] !== undefined || podLabels[MARKERS.statefulData] !== undefined;
+    const volumes = arr(pod.volumes).map(obj);
+    const podSc = obj(pod.securityContext);
+    const out: ContainerView[] = [];
+    const base = path.join(".");
+    for (const [listName, init] of [
+        ["containers", false],
+        ["initContainers", true],
+    ] as const) {
+        arr(pod[listName]).forEach((c, i) => {
+            const container = obj(c);
+            const limits = obj(obj(container.resources).limits);
+            const requests = obj(obj(container.resources).requests);
+            const image = typeof container.image === "string" ? container.image : undefined;
+            // /dev/shm: an emptyDir of medium Memory mounted there.
+            let shmMiB: number | undefined;
+            let shmField = `${base}.volumes`;
+            for (const m of arr(container.volumeMounts).map(obj)) {
+                if (m.mountPath !== "/dev/shm") continue;
+                const vi = volumes.findIndex((v) => v.name === m.name);
+                const vol = volumes[vi];
+                const emptyDir = vol ? obj(vol.emptyDir) : undefined;
+                if (emptyDir && emptyDir.medium === "Memory") {
+                    shmField = `${base}.volumes[${vi}].emptyDir.sizeLimit`;
+                    shmMiB = emptyDir.sizeLimit === undefined ? Number.NaN : (quantityToMiB(emptyDir.sizeLimit) ?? Number.NaN);
+                }
+            }
+            const cname = typeof container.name === "string" ? container.name : `#${i}`;
+            const field = `${base}.${listName}[${i}]`;
+            const sc = obj(container.securityContext);
+            const drop = arr(obj(sc.capabilities).drop);
+            out.push({
+                where: `${init ? "init container" : "container"} \`${cname}\` of ${shownAs(type, name, props)}`,
+                field,
+                image,
+                memoryLimitMiB: quantityToMiB(limits.memory),
+                memoryRequestMiB: quantityToMiB(requests.memory),
+                hasMemoryRequests: true,
+                cpuLimitCores: quantityToCores(limits.cpu),
+                shmMiB,
+                runsBrowsers:
+                    !init && (podLabels[MARKERS.runsBrowsers] === "true" || ownLabels[MARKERS.runsBrowsers] === "true" || matchesAny(image, browserPatterns)),
+                stateful,
+                initContainer: init,
+                longRunning: kind !== "Job" && kind !== "CronJob",
+                onSharedHost: false,
+                fields: {
+                    memoryLimit: `${field}.resources.limits.memory`,
+                    memoryRequest: `${field}.resources.requests.memory`,
+                    cpuLimit: `${field}.resources.limits.cpu`,
+                    shm: shmField,
+                    shmHowTo: "an emptyDir with medium Memory mounted at /dev/shm",
+                },
+                security: {
+                    runAsNonRoot: sc.runAsNonRoot === true || podSc.runAsNonRoot === true,
+                    allowPrivilegeEscalation: sc.allowPrivilegeEscalation,
+                    dropsAll: drop.includes("ALL"),
+                    seccomp: obj(sc.seccompProfile).type ?? obj(podSc.seccompProfile).type,
+                    readOnlyRoot: sc.readOnlyRootFilesystem,
+                    field: `${field}.securityContext`,
+                },
+            });
+        });
+    }
+    return out;
+}
+
+function scaleTarget(props: Obj): string {
+    const ref = obj(obj(props.spec).scaleTargetRef);
+    const ns = obj(props.metadata).namespace;
+    return `${typeof ns === "string" ? ns : "default"}/${typeof ref.kind === "string" ? ref.kind : "Deployment"}/${String(ref.name)}`;
+}
+
+export const kubernetesReader: TargetReader = {
+    owns,
+    // Every other kind runs no container of its own and holds no data: unless it carries a pod.
+    inert: (type, props) => owns(type) && !isWorkload(type) && !holdsPod(props),
+    isWorkload,
+    containers,
+    images: (type, name, props) =>
+        containers(type, name, props, [])
+            .filter((c) => c.image)
+            .map((c) => ({ image: c.image!, where: c.where, field: `${c.field}.image` })),
+    dataHolder(type, name, props) {
+        const kind = kindOf(type);
+        if (!owns(type) || (kind !== "PersistentVolumeClaim" && kind !== "StatefulSet")) return undefined;
+        const shownName = (typeof props.name === "string" && props.name) || obj(props.metadata).name || name;
+        return {
+            shown: `${kind} \`${String(shownName)}\``,
+            labels: obj(obj(props.metadata).labels) as Record<string, string>,
+            mountsOthers: kind === "StatefulSet",
+        };
+    },
+    routes(type, name, props) {
+        if (!owns(type) || kindOf(type) !== "Ingress") return [];
+        const spec = obj(props.spec);
+        const covered = new Set(arr(spec.tls).flatMap((t) => arr(obj(t).hosts).map(String)));
+        return arr(spec.rules).map((rule, i) => {
+            const host = obj(rule).host;
+            const h = typeof host === "string" ? host : "*";
+            return { where: `Ingress \`${String(obj(props.metadata).name ?? name)}\``, host: h, field: `spec.rules[${i}].host`, tls: covered.has(h) };
+        });
+    },
+    scales(type, name, props) {
+        const kind = kindOf(type);
+        const isScaler = kind === "HorizontalPodAutoscaler" || (type.startsWith("kubernetes:keda.sh/") && kind === "ScaledObject");
+        if (!owns(type) || !isScaler) return undefined;
+        return { target: scaleTarget(props), scaler: `${kind} \`${String(obj(props.metadata).name ?? name)}\`` };
+    },
+};

@@ -1,0 +1,79 @@
+/**
+ * What the pack reads from one target's resources, behind one interface: the
+ * policies are written once, against these views, and never test a resource
+ * type themselves. A target's reader lives in this folder and is registered in
+ * `index.ts`.
+ */
+import type { Obj } from "../lib/json";
+
+/** A container and the numbers the policies check. */
+export interface ContainerView {
+    /** "container `worker` of Deployment `browser-workers`" */
+    where: string;
+    /** The container's own field path ("spec.template.spec.containers[0]"; "" where the resource is the container). */
+    field: string;
+    image: string | undefined;
+    memoryLimitMiB: number | undefined;
+    /** undefined where the target has no memory request (then none is required). */
+    memoryRequestMiB: number | undefined;
+    /** Whether the target has memory requests at all. */
+    hasMemoryRequests: boolean;
+    cpuLimitCores: number | undefined;
+    /** /dev/shm in MiB; undefined when none is set; NaN when set without a bound. */
+    shmMiB: number | undefined;
+    runsBrowsers: boolean;
+    stateful: boolean;
+    initContainer: boolean;
+    /** Long-running (not a one-shot task). */
+    longRunning: boolean;
+    /** Shares one host's memory with the stack's other containers (a host budget applies). */
+    onSharedHost: boolean;
+    /** Where to set each figure, for messages. */
+    fields: { memoryLimit: string; memoryRequest: string; cpuLimit: string; shm: string; shmHowTo: string };
+    /** Security settings to check against the hardened profile, where the target has them. */
+    security?: { runAsNonRoot: boolean; allowPrivilegeEscalation: unknown; dropsAll: boolean; seccomp: unknown; readOnlyRoot: unknown; field: string };
+}
+
+export interface ImageUse {
+    image: string;
+    where: string;
+    field: string;
+}
+
+/** A resource that holds data, with its markers. */
+export interface DataHolder {
+    /** "docker.Volume `quorvex-dev-postgres-data`" */
+    shown: string;
+    labels: Record<string, string>;
+    /** A holder that mounts others' data (checked on their own) unless it carries the marker itself. */
+    mountsOthers: boolean;
+}
+
+/** A host a route serves, and whether TLS covers it. */
+export interface RouteHost {
+    where: string;
+    host: string;
+    field: string;
+    tls: boolean;
+}
+
+export interface TargetReader {
+    /** Whether this reader reads resources of this type (its provider's package). */
+    owns(type: string): boolean;
+    /** Resources of its package that run no container and hold no data: passed knowingly. */
+    inert(type: string, props: Obj): boolean;
+    /** The containers of a workload resource; [] for any other. */
+    containers(type: string, name: string, props: Obj, browserPatterns: string[]): ContainerView[];
+    /** Whether the resource runs containers the reader can read. */
+    isWorkload(type: string): boolean;
+    images(type: string, name: string, props: Obj): ImageUse[];
+    dataHolder(type: string, name: string, props: Obj): DataHolder | undefined;
+    routes?(type: string, name: string, props: Obj): RouteHost[];
+    /** What an autoscaler resource scales: `namespace/Kind/name`, and the scaler as shown. */
+    scales?(type: string, name: string, props: Obj): { target: string; scaler: string } | undefined;
+}
+
+/** Whether an image name matches a browser pattern (others' stacks, without our marker). */
+export function matchesAny(image: string | undefined, patterns: string[]): boolean {
+    return image !== undefined && patterns.some((p) => p !== "" && image.includes(p));
+}
