@@ -43,9 +43,3 @@ export function formatMiB(mib: number): string {
 export function formatMilli(milli: number): string {
     return milli % 1000 === 0 ? `${milli / 1000}` : `${milli}m`;
 }
-
-/** 1536 -> "1.5Gi" for human-facing messages. */
-export function humanMiB(mib: number): string {
-    if (mib >= 1024) return `${Number((mib / 1024).toFixed(2))}Gi`;
-    return `${mib}Mi`;
-}
