@@ -22,108 +22,108 @@ export interface Composition {
     backup?: PostgresBackup;
 }
 
-export function compose(target: Target, c: QuorvexConfig): Composition {
-    const protection = c.protection;
+export function compose(target: Target, config: QuorvexConfig): Composition {
+    const protection = config.protection;
     const postgres = new Postgres("postgres", {
         target,
-        image: c.images.postgres,
-        resources: c.postgres.resources,
-        storage: { sizeMiB: c.postgres.storageSize, storageClass: c.postgres.storageClass },
-        database: c.postgres.database,
-        user: c.postgres.user,
+        image: config.images.postgres,
+        resources: config.postgres.resources,
+        storage: { sizeMiB: config.postgres.storageSize, storageClass: config.postgres.storageClass },
+        database: config.postgres.database,
+        user: config.postgres.user,
         protection,
-        passwordRotation: c.secrets.rotation.postgres,
+        passwordRotation: config.secrets.rotation.postgres,
     });
-    const redis = c.redis.enabled
+    const redis = config.redis.enabled
         ? new Redis("redis", {
               target,
-              image: c.images.redis,
-              resources: c.redis.resources,
-              storage: { sizeMiB: c.redis.storageSize, storageClass: c.redis.storageClass },
-              maxmemoryPercent: c.redis.maxmemoryPercent,
+              image: config.images.redis,
+              resources: config.redis.resources,
+              storage: { sizeMiB: config.redis.storageSize, storageClass: config.redis.storageClass },
+              maxmemoryPercent: config.redis.maxmemoryPercent,
               protection,
-              passwordRotation: c.secrets.rotation.redis,
+              passwordRotation: config.secrets.rotation.redis,
           })
         : undefined;
     const minio = new MinIO("minio", {
         target,
-        image: c.images.minio,
-        clientImage: c.images.minioClient,
-        resources: c.minio.resources,
-        storage: { sizeMiB: c.minio.storageSize, storageClass: c.minio.storageClass },
+        image: config.images.minio,
+        clientImage: config.images.minioClient,
+        resources: config.minio.resources,
+        storage: { sizeMiB: config.minio.storageSize, storageClass: config.minio.storageClass },
         buckets: [
             // Artifacts reach MinIO after the hot days and are deleted at the total.
-            { name: c.minio.bucket, expireDays: c.archive.totalDays - c.archive.hotDays },
+            { name: config.minio.bucket, expireDays: config.archive.totalDays - config.archive.hotDays },
             // Database dumps (the CronJob, or `npm run backup:docker`) expire after the retention.
-            { name: c.backup.bucket, expireDays: c.backup.retentionDays },
+            { name: config.backup.bucket, expireDays: config.backup.retentionDays },
         ],
         protection,
-        secretKeyRotation: c.secrets.rotation.minio,
+        secretKeyRotation: config.secrets.rotation.minio,
     });
-    const backup = c.backup.enabled
+    const backup = config.backup.enabled
         ? new PostgresBackup("postgres-backup", {
               target,
               database: postgres.connectionFor("postgres-backup"),
               objectStore: minio.connectionFor("postgres-backup"),
-              postgresImage: c.images.postgres,
-              clientImage: c.images.minioClient,
-              schedule: c.backup.schedule,
-              bucket: c.backup.bucket,
+              postgresImage: config.images.postgres,
+              clientImage: config.images.minioClient,
+              schedule: config.backup.schedule,
+              bucket: config.backup.bucket,
           })
         : undefined;
     const backend = new Backend("backend", {
         target,
-        image: c.images.backend,
-        mode: c.mode,
-        replicas: c.backend.replicas,
-        port: c.backend.port,
-        vncPort: c.backend.vncPort,
-        resources: c.backend.resources,
-        shmMiB: c.backend.shm,
-        readinessPath: c.backend.readinessPath,
-        livenessPath: c.backend.livenessPath,
+        image: config.images.backend,
+        mode: config.mode,
+        replicas: config.backend.replicas,
+        port: config.backend.port,
+        vncPort: config.backend.vncPort,
+        resources: config.backend.resources,
+        shmMiB: config.backend.shm,
+        readinessPath: config.backend.readinessPath,
+        livenessPath: config.backend.livenessPath,
         database: postgres.connectionFor("backend"),
         queue: redis?.connectionFor("backend"),
         objectStore: minio.connectionFor("backend"),
-        bucket: c.minio.bucket,
-        archive: c.archive,
-        queueName: c.workers.queue.listName,
-        secretKeyRotation: c.secrets.rotation.backend,
+        bucket: config.minio.bucket,
+        archive: config.archive,
+        queueName: config.workers.queue.listName,
+        secretKeyRotation: config.secrets.rotation.backend,
     });
     // In standard mode the pool is empty unless workers are asked to run beside the backend.
     const workers = redis
         ? new BrowserWorkerPool("workers", {
               target,
-              image: c.images.worker,
-              replicas: c.workers.replicas,
+              image: config.images.worker,
+              replicas: config.workers.replicas,
               autoscaling:
-                  c.workers.autoscaler === "none"
+                  config.workers.autoscaler === "none"
                       ? undefined
                       : {
-                            engine: c.workers.autoscaler,
-                            min: c.workers.min,
-                            max: c.workers.max,
-                            targetCpuPercent: c.workers.targetCpuPercent,
-                            queueLength: c.workers.queue.listLength,
+                            engine: config.workers.autoscaler,
+                            min: config.workers.min,
+                            max: config.workers.max,
+                            targetCpuPercent: config.workers.targetCpuPercent,
+                            queueLength: config.workers.queue.listLength,
                         },
-              resources: c.workers.resources,
-              shmMiB: c.workers.shm,
-              terminationGracePeriodSeconds: c.workers.terminationGracePeriodSeconds,
-              queueName: c.workers.queue.listName,
+              resources: config.workers.resources,
+              shmMiB: config.workers.shm,
+              terminationGracePeriodSeconds: config.workers.terminationGracePeriodSeconds,
+              queueName: config.workers.queue.listName,
               queue: redis.connectionFor("workers"),
               objectStore: minio.connectionFor("workers"),
-              bucket: c.minio.bucket,
+              bucket: config.minio.bucket,
               backend,
           })
         : undefined;
     const ingress = new Ingress("ingress", {
         target,
-        host: c.ingress.host,
-        tls: c.ingress.tls,
+        host: config.ingress.host,
+        tls: config.ingress.tls,
         backend,
-        vnc: c.mode === "standard",
-        maxBodySize: c.ingress.maxBodySize,
-        timeoutSeconds: c.ingress.timeoutSeconds,
+        vnc: config.mode === "standard",
+        maxBodySize: config.ingress.maxBodySize,
+        timeoutSeconds: config.ingress.timeoutSeconds,
     });
     return { postgres, redis, minio, backend, workers, ingress, backup };
 }

@@ -6,17 +6,17 @@ import type { Composition } from "./compose";
 type Outputs = { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
 
 /** The stack outputs, exactly the contract's names, secrets marked secret. */
-export function stackOutputs(stack: string, c: QuorvexConfig, namespace: string | null, parts: Composition): Outputs {
+export function stackOutputs(stack: string, config: QuorvexConfig, namespace: string | null, parts: Composition): Outputs {
     const { postgres, redis, minio, backend, workers, ingress } = parts;
     return {
         contractVersion: CONTRACT_VERSION,
         stack,
-        target: c.target,
-        mode: c.mode,
+        target: config.target,
+        mode: config.mode,
         namespace,
         backendUrl: ingress.url,
         backendInternalUrl: backend.internalUrl,
-        ingressHost: c.ingress.host,
+        ingressHost: config.ingress.host,
         postgresHost: postgres.host,
         postgresPort: postgres.port,
         postgresDatabase: postgres.database,
@@ -27,14 +27,14 @@ export function stackOutputs(stack: string, c: QuorvexConfig, namespace: string 
         redisPort: redis ? redis.port : null,
         redisUrl: redis ? pulumi.secret(redis.url) : null,
         minioEndpoint: minio.endpoint,
-        minioBucket: c.minio.bucket,
+        minioBucket: config.minio.bucket,
         minioAccessKey: minio.accessKey,
         minioSecretKey: pulumi.secret(minio.secretKey),
         workerPoolName: workers ? "workers" : null,
         workerPoolMinReplicas: workers ? workers.replicas.min : null,
         workerPoolMaxReplicas: workers ? workers.replicas.max : null,
-        browserJobQueue: redis ? c.workers.queue.listName : null,
-        archiveHotDays: c.archive.hotDays,
-        archiveTotalDays: c.archive.totalDays,
+        browserJobQueue: redis ? config.workers.queue.listName : null,
+        archiveHotDays: config.archive.hotDays,
+        archiveTotalDays: config.archive.totalDays,
     };
 }

@@ -157,31 +157,31 @@ export function configSchemaFor(targets: readonly TargetPlugin[]) {
         })
         .superRefine((raw, ctx) => {
             // The schema's own checks passed: every key has its type.
-            const c = raw as unknown as QuorvexConfig;
+            const config = raw as unknown as QuorvexConfig;
             const rule = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
-            const target = targetNamed(c.target, targets);
+            const target = targetNamed(config.target, targets);
             const can = target.capabilities;
             const on = `on the ${target.name} target (${target.description})`;
-            if (!can.modes.includes(c.mode)) {
+            if (!can.modes.includes(config.mode)) {
                 rule(["mode"], `must be ${list(can.modes)} ${on}: \`standard\` (one backend with browsers and VNC) runs where one host holds everything`);
             }
-            if (!can.autoscalers.includes(c.workers.autoscaler)) {
+            if (!can.autoscalers.includes(config.workers.autoscaler)) {
                 rule(["workers", "autoscaler"], `must be ${list(can.autoscalers)} ${on}, which has no other autoscaler`);
             }
-            if (c.backup.enabled && !can.scheduledTasks) {
+            if (config.backup.enabled && !can.scheduledTasks) {
                 rule(["backup", "enabled"], `must be false ${on}, which runs no scheduled task; take backups with \`npm run backup:docker\` (see README)`);
             }
-            if (!can.tlsModes.includes(c.ingress.tls.mode)) {
+            if (!can.tlsModes.includes(config.ingress.tls.mode)) {
                 rule(["ingress", "tls", "mode"], `must be ${list(can.tlsModes)} ${on}`);
             }
-            if (can.registryCredentials === "auth" && c.registry.pullSecrets.length) {
+            if (can.registryCredentials === "auth" && config.registry.pullSecrets.length) {
                 rule(["registry", "pullSecrets"], `must be empty ${on}: the deploying tool pulls there, so give it registry.auth`);
             }
-            if (can.registryCredentials === "pullSecrets" && c.registry.auth.length) {
+            if (can.registryCredentials === "pullSecrets" && config.registry.auth.length) {
                 rule(["registry", "auth"], `must be empty ${on}: the cluster pulls there, so name docker-registry Secrets in registry.pullSecrets`);
             }
             for (const svc of SIZED) {
-                const r = c[svc].resources;
+                const r = config[svc].resources;
                 if (r.memory.request > r.memory.limit)
                     rule([svc, "resources", "memory", "request"], `must not exceed ${svc}.resources.memory.limit (${r.memory.limit}Mi)`);
                 if (r.cpu.request > r.cpu.limit) rule([svc, "resources", "cpu", "request"], `must not exceed ${svc}.resources.cpu.limit (${r.cpu.limit}m)`);
@@ -191,55 +191,58 @@ export function configSchemaFor(targets: readonly TargetPlugin[]) {
                         `must be at least ${can.minCpuLimitMilli}m ${on} (its provider reads a smaller limit back in another form, which would replace the container on every up)`,
                     );
             }
-            sharedRules(c, rule);
-            target.rules?.(c, rule);
+            sharedRules(config, rule);
+            target.rules?.(config, rule);
         });
 }
 
 /** Rules between shared keys, the same on every target. */
-function sharedRules(c: QuorvexConfig, rule: (path: (string | number)[], message: string) => void): void {
-    if (c.archive.totalDays <= c.archive.hotDays) {
-        rule(["archive", "totalDays"], `must be greater than archive.hotDays (${c.archive.hotDays}): artifacts stay in MinIO for totalDays - hotDays days`);
+function sharedRules(config: QuorvexConfig, rule: (path: (string | number)[], message: string) => void): void {
+    if (config.archive.totalDays <= config.archive.hotDays) {
+        rule(
+            ["archive", "totalDays"],
+            `must be greater than archive.hotDays (${config.archive.hotDays}): artifacts stay in MinIO for totalDays - hotDays days`,
+        );
     }
-    if (c.mode === "workers" && !c.redis.enabled) {
+    if (config.mode === "workers" && !config.redis.enabled) {
         rule(["redis", "enabled"], "must be true in workers mode: the browser workers are fed by the Redis job queue");
-    } else if (c.workers.replicas > 0 && !c.redis.enabled) {
-        rule(["redis", "enabled"], `must be true when workers.replicas is ${c.workers.replicas}: browser workers are fed by the Redis job queue`);
+    } else if (config.workers.replicas > 0 && !config.redis.enabled) {
+        rule(["redis", "enabled"], `must be true when workers.replicas is ${config.workers.replicas}: browser workers are fed by the Redis job queue`);
     }
-    if (c.mode === "workers" && c.workers.autoscaler === "none" && c.workers.replicas < 1) {
+    if (config.mode === "workers" && config.workers.autoscaler === "none" && config.workers.replicas < 1) {
         rule(["workers", "replicas"], "must be at least 1 in workers mode without an autoscaler: nothing else runs browsers");
     }
-    if (c.workers.autoscaler === "keda" && !c.redis.enabled) {
+    if (config.workers.autoscaler === "keda" && !config.redis.enabled) {
         rule(["workers", "autoscaler"], "keda scales on the Redis job queue, so redis.enabled must be true");
     }
-    if (c.workers.min > c.workers.max) {
-        rule(["workers", "min"], `must not exceed workers.max (${c.workers.max})`);
+    if (config.workers.min > config.workers.max) {
+        rule(["workers", "min"], `must not exceed workers.max (${config.workers.max})`);
     }
-    if (c.workers.autoscaler !== "none" && c.workers.min < 1) {
+    if (config.workers.autoscaler !== "none" && config.workers.min < 1) {
         rule(["workers", "min"], "must be at least 1 with an autoscaler");
     }
-    const headroom = c.workers.shmHeadroom;
-    if (c.workers.resources.memory.limit - c.workers.shm < headroom) {
+    const headroom = config.workers.shmHeadroom;
+    if (config.workers.resources.memory.limit - config.workers.shm < headroom) {
         rule(
             ["workers", "resources", "memory", "limit"],
-            `must leave at least ${headroom}Mi of headroom (workers.shmHeadroom) above workers.shm (${c.workers.shm}Mi): /dev/shm is charged to the container's memory`,
+            `must leave at least ${headroom}Mi of headroom (workers.shmHeadroom) above workers.shm (${config.workers.shm}Mi): /dev/shm is charged to the container's memory`,
         );
     }
-    if (c.mode === "standard" && c.backend.resources.memory.limit - c.backend.shm < headroom) {
+    if (config.mode === "standard" && config.backend.resources.memory.limit - config.backend.shm < headroom) {
         rule(
             ["backend", "resources", "memory", "limit"],
-            `must leave at least ${headroom}Mi of headroom above backend.shm (${c.backend.shm}Mi): in standard mode the backend runs the browsers`,
+            `must leave at least ${headroom}Mi of headroom above backend.shm (${config.backend.shm}Mi): in standard mode the backend runs the browsers`,
         );
     }
-    const tlsCfg = c.ingress.tls;
+    const tlsCfg = config.ingress.tls;
     if (tlsCfg.mode === "secret" && !tlsCfg.secretName) rule(["ingress", "tls", "secretName"], "is required when ingress.tls.mode is `secret`");
     if (tlsCfg.mode === "certManager" && !tlsCfg.clusterIssuer) rule(["ingress", "tls", "clusterIssuer"], "is required when ingress.tls.mode is `certManager`");
     if (tlsCfg.mode === "provided" && !tlsCfg.certificate) rule(["ingress", "tls", "certificate"], "is required when ingress.tls.mode is `provided`");
     if (tlsCfg.mode === "provided" && !tlsCfg.key) rule(["ingress", "tls", "key"], "is required when ingress.tls.mode is `provided` (set it with --secret)");
-    if (c.backup.bucket === c.minio.bucket)
-        rule(["backup", "bucket"], `must differ from minio.bucket (${c.minio.bucket}): the buckets expire on different schedules`);
-    if (c.ingress.httpPort === c.ingress.httpsPort) rule(["ingress", "httpsPort"], "must differ from ingress.httpPort");
-    if (c.backend.port === c.backend.vncPort) rule(["backend", "vncPort"], "must differ from backend.port");
+    if (config.backup.bucket === config.minio.bucket)
+        rule(["backup", "bucket"], `must differ from minio.bucket (${config.minio.bucket}): the buckets expire on different schedules`);
+    if (config.ingress.httpPort === config.ingress.httpsPort) rule(["ingress", "httpsPort"], "must differ from ingress.httpPort");
+    if (config.backend.port === config.backend.vncPort) rule(["backend", "vncPort"], "must differ from backend.port");
 }
 
 /** The schema of the registered targets. */

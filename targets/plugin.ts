@@ -51,11 +51,11 @@ export interface TargetPlugin<Name extends string = string, Section extends z.Zo
     /** Its defaults for shared keys (sizing for the resources it runs on), laid over the shared ones. */
     sharedDefaults(mode: Mode): Raw;
     /** Rules of its own beyond what its capabilities say, run on a stack that chose it. */
-    rules?(c: QuorvexConfig, rule: RuleReporter): void;
+    rules?(config: QuorvexConfig, rule: RuleReporter): void;
     /** Advice that does not stop the run (`key` names a config key as the user writes it). */
-    warnings?(c: QuorvexConfig, key: (path: string[]) => string): string[];
+    warnings?(config: QuorvexConfig, key: (path: string[]) => string): string[];
     /** What the offline tools (review, capacity, mock runtime, manifests) read from its resources. */
     readonly review: PlanReaders;
     /** Registers its provider and stack-wide resources, and returns where the components go. */
-    create(stack: string, c: QuorvexConfig): Target;
+    create(stack: string, config: QuorvexConfig): Target;
 }

@@ -60,7 +60,7 @@ export interface PlanReaders {
     /** A read of an existing object (its prerequisites), not a resource the plan manages. */
     isLookup?(type: string, id: unknown): boolean;
     /** Settings of the policy pack that come from the stack config (a host's memory for its budget). */
-    policySettings?(c: QuorvexConfig): PackConfig;
+    policySettings?(config: QuorvexConfig): PackConfig;
 }
 
 const underPath = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);

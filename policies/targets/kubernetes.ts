@@ -31,14 +31,25 @@ const holdsPod = (props: Obj) => {
     return Array.isArray(spec.containers) || Array.isArray(obj(obj(spec.template).spec).containers) || Object.keys(obj(spec.jobTemplate)).length > 0;
 };
 
-function containers(type: string, name: string, props: Obj, browserPatterns: string[]): ContainerView[] {
-    if (!isWorkload(type)) return [];
-    const kind = kindOf(type);
-    const path = POD_PATHS[kind];
+/**
+ * The pod a workload runs, its template (what holds the pod's labels) and where the pod sits:
+ * the one place that walks a Kubernetes workload to its pod (the program's tools use it too).
+ */
+export function podOf(type: string, props: Obj): { pod: Obj; template: Obj; path: string[] } | undefined {
+    if (!isWorkload(type)) return undefined;
+    const path = POD_PATHS[kindOf(type)];
     let pod: Obj = props;
     for (const p of path) pod = obj(pod[p]);
     let template: Obj = props;
     for (const p of path.slice(0, -1)) template = obj(template[p]);
+    return { pod, template, path };
+}
+
+function containers(type: string, name: string, props: Obj, browserPatterns: string[]): ContainerView[] {
+    const found = podOf(type, props);
+    if (!found) return [];
+    const { pod, template, path } = found;
+    const kind = kindOf(type);
     const podLabels = obj(obj(kind === "Pod" ? props.metadata : template.metadata).labels);
     const ownLabels = obj(obj(props.metadata).labels);
     const stateful = ownLabels[MARKERS.statefulData] !== undefined || podLabels[MARKERS.statefulData] !== undefined;

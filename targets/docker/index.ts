@@ -82,18 +82,18 @@ export const docker: TargetPlugin<"docker", typeof section> = {
         redis: { resources: sizing("250m", "1", "256Mi", "1536Mi") },
         minio: { resources: sizing("250m", "1", "512Mi", "1536Mi") },
     }),
-    warnings: (c, key) => {
-        if (c.workers.replicas <= DOCKER_WORKERS_RECOMMENDED_MAX) return [];
+    warnings: (config, key) => {
+        if (config.workers.replicas <= DOCKER_WORKERS_RECOMMENDED_MAX) return [];
         return [
-            c.mode === "workers"
-                ? `${key(["workers", "replicas"])} = ${c.workers.replicas}: more than the ${DOCKER_WORKERS_RECOMMENDED_MAX} workers the platform sizes one Docker host for; the docker-host-memory-budget policy checks that the host has the memory`
-                : `${key(["workers", "replicas"])} = ${c.workers.replicas}: more than ${DOCKER_WORKERS_RECOMMENDED_MAX} workers beside the standard backend; check the host's memory`,
+            config.mode === "workers"
+                ? `${key(["workers", "replicas"])} = ${config.workers.replicas}: more than the ${DOCKER_WORKERS_RECOMMENDED_MAX} workers the platform sizes one Docker host for; the docker-host-memory-budget policy checks that the host has the memory`
+                : `${key(["workers", "replicas"])} = ${config.workers.replicas}: more than ${DOCKER_WORKERS_RECOMMENDED_MAX} workers beside the standard backend; check the host's memory`,
         ];
     },
     review: dockerReview,
-    create: (stack, c) => {
+    create: (stack, config) => {
         // Loaded only for a stack on this target: the Docker provider SDK comes with it.
         const { create } = require("./create") as typeof import("./create");
-        return create(stack, c);
+        return create(stack, config);
     },
 };

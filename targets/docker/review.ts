@@ -52,5 +52,5 @@ export const dockerReview: PlanReaders = {
             ? { ...inputs, imageId: `sha256:${createHash("sha256").update(String(inputs.name)).digest("hex")}`, repoDigest: `${inputs.name}` }
             : undefined,
     // The host-memory budget defaults to the stack's own declared host memory.
-    policySettings: (c) => ({ "docker-host-memory-budget": { hostMemoryMiB: c.docker.hostMemory } }),
+    policySettings: (config) => ({ "docker-host-memory-budget": { hostMemoryMiB: config.docker.hostMemory } }),
 };

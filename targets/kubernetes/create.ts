@@ -2,19 +2,19 @@ import type { QuorvexConfig } from "../../config/schema";
 import { KubernetesTarget } from "./target";
 
 /** The stack's namespace of a cluster: its provider, namespace and network rules, from the stack's config. */
-export function create(stack: string, c: QuorvexConfig): KubernetesTarget {
+export function create(stack: string, config: QuorvexConfig): KubernetesTarget {
     return new KubernetesTarget({
         stack,
-        namespace: c.kubernetes.namespace,
-        kubeconfig: c.kubernetes.kubeconfig,
-        context: c.kubernetes.context,
-        renderYamlToDirectory: c.kubernetes.renderYamlToDirectory,
-        ingressControllerNamespace: c.kubernetes.ingressControllerNamespace,
-        kedaNamespace: c.kubernetes.kedaNamespace,
-        dnsResolvers: c.kubernetes.dnsResolvers,
-        browsingPorts: c.kubernetes.workerEgressPorts,
-        ingressClassName: c.ingress.className,
-        protection: c.protection,
-        imagePullSecrets: c.registry.pullSecrets,
+        namespace: config.kubernetes.namespace,
+        kubeconfig: config.kubernetes.kubeconfig,
+        context: config.kubernetes.context,
+        renderYamlToDirectory: config.kubernetes.renderYamlToDirectory,
+        ingressControllerNamespace: config.kubernetes.ingressControllerNamespace,
+        kedaNamespace: config.kubernetes.kedaNamespace,
+        dnsResolvers: config.kubernetes.dnsResolvers,
+        browsingPorts: config.kubernetes.workerEgressPorts,
+        ingressClassName: config.ingress.className,
+        protection: config.protection,
+        imagePullSecrets: config.registry.pullSecrets,
     });
 }

@@ -69,9 +69,9 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
         backup: { enabled: true },
     }),
     review: kubernetesReview,
-    create: (stack, c) => {
+    create: (stack, config) => {
         // Loaded only for a stack on this target: the Kubernetes provider SDK comes with it.
         const { create } = require("./create") as typeof import("./create");
-        return create(stack, c);
+        return create(stack, config);
     },
 };

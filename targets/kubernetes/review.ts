@@ -1,5 +1,6 @@
 /** What the offline tools read from the Kubernetes target's resources (see `../review.ts`). */
 import { arr, obj } from "../../policies/lib/json";
+import { podOf } from "../../policies/targets/kubernetes";
 import { quantityToMiB } from "../../policies/lib/quantity";
 import { MARKERS } from "../contract";
 import { changesUnder, describeChange, mibOf, milliOf, type CapacityRow, type PlanReaders, type ReviewedResource } from "../review";
@@ -24,13 +25,14 @@ function capacity(resources: ReviewedResource[]): CapacityRow[] {
     }
     const rows: CapacityRow[] = [];
     for (const r of resources) {
-        if (!r.type.startsWith("kubernetes:")) continue;
         const kind = r.type.slice(r.type.lastIndexOf(":") + 1);
-        if (kind !== "Deployment" && kind !== "StatefulSet") continue;
+        const found = podOf(r.type, r.inputs);
+        // Long-running services: Jobs and CronJobs come and go.
+        if (!found || (kind !== "Deployment" && kind !== "StatefulSet")) continue;
         const meta = obj(r.inputs.metadata);
         const name = String(meta.name ?? r.name);
         const spec = obj(r.inputs.spec);
-        const pod = obj(obj(spec.template).spec);
+        const { pod } = found;
         const row: CapacityRow = {
             service: name,
             component: String(obj(meta.labels)["app.kubernetes.io/component"] ?? ""),
