@@ -135,7 +135,7 @@ export class Backend extends pulumi.ComponentResource {
                 minAvailable: args.replicas > 1 ? args.replicas - 1 : undefined,
                 terminationGracePeriodSeconds: 60,
                 // A rolling update drops no request: ingress-nginx still routes to a stopping pod for a moment.
-                drainSeconds: 10,
+                drain: { pauseSeconds: 10 },
             },
             { parent: this },
         );

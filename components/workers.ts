@@ -23,6 +23,8 @@ export interface BrowserWorkerPoolArgs {
 
 /** The worker's health server (the worker image's contract). */
 export const WORKER_HEALTH_PORT = 8001;
+/** On the health server: stop taking jobs, answer once the job in hand is done (the worker image's contract). */
+export const WORKER_DRAIN_PATH = "/drain";
 
 /** Playwright browser workers that take jobs from the Redis queue. */
 export class BrowserWorkerPool extends pulumi.ComponentResource {
@@ -91,6 +93,8 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
                             : undefined,
                 },
                 terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
+                // Asked to finish the browser job in hand before it is stopped (the image contract, README).
+                drain: { http: { path: WORKER_DRAIN_PATH, port: WORKER_HEALTH_PORT } },
             },
             { parent: this },
         );

@@ -116,10 +116,13 @@ export interface WorkloadSpec {
     internetEgress?: InternetEgress;
     terminationGracePeriodSeconds?: number;
     /**
-     * Seconds a stopping replica keeps serving before it gets SIGTERM, while the load balancer
-     * stops sending it requests (Kubernetes removes a pod from its endpoints asynchronously).
+     * What a stopping replica gets before SIGTERM, where the target has a pre-stop hook:
+     * `pauseSeconds`: it keeps serving while the load balancer stops sending it requests
+     * (Kubernetes removes a pod from its endpoints asynchronously); `http`: a GET that asks it to
+     * stop taking work and returns once the work in hand is done (a busy browser worker).
+     * Where a target has no such hook, SIGTERM carries the same request (the image contract).
      */
-    drainSeconds?: number;
+    drain?: { pauseSeconds: number } | { http: { path: string; port: number } };
 }
 
 export interface ServiceSpecBase extends WorkloadSpec {

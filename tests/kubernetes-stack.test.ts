@@ -75,6 +75,12 @@ describe("prod stack", async () => {
         expect(one(run, T.deployment, "workers").options.customTimeouts).toEqual({ create: "60m", update: "60m" });
     });
 
+    it("asks a stopping worker to finish its browser job first: a preStop GET /drain on its health port, within the grace period", () => {
+        const pod = podOf(one(run, T.deployment, "workers"));
+        expect(pod.containers[0].lifecycle).toEqual({ preStop: { httpGet: { path: "/drain", port: 8001 } } });
+        expect(pod.terminationGracePeriodSeconds).toBe(600);
+    });
+
     it("autoscales workers with an autoscaling/v2 HPA, 2 to 20 at 70% CPU, and never fights it over replicas", () => {
         const hpa = inputs(one(run, T.hpa, "workers"));
         expect(hpa.spec).toMatchObject({

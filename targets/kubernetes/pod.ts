@@ -9,6 +9,13 @@ type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 
+/** The hook the kubelet runs before SIGTERM; the grace period covers both. */
+function preStop(drain: NonNullable<WorkloadSpec["drain"]>): k8s.types.input.core.v1.LifecycleHandler {
+    // The kubelet's own pause: no command in the image needed.
+    if ("pauseSeconds" in drain) return { sleep: { seconds: drain.pauseSeconds } };
+    return { httpGet: { path: drain.http.path, port: drain.http.port } };
+}
+
 export function resourceRequirements(r: WorkloadSpec["resources"]): k8s.types.input.core.v1.ResourceRequirements {
     return {
         requests: { cpu: formatMilli(r.cpu.request), memory: formatMiB(r.memory.request) },
@@ -136,8 +143,7 @@ export function podSpec(spec: WorkloadSpec, o: PodOptions): PodSpec {
         ...containerBase({ ...spec, name: spec.role }, o.secretName, mounts),
         ports: o.ports?.map((p) => ({ name: p.name.slice(0, 15), containerPort: p.port, protocol: "TCP" })),
         ...(o.health ? probes(o.health) : {}),
-        // The kubelet's own pause (no command in the image needed), before SIGTERM.
-        ...(spec.drainSeconds ? { lifecycle: { preStop: { sleep: { seconds: spec.drainSeconds } } } } : {}),
+        ...(spec.drain ? { lifecycle: { preStop: preStop(spec.drain) } } : {}),
     };
     return {
         ...podSecurity(spec, o.serviceAccountName),
