@@ -186,7 +186,18 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         expect(migrations.map((j) => j.status.succeeded)).toEqual([1]);
     });
 
-    it("switches `workers.autoscaler` from hpa to keda and back on the live stack", async () => {
+    it("switches `workers.autoscaler` from hpa to keda and back on the live stack, past KEDA's admission rule", async () => {
+        // The cluster plays KEDA's webhook: a ScaledObject is refused while an HPA scales its target.
+        const refused = await cluster.kubectl(
+            ["apply", "--dry-run=server", "-f", "-"],
+            JSON.stringify({
+                apiVersion: "keda.sh/v1alpha1",
+                kind: "ScaledObject",
+                metadata: { name: "probe", namespace: NAMESPACE },
+                spec: { scaleTargetRef: { name: "workers" }, triggers: [] },
+            }),
+        );
+        expect(refused.stderr).toContain("the workload 'workers' of type 'apps/v1.Deployment' is already managed by the hpa 'workers'");
         configure("workers.autoscaler=keda");
         await project.up();
         const keda = await cluster.getJson<List<{ metadata: { name: string } }>>(["hpa,scaledobjects", "-n", NAMESPACE]);

@@ -13,9 +13,9 @@
  * What a real cluster has and kwok does not, the harness provides: one fake
  * node, a default StorageClass with PersistentVolumes it binds at once, the KEDA
  * and cert-manager custom resource definitions with the ClusterIssuer the stack
- * names, and the part of
- * an ingress controller the provider waits for (it sets each Ingress's load
- * balancer status). NetworkPolicies are stored, never enforced: there is no CNI.
+ * names, KEDA's admission rule (a webhook of ours, see keda-admission.ts), and
+ * the part of an ingress controller the provider waits for (it sets each
+ * Ingress's load balancer status). NetworkPolicies are stored, never enforced: there is no CNI.
  */
 import { execFileSync } from "child_process";
 import { randomBytes } from "crypto";
@@ -24,6 +24,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { runProcess, type RunResult } from "./harness";
+import { KedaAdmission, type Hpa } from "./keda-admission";
 
 /** The binaries the cluster needs, all in the toolchain's bin folder, and kwok's default stages beside them. */
 export const CLUSTER_BINARIES = [
@@ -107,6 +108,7 @@ export class Cluster {
     private readonly env: NodeJS.ProcessEnv;
     private ingressTimer: NodeJS.Timeout | null = null;
     private ingressBusy = false;
+    private keda: KedaAdmission | null = null;
 
     private constructor(
         readonly tmp: string,
@@ -215,6 +217,14 @@ export class Cluster {
         await this.apply([...docs, ...CUSTOM_KINDS.map(customResourceDefinition)]);
         await this.ok(["wait", "--for=condition=Established", "--timeout=60s", ...CUSTOM_KINDS.map((k) => `crd/${k.plural}.${k.group}`)]);
         await this.apply([CLUSTER_ISSUER]);
+        // KEDA's admission webhook: a ScaledObject is refused while another HPA scales its target.
+        this.keda = await KedaAdmission.start(this.tmp, (namespace) => {
+            const out = execFileSync(path.join(this.bin, "kubectl"), ["--kubeconfig", this.kubeconfig, "get", "hpa", "-n", namespace, "-o", "json"], {
+                env: this.env,
+            });
+            return (JSON.parse(out.toString("utf8")) as { items: Hpa[] }).items;
+        });
+        await this.apply([this.keda.configuration()]);
         this.ingressTimer = setInterval(() => void this.admitIngresses(), 1000);
     }
 
@@ -354,6 +364,7 @@ export class Cluster {
 
     async dispose(): Promise<void> {
         if (this.ingressTimer) clearInterval(this.ingressTimer);
+        await this.keda?.close();
         await run(path.join(this.bin, "kwokctl"), ["delete", "cluster", "--name", this.name], this.env).catch(() => undefined);
         fs.rmSync(this.tmp, { recursive: true, force: true });
     }
