@@ -93,6 +93,17 @@ describe("prod stack", async () => {
         expect(all(run, T.scaledObject)).toHaveLength(0);
     });
 
+    it("switches between HPA and ScaledObject as one resource that changes kind, deleting the old kind first (KEDA refuses a ScaledObject beside an HPA)", async () => {
+        const keda = await stack("prod", PROD_KEDA);
+        for (const [r, other] of [
+            [one(run, T.hpa, "workers"), T.scaledObject],
+            [one(keda, T.scaledObject, "workers"), T.hpa],
+        ] as const) {
+            expect(r.options.aliases).toContain(`${other}::workers`);
+            expect(r.options).toMatchObject({ deleteBeforeReplace: true, replaceOnChanges: ["kind"] });
+        }
+    });
+
     it("keeps Postgres, Redis and MinIO in StatefulSets on protected PVCs, sized from the seed table", () => {
         for (const name of ["postgres", "redis", "minio"]) {
             const sts = one(run, T.statefulSet, name);

@@ -25,6 +25,8 @@ export interface ResourceOptionsSeen {
     aliases: string[];
     /** How long the provider may wait for it (create/update/delete), where the program says. */
     customTimeouts?: { create?: string; update?: string; delete?: string };
+    /** Properties whose change replaces it, where the program says. */
+    replaceOnChanges?: string[];
 }
 
 export interface PlannedResource {
@@ -311,6 +313,7 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
                     deleteBeforeReplace: o.deleteBeforeReplace === true,
                     aliases: (o.aliases ?? []).map((a) => aliasKey(a, args.type, args.name)),
                     ...(o.customTimeouts ? { customTimeouts: { ...o.customTimeouts } } : {}),
+                    ...(o.replaceOnChanges?.length ? { replaceOnChanges: [...o.replaceOnChanges] } : {}),
                 };
                 return undefined;
             });

@@ -23,6 +23,17 @@ import { routeCertificate } from "../tls";
 import { KubernetesCluster } from "./cluster";
 import { containerBase, nonEmpty, podSecurity, podSpec, scratchVolumes, stringData } from "./pod";
 
+const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+const SCALED_OBJECT_TYPE = "kubernetes:keda.sh/v1alpha1:ScaledObject";
+
+/**
+ * The HPA and the ScaledObject of a pool are one resource that changes kind: a switch between
+ * them replaces it, deleting the old kind first. Otherwise the engine would create the new one
+ * before deleting the old, and KEDA's admission webhook refuses a ScaledObject whose target an
+ * HPA still scales (and two autoscalers would fight over the replicas meanwhile).
+ */
+const switchesWith = (other: string): pulumi.CustomResourceOptions => ({ aliases: [{ type: other }], deleteBeforeReplace: true, replaceOnChanges: ["kind"] });
+
 /** Scale down slowly, under either autoscaler: a worker may be in the middle of a browser job. */
 const SCALE_DOWN = { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] };
 
@@ -298,7 +309,7 @@ export class KubernetesTarget implements Target {
                         behavior: { scaleDown: SCALE_DOWN },
                     },
                 },
-                this.opts(parent),
+                this.opts(parent, switchesWith(SCALED_OBJECT_TYPE)),
             );
             return;
         }
@@ -337,6 +348,7 @@ export class KubernetesTarget implements Target {
                 },
             },
             this.opts(parent, {
+                ...switchesWith(HPA_TYPE),
                 dependsOn: [
                     auth,
                     ...this.prerequisite("keda-scaledobjects", (o) =>
