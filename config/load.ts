@@ -76,7 +76,9 @@ function suggestion(key: string, known: string[]): string {
     return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean \`${best.k}\`?)` : "";
 }
 
-const keyName = (path: PropertyKey[]): string => `${NAMESPACE}:${path.map(String).join(".")}`;
+/** `quorvex:a.b[0].c`, as `pulumi config set --path` writes it. */
+const keyName = (path: PropertyKey[]): string =>
+    `${NAMESPACE}:${path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`)).join("")}`;
 
 /**
  * Validates raw config (as nested objects) and applies the defaults. Throws ConfigError.

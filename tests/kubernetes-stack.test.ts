@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { all, inputs, k8sEnv, merge, one, podOf, PROD, PROD_KEDA, stack, T, type Json, type StackRun } from "./helpers";
 import { validateObject } from "./k8s-schema";
+import { resolveConfig } from "../config/load";
 
 const NS = "playwright-agent";
 const k8sObjects = (run: StackRun) => run.resources.filter((r) => r.type.startsWith("kubernetes:"));
@@ -217,8 +218,14 @@ describe("prod stack", async () => {
         expect(policies["allow-dns"].egress[0].ports).toContainEqual({ protocol: "UDP", port: 53 });
         // Node-local caches and cloud metadata resolvers are not kube-dns pods: reachable on 53 too.
         expect(policies["allow-dns"].egress[0].to).toContainEqual({ ipBlock: { cidr: "169.254.0.0/16" } });
+        // Only the controller's pods of the ingress controller's namespace, not every pod there.
         expect(policies["backend-from-ingress"].ingress[0]).toEqual({
-            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+            from: [
+                {
+                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+                    podSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } },
+                },
+            ],
             ports: [{ protocol: "TCP", port: 8000 }],
         });
         // Who may reach Postgres: the backend, its migration and the backup, nobody else.
@@ -245,7 +252,12 @@ describe("prod stack", async () => {
             policyTypes: ["Ingress"],
             ingress: [
                 {
-                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+                    from: [
+                        {
+                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+                            podSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } },
+                        },
+                    ],
                     ports: [{ protocol: "TCP", port: 8089 }],
                 },
             ],
@@ -259,7 +271,9 @@ describe("prod stack", async () => {
         const dns = inputs(all(custom, T.networkPolicy).find((p) => inputs(p).metadata.name === "allow-dns")!);
         expect(dns.spec.egress[0].to.slice(1)).toEqual([{ ipBlock: { cidr: "10.96.0.10/32" } }]);
         const { resolveConfig } = await import("../config/load");
-        expect(() => resolveConfig({ target: "kubernetes", kubernetes: { dnsResolvers: ["169.254.0.0/33"] } })).toThrow(/kubernetes\.dnsResolvers\.0.*CIDR/);
+        expect(() => resolveConfig({ target: "kubernetes", kubernetes: { dnsResolvers: ["169.254.0.0/33"] } })).toThrow(
+            /quorvex:kubernetes\.dnsResolvers\[0\] = "169\.254\.0\.0\/33": .*CIDR/,
+        );
     });
 
     it("reads the cluster's prerequisites it can check (the ClusterIssuer; KEDA's CRD with KEDA), except when rendering YAML", async () => {
@@ -311,9 +325,24 @@ describe("prod stack with KEDA", async () => {
         expect(so.scaleDown).toEqual({ stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] });
     });
 
-    it("lets the KEDA operator read the queue from Redis", () => {
+    it("lets the KEDA operator read the queue from Redis, and no other pod of its namespace", () => {
         const p = inputs(all(run, T.networkPolicy).find((r) => r.name === "redis-from-keda")!);
-        expect(p.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).toBe("keda");
+        expect(p.spec.ingress[0].from).toEqual([
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "keda" } }, podSelector: { matchLabels: { app: "keda-operator" } } },
+        ]);
+    });
+
+    it("takes the controller's and the operator's pod labels from config, and `[]` for every pod of their namespaces", async () => {
+        const custom = await stack(
+            "prod",
+            merge(PROD_KEDA, { kubernetes: { ingressControllerPodLabels: ["app.kubernetes.io/name=traefik"], kedaOperatorPodLabels: [] } }),
+        );
+        const from = (name: string) => inputs(all(custom, T.networkPolicy).find((r) => r.name === name)!).spec.ingress[0].from[0];
+        expect(from("backend-from-ingress").podSelector).toEqual({ matchLabels: { "app.kubernetes.io/name": "traefik" } });
+        expect(from("redis-from-keda")).toEqual({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "keda" } } });
+        expect(() => resolveConfig(merge(PROD, { kubernetes: { kedaOperatorPodLabels: ["app"] } }))).toThrow(
+            /quorvex:kubernetes\.kedaOperatorPodLabels\[0\] = "app": must be a pod label as key=value/,
+        );
     });
 
     it("validates every object, the KEDA custom resources included", () => {

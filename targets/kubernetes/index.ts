@@ -14,13 +14,34 @@ const platformNamespace = dnsLabel.refine((ns) => !SYSTEM_NAMESPACES.includes(ns
     error: "must be the platform's own namespace, not `default` or a `kube-*` system namespace (the stack labels, enforces and can delete it)",
 });
 
+/**
+ * Pod labels as `key=value` items (a list, so a stack's value replaces the default whole; `[]`
+ * selects every pod), to a map.
+ */
+const podLabels = z
+    .array(
+        z
+            .string()
+            .regex(
+                /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?=([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/,
+                {
+                    error: "must be a pod label as key=value, such as app.kubernetes.io/name=ingress-nginx",
+                },
+            ),
+        { error: "must be a list of key=value pod labels" },
+    )
+    .max(8, { error: "must list at most 8 labels" })
+    .transform((items) => Object.fromEntries(items.map((i) => [i.slice(0, i.indexOf("=")), i.slice(i.indexOf("=") + 1)])));
+
 const section = z.strictObject({
     namespace: platformNamespace,
     kubeconfig: optionalString,
     context: optionalString,
     renderYamlToDirectory: optionalString,
     ingressControllerNamespace: dnsLabel,
+    ingressControllerPodLabels: podLabels,
     kedaNamespace: dnsLabel,
+    kedaOperatorPodLabels: podLabels,
     workerEgressPorts: z.array(port, { error: "must be a list of TCP ports" }).max(32, { error: "must list at most 32 ports" }),
     dnsResolvers: z.array(ipv4Cidr, { error: "must be a list of IPv4 networks" }).max(16, { error: "must list at most 16 networks" }),
 });
@@ -44,7 +65,11 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
             context: null,
             renderYamlToDirectory: null,
             ingressControllerNamespace: "ingress-nginx",
+            // The controller pods of the ingress-nginx chart; [] admits every pod of the namespace.
+            ingressControllerPodLabels: ["app.kubernetes.io/name=ingress-nginx", "app.kubernetes.io/component=controller"],
             kedaNamespace: "keda",
+            // The operator pods of the KEDA chart (the metrics server never reads Redis).
+            kedaOperatorPodLabels: ["app=keda-operator"],
             workerEgressPorts: [80, 443],
             // Resolvers that are not kube-dns pods: NodeLocal DNSCache (169.254.20.10) and the
             // metadata-server resolver of GKE Autopilot and Cloud DNS (169.254.169.254).
@@ -56,7 +81,11 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
             context: "Kubeconfig context; null: the current one.",
             renderYamlToDirectory: "Write manifests to this directory instead of applying them (Secrets are written in clear: keep that directory private).",
             ingressControllerNamespace: "Namespace of the ingress controller (the only source admitted to the backend).",
+            ingressControllerPodLabels:
+                "Labels of the ingress controller's pods in that namespace: only they reach the backend (and cert-manager's HTTP-01 solver). `key=value` items; `[]`: every pod of the namespace.",
             kedaNamespace: "Namespace of the KEDA operator (admitted to Redis to read the queue).",
+            kedaOperatorPodLabels:
+                "Labels of the KEDA operator's pods in that namespace: only they reach Redis from there. `key=value` items; `[]`: every pod of the namespace.",
             workerEgressPorts: "Ports the browsers may reach outside the cluster (private ranges excluded).",
             dnsResolvers:
                 "Networks (IPv4 CIDR) of DNS resolvers that are not kube-dns pods (NodeLocal DNSCache, a cloud's metadata resolver): every pod may reach them on port 53, besides the kube-dns pods.",

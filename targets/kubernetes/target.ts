@@ -54,8 +54,12 @@ export interface KubernetesTargetArgs {
     renderYamlToDirectory: string | null;
     /** Namespace of the ingress controller, the only source of traffic into the backend. */
     ingressControllerNamespace: string;
+    /** Labels of the ingress controller's pods in that namespace. */
+    ingressControllerPodLabels: Record<string, string>;
     /** Namespace of the KEDA operator (it reads the Redis queue length). */
     kedaNamespace: string;
+    /** Labels of the KEDA operator's pods in that namespace. */
+    kedaOperatorPodLabels: Record<string, string>;
     /** Networks of DNS resolvers that are not kube-dns pods (node-local caches, cloud metadata resolvers). */
     dnsResolvers: string[];
     /** The ports a `browsing` workload may reach outside the cluster (the sites under test). */
@@ -64,6 +68,14 @@ export interface KubernetesTargetArgs {
     protection: { protect: boolean; retainOnDelete: boolean };
     /** Existing docker-registry Secrets every pod pulls with (through its ServiceAccount). */
     imagePullSecrets: string[];
+}
+
+/** The pods with these labels in that namespace (every pod of it when `labels` is empty). */
+function peer(namespace: string, labels: Record<string, string>): k8s.types.input.networking.v1.NetworkPolicyPeer {
+    return {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+        ...(Object.keys(labels).length ? { podSelector: { matchLabels: labels } } : {}),
+    };
 }
 
 /** Private and link-local ranges: the browsers' internet egress never reaches them. */
@@ -142,6 +154,11 @@ export class KubernetesTarget implements Target {
         );
     }
 
+    /** The ingress controller's pods, the only source of traffic from outside. */
+    private ingressController(): k8s.types.input.networking.v1.NetworkPolicyPeer {
+        return peer(this.args.ingressControllerNamespace, this.args.ingressControllerPodLabels);
+    }
+
     /** Egress of a workload, and the matching ingress on each service it talks to. */
     private networkPolicies(spec: WorkloadSpec & { exposedToIngress?: boolean; ports?: ServiceSpecBase["ports"] }, parent: pulumi.Resource) {
         const o = this.opts(parent);
@@ -194,7 +211,7 @@ export class KubernetesTarget implements Target {
                         policyTypes: ["Ingress"],
                         ingress: [
                             {
-                                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": this.args.ingressControllerNamespace } } }],
+                                from: [this.ingressController()],
                                 ports: spec.ports.map((p) => ({ protocol: "TCP", port: p.port })),
                             },
                         ],
@@ -367,7 +384,7 @@ export class KubernetesTarget implements Target {
                     policyTypes: ["Ingress"],
                     ingress: [
                         {
-                            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": this.args.kedaNamespace } } }],
+                            from: [peer(this.args.kedaNamespace, this.args.kedaOperatorPodLabels)],
                             ports: [{ protocol: "TCP", port: q.service.ports[q.port] }],
                         },
                     ],
@@ -538,7 +555,7 @@ export class KubernetesTarget implements Target {
                         policyTypes: ["Ingress"],
                         ingress: [
                             {
-                                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": this.args.ingressControllerNamespace } } }],
+                                from: [this.ingressController()],
                                 ports: [{ protocol: "TCP", port: ACME_SOLVER.port }],
                             },
                         ],
