@@ -161,7 +161,6 @@ export class KubernetesTarget implements Target {
 
     /** Egress of a workload, and the matching ingress on each service it talks to. */
     private networkPolicies(spec: WorkloadSpec & { exposedToIngress?: boolean; ports?: ServiceSpecBase["ports"] }, parent: pulumi.Resource) {
-        const o = this.opts(parent);
         const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = (spec.connectsTo ?? []).map((svc) => ({
             to: [{ podSelector: { matchLabels: this.selector(svc.role) } }],
             ports: Object.values(svc.ports).map((port) => ({ protocol: "TCP", port })),
@@ -180,46 +179,51 @@ export class KubernetesTarget implements Target {
                 // No rule at all is no `egress` field: policyTypes Egress still denies everything.
                 spec: { podSelector: { matchLabels: this.selector(spec.role) }, policyTypes: ["Egress"], egress: nonEmpty(egress) },
             },
-            o,
+            this.opts(parent),
         );
         for (const svc of spec.connectsTo ?? []) {
-            new k8s.networking.v1.NetworkPolicy(
+            this.admit(
+                spec,
                 `${svc.role}-from-${spec.role}`,
-                {
-                    metadata: this.meta(spec, `${svc.role}-from-${spec.role}`),
-                    spec: {
-                        podSelector: { matchLabels: this.selector(svc.role) },
-                        policyTypes: ["Ingress"],
-                        ingress: [
-                            {
-                                from: [{ podSelector: { matchLabels: this.selector(spec.role) } }],
-                                ports: Object.values(svc.ports).map((port) => ({ protocol: "TCP", port })),
-                            },
-                        ],
-                    },
-                },
-                o,
+                this.selector(svc.role),
+                { podSelector: { matchLabels: this.selector(spec.role) } },
+                Object.values(svc.ports),
+                parent,
             );
         }
         if (spec.exposedToIngress && spec.ports?.length) {
-            new k8s.networking.v1.NetworkPolicy(
+            this.admit(
+                spec,
                 `${spec.role}-from-ingress`,
-                {
-                    metadata: this.meta(spec, `${spec.role}-from-ingress`),
-                    spec: {
-                        podSelector: { matchLabels: this.selector(spec.role) },
-                        policyTypes: ["Ingress"],
-                        ingress: [
-                            {
-                                from: [this.ingressController()],
-                                ports: spec.ports.map((p) => ({ protocol: "TCP", port: p.port })),
-                            },
-                        ],
-                    },
-                },
-                o,
+                this.selector(spec.role),
+                this.ingressController(),
+                spec.ports.map((p) => p.port),
+                parent,
             );
         }
+    }
+
+    /** A NetworkPolicy named `name` that lets the peer `from` reach the pods `to` selects, on these TCP ports. */
+    private admit(
+        owner: Pick<WorkloadSpec, "role" | "component">,
+        name: string,
+        to: Record<string, string>,
+        from: k8s.types.input.networking.v1.NetworkPolicyPeer,
+        ports: number[],
+        parent: pulumi.Resource,
+    ): void {
+        new k8s.networking.v1.NetworkPolicy(
+            name,
+            {
+                metadata: this.meta(owner, name),
+                spec: {
+                    podSelector: { matchLabels: to },
+                    policyTypes: ["Ingress"],
+                    ingress: [{ from: [from], ports: ports.map((port) => ({ protocol: "TCP", port })) }],
+                },
+            },
+            this.opts(parent),
+        );
     }
 
     private podTemplate(spec: ServiceSpecBase, sa: k8s.core.v1.ServiceAccount, extra: Parameters<typeof podSpec>[1]["volumes"] = []) {
@@ -375,22 +379,13 @@ export class KubernetesTarget implements Target {
             }),
         );
         // The KEDA operator reads the queue length from Redis.
-        new k8s.networking.v1.NetworkPolicy(
+        this.admit(
+            spec,
             `${q.service.role}-from-keda`,
-            {
-                metadata: this.meta(spec, `${q.service.role}-from-keda`),
-                spec: {
-                    podSelector: { matchLabels: this.selector(q.service.role) },
-                    policyTypes: ["Ingress"],
-                    ingress: [
-                        {
-                            from: [peer(this.args.kedaNamespace, this.args.kedaOperatorPodLabels)],
-                            ports: [{ protocol: "TCP", port: q.service.ports[q.port] }],
-                        },
-                    ],
-                },
-            },
-            this.opts(parent),
+            this.selector(q.service.role),
+            peer(this.args.kedaNamespace, this.args.kedaOperatorPodLabels),
+            [q.service.ports[q.port]],
+            parent,
         );
     }
 
@@ -546,23 +541,7 @@ export class KubernetesTarget implements Target {
             // cert-manager answers an HTTP-01 challenge from a solver pod it creates in this namespace:
             // the ingress controller must reach it through the namespace's default-deny, or no certificate
             // is ever issued.
-            new k8s.networking.v1.NetworkPolicy(
-                ACME_SOLVER.policy,
-                {
-                    metadata: this.meta(meta, ACME_SOLVER.policy),
-                    spec: {
-                        podSelector: { matchLabels: ACME_SOLVER.labels },
-                        policyTypes: ["Ingress"],
-                        ingress: [
-                            {
-                                from: [this.ingressController()],
-                                ports: [{ protocol: "TCP", port: ACME_SOLVER.port }],
-                            },
-                        ],
-                    },
-                },
-                this.opts(opts.parent),
-            );
+            this.admit(meta, ACME_SOLVER.policy, ACME_SOLVER.labels, this.ingressController(), [ACME_SOLVER.port], opts.parent);
         } else if (spec.tls.mode === "secret") {
             secretName = spec.tls.secretName!;
         } else {
