@@ -34,10 +34,9 @@ export class PostgresBackup extends pulumi.ComponentResource {
         super("quorvex:platform:PostgresBackup", name, {}, opts);
         const { database: db, objectStore: store } = args;
         const small = { cpu: { request: 100, limit: 1000 }, memory: { request: 128, limit: 512 } };
-        const schedule = args.target.scheduledTask?.bind(args.target);
         // Validation refuses `backup.enabled` on a target without the `scheduledTasks` capability.
-        if (!schedule) throw new Error(`PostgresBackup ${name}: this target runs no scheduled task`);
-        schedule(
+        if (!args.target.scheduledTask) throw new Error(`PostgresBackup ${name}: this target runs no scheduled task`);
+        args.target.scheduledTask(
             {
                 role: name,
                 component: "backup",

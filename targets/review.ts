@@ -63,18 +63,16 @@ export interface PlanReaders {
     policySettings?(config: QuorvexConfig): PackConfig;
 }
 
-const underPath = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+/** Whether `path` is `prefix` or lies under it. */
+export const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
 const show = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(v));
 
 /** `path: old -> new`, as the review prints a change. */
 export const describeChange = (f: FieldChange) => `${f.path}: ${show(f.old)} -> ${show(f.new)}`;
 
-/** Whether `path` is `prefix` or lies under it. */
-export const isUnder = underPath;
-
 /** One reason per changed field under any of `prefixes`: `what (path: old -> new)`. */
 export function changesUnder(fields: FieldChange[], prefixes: string[], what: string): string[] {
-    return fields.filter((f) => prefixes.some((p) => underPath(f.path, p))).map((f) => `${what} (${describeChange(f)})`);
+    return fields.filter((f) => prefixes.some((p) => isUnder(f.path, p))).map((f) => `${what} (${describeChange(f)})`);
 }
 
 /** A quantity in millicores (null when absent or unreadable). */

@@ -4,7 +4,7 @@
  * data. This is what a reviewer reads before `pulumi up`.
  */
 import { TARGETS } from "../targets/registry";
-import { describeChange as change, isUnder as under, type FieldChange } from "../targets/review";
+import { describeChange, isUnder, type FieldChange } from "../targets/review";
 import type { PlanResource } from "./planner";
 
 export type { FieldChange };
@@ -92,7 +92,7 @@ export function compare(before: PlanResource[], after: PlanResource[]): Comparis
         }
         matched.add(nowKey!);
         const ignored = is.options.ignoreChanges ?? [];
-        const fields = diff(was.inputs, is.inputs).filter((f) => !ignored.some((p) => under(f.path, p)));
+        const fields = diff(was.inputs, is.inputs).filter((f) => !ignored.some((p) => isUnder(f.path, p)));
         if (fields.length) result.changed.push({ resource: id(is), fields });
         for (const reason of dataLossReasons(was, is, fields)) result.dataLoss.push({ resource: id(is), reason });
         for (const reason of refusalReasons(is, fields)) result.refused.push({ resource: id(is), reason });
@@ -107,7 +107,7 @@ export function renderComparison(c: Comparison, against: string): string {
     for (const r of c.removed) lines.push(`- ${r}`);
     for (const ch of c.changed) {
         lines.push(`~ ${ch.resource}`);
-        for (const f of ch.fields) lines.push(`    ${change(f)}`);
+        for (const f of ch.fields) lines.push(`    ${describeChange(f)}`);
     }
     if (c.dataLoss.length) {
         lines.push("", "DATA LOSS RISK (exit 1 unless --allow-data-loss):");
