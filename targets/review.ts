@@ -5,7 +5,6 @@
  * mock runtime stands in for the provider, and the manifests a reviewer may
  * apply. Each target implements this in its own folder (`review.ts`).
  */
-import { quantityToCores, quantityToMiB } from "../policies/lib/quantity";
 import type { PackConfig } from "../policies/evaluate";
 import type { QuorvexConfig } from "../config/schema";
 
@@ -75,13 +74,7 @@ export function changesUnder(fields: FieldChange[], prefixes: string[], what: st
     return fields.filter((f) => prefixes.some((p) => isUnder(f.path, p))).map((f) => `${what} (${describeChange(f)})`);
 }
 
-/** A quantity in millicores (null when absent or unreadable). */
-export const milliOf = (q: unknown) => {
-    const c = quantityToCores(q);
-    return c === undefined ? null : Math.round(c * 1000);
-};
-/** A quantity in MiB (null when absent or unreadable). */
-export const mibOf = (q: unknown) => {
-    const m = quantityToMiB(q);
-    return m === undefined ? null : Math.round(m);
-};
+/** Cores as whole millicores (null when absent). */
+export const milliOf = (cores: number | undefined) => (cores === undefined ? null : Math.round(cores * 1000));
+/** MiB rounded to whole MiB (null when absent). */
+export const wholeMiB = (mib: number | undefined) => (mib === undefined ? null : Math.round(mib));

@@ -29,6 +29,7 @@ export const dockerReader: TargetReader = {
                 memoryRequestMiB: typeof props.memoryReservation === "number" ? props.memoryReservation : undefined,
                 hasMemoryRequests: false,
                 cpuLimitCores: quantityToCores(props.cpus),
+                cpuRequestCores: undefined,
                 shmMiB: typeof props.shmSize === "number" ? props.shmSize : undefined,
                 runsBrowsers: labels[MARKERS.runsBrowsers] === "true" || matchesAny(image, browserPatterns),
                 stateful: labels[MARKERS.statefulData] !== undefined,

@@ -91,6 +91,7 @@ function containers(type: string, name: string, props: Obj, browserPatterns: str
                 memoryRequestMiB: quantityToMiB(requests.memory),
                 hasMemoryRequests: true,
                 cpuLimitCores: quantityToCores(limits.cpu),
+                cpuRequestCores: quantityToCores(requests.cpu),
                 shmMiB,
                 runsBrowsers:
                     !init && (podLabels[MARKERS.runsBrowsers] === "true" || ownLabels[MARKERS.runsBrowsers] === "true" || matchesAny(image, browserPatterns)),

@@ -19,6 +19,8 @@ export interface ContainerView {
     /** Whether the target has memory requests at all. */
     hasMemoryRequests: boolean;
     cpuLimitCores: number | undefined;
+    /** undefined where the target has no CPU request. */
+    cpuRequestCores: number | undefined;
     /** /dev/shm in MiB; undefined when none is set; NaN when set without a bound. */
     shmMiB: number | undefined;
     runsBrowsers: boolean;

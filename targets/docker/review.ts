@@ -2,7 +2,8 @@
 import { createHash } from "crypto";
 import { dockerLabels } from "../../policies/lib/json";
 import { MARKERS } from "../contract";
-import { changesUnder, describeChange, milliOf, type CapacityRow, type PlanReaders, type ReviewedResource } from "../review";
+import { dockerReader } from "../../policies/targets/docker";
+import { changesUnder, describeChange, milliOf, wholeMiB, type CapacityRow, type PlanReaders, type ReviewedResource } from "../review";
 
 const VOLUME = "docker:index/volume:Volume";
 const CONTAINER = "docker:index/container:Container";
@@ -10,29 +11,30 @@ const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 
 const labelsOf = (r: ReviewedResource) => dockerLabels(r.inputs.labels);
 
+/** One row per service: its containers (replicas) share the `app.kubernetes.io/name` label; one-shot tasks are left out. */
 function capacity(resources: ReviewedResource[]): CapacityRow[] {
     const rows = new Map<string, CapacityRow>();
     for (const r of resources) {
-        if (r.type !== CONTAINER) continue;
-        const i = r.inputs;
-        if (i.attach === true) continue; // one-shot task
-        const labels = labelsOf(r);
-        const service = labels["app.kubernetes.io/name"] ?? r.name;
-        const row = rows.get(service);
-        if (row) {
-            row.replicas.min++;
-            row.replicas.max++;
-            continue;
+        for (const c of dockerReader.containers(r.type, r.name, r.inputs, [])) {
+            if (!c.longRunning) continue;
+            const labels = labelsOf(r);
+            const service = labels["app.kubernetes.io/name"] ?? r.name;
+            const row = rows.get(service);
+            if (row) {
+                row.replicas.min++;
+                row.replicas.max++;
+                continue;
+            }
+            rows.set(service, {
+                service,
+                component: labels["app.kubernetes.io/component"] ?? "",
+                kind: "docker.Container",
+                replicas: { min: 1, max: 1 },
+                cpu: { request: null, limit: milliOf(c.cpuLimitCores) },
+                memory: { request: wholeMiB(c.memoryRequestMiB), limit: wholeMiB(c.memoryLimitMiB) },
+                shm: wholeMiB(c.shmMiB),
+            });
         }
-        rows.set(service, {
-            service,
-            component: labels["app.kubernetes.io/component"] ?? "",
-            kind: "docker.Container",
-            replicas: { min: 1, max: 1 },
-            cpu: { request: null, limit: milliOf(i.cpus) },
-            memory: { request: typeof i.memoryReservation === "number" ? i.memoryReservation : null, limit: typeof i.memory === "number" ? i.memory : null },
-            shm: typeof i.shmSize === "number" ? i.shmSize : null,
-        });
     }
     return [...rows.values()];
 }

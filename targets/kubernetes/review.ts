@@ -1,9 +1,9 @@
 /** What the offline tools read from the Kubernetes target's resources (see `../review.ts`). */
 import { arr, obj } from "../../policies/lib/json";
-import { podOf } from "../../policies/targets/kubernetes";
+import { kubernetesReader, podOf } from "../../policies/targets/kubernetes";
 import { quantityToMiB } from "../../policies/lib/quantity";
 import { MARKERS } from "../contract";
-import { changesUnder, describeChange, mibOf, milliOf, type CapacityRow, type PlanReaders, type ReviewedResource } from "../review";
+import { changesUnder, describeChange, milliOf, wholeMiB, type CapacityRow, type PlanReaders, type ReviewedResource } from "../review";
 import { manifestsOf } from "./manifests";
 
 const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
@@ -42,16 +42,15 @@ function capacity(resources: ReviewedResource[]): CapacityRow[] {
             memory: { request: null, limit: null },
             shm: null,
         };
-        for (const c of arr(pod.containers).map(obj)) {
-            const res = obj(c.resources);
-            row.cpu.request = add(row.cpu.request, milliOf(obj(res.requests).cpu));
-            row.cpu.limit = add(row.cpu.limit, milliOf(obj(res.limits).cpu));
-            row.memory.request = add(row.memory.request, mibOf(obj(res.requests).memory));
-            row.memory.limit = add(row.memory.limit, mibOf(obj(res.limits).memory));
+        for (const c of kubernetesReader.containers(r.type, r.name, r.inputs, []).filter((c) => !c.initContainer)) {
+            row.cpu.request = add(row.cpu.request, milliOf(c.cpuRequestCores));
+            row.cpu.limit = add(row.cpu.limit, milliOf(c.cpuLimitCores));
+            row.memory.request = add(row.memory.request, wholeMiB(c.memoryRequestMiB));
+            row.memory.limit = add(row.memory.limit, wholeMiB(c.memoryLimitMiB));
         }
         for (const v of arr(pod.volumes).map(obj)) {
             const ed = obj(v.emptyDir);
-            if (ed.medium === "Memory") row.shm = add(row.shm, mibOf(ed.sizeLimit));
+            if (ed.medium === "Memory") row.shm = add(row.shm, wholeMiB(quantityToMiB(ed.sizeLimit)));
         }
         rows.push(row);
     }
