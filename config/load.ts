@@ -4,8 +4,8 @@
  */
 import { TARGETS } from "../targets/registry";
 import type { TargetPlugin } from "../targets/plugin";
-import { configSchema, configSchemaFor, defaultsFor, MODES, type Mode, type QuorvexConfig } from "./schema";
-import { deepMerge, type Raw } from "./defaults";
+import { configSchema, configSchemaFor, MODES, type Mode, type QuorvexConfig } from "./schema";
+import { deepMerge, defaultsOf, type Raw } from "./defaults";
 import { withMirror } from "./images";
 
 export { deepMerge };
@@ -88,7 +88,7 @@ export function resolveConfig(raw: Raw, targets: readonly TargetPlugin[] = TARGE
     // An unknown target is reported by the schema; the defaults are then the first target's.
     const target = targets.find((t) => t.name === raw.target) ?? targets[0];
     const mode: Mode = (MODES as readonly unknown[]).includes(raw.mode) ? (raw.mode as Mode) : target.capabilities.modes[0];
-    const defaults = defaultsFor(target.name, mode, targets);
+    const defaults = defaultsOf(target, mode, targets);
     const merged = deepMerge(defaults, raw);
     const schema = targets === TARGETS ? configSchema : configSchemaFor(targets);
     const result = schema.safeParse(merged);
