@@ -19,7 +19,10 @@ export interface BackendArgs {
     shmMiB: number;
     readinessPath: string;
     livenessPath: string;
+    /** The application's role: reads and writes rows. */
     database: DatabaseConnection;
+    /** The migration's role: owns the schema. */
+    migration: DatabaseConnection;
     /** The browser job queue: required in workers mode. */
     queue?: QueueConnection;
     objectStore: ObjectStoreConnection;
@@ -51,37 +54,39 @@ export class Backend extends pulumi.ComponentResource {
         if (args.mode === "workers" && !args.queue) {
             throw new Error(`Backend ${name}: workers mode needs Redis (the browser job queue)`);
         }
-        const { target, database: db, queue, objectStore: store } = args;
+        const { target, database: db, migration: owner, queue, objectStore: store } = args;
         const appKey = generatedSecret(`${name}-secret-key`, 48, args.secretKeyRotation, this);
         const secrets = target.secret(name, { SECRET_KEY: appKey }, { parent: this, version: args.secretKeyRotation ?? "0" });
 
-        const database: Record<string, EnvValue> = {
-            DATABASE_URL: db.url,
-            POSTGRES_HOST: db.host,
-            POSTGRES_PORT: String(db.port),
-            POSTGRES_DB: db.database,
-            POSTGRES_USER: db.user,
-            POSTGRES_PASSWORD: db.password,
-        };
+        const connection = (c: DatabaseConnection): Record<string, EnvValue> => ({
+            DATABASE_URL: c.url,
+            POSTGRES_HOST: c.host,
+            POSTGRES_PORT: String(c.port),
+            POSTGRES_DB: c.database,
+            POSTGRES_USER: c.user,
+            POSTGRES_PASSWORD: c.password,
+        });
+        // The migration connects as the schema's owner; the API, below, as a role that only reads and writes rows.
         this.migration = target.task(
             {
                 role: `${name}-migrate`,
                 component: "backend",
                 image: args.image,
                 command: ["alembic", "upgrade", "head"],
-                env: database,
+                env: connection(owner),
                 resources: { cpu: { request: 250, limit: 1000 }, memory: { request: 256, limit: 1024 } },
                 user: APP_USER,
                 readOnlyRootFilesystem: false,
-                connectsTo: [db.service],
-                waitFor: [db.service],
+                connectsTo: [owner.service],
+                waitFor: [owner.service],
+                after: owner.setup,
                 runKey: args.image,
             },
             { parent: this },
         );
 
         const env: Record<string, EnvValue> = {
-            ...database,
+            ...connection(db),
             SECRET_KEY: { secret: secrets, key: "SECRET_KEY" },
             EXECUTION_MODE: args.mode,
             MINIO_ENDPOINT: store.endpoint,
@@ -129,7 +134,7 @@ export class Backend extends pulumi.ComponentResource {
                     startupSeconds: 60,
                 },
                 exposedToIngress: true,
-                after: [this.migration, ...store.setup],
+                after: [this.migration, ...db.setup, ...store.setup],
                 waitFor: dataServices,
                 replicas: args.replicas,
                 minAvailable: args.replicas > 1 ? args.replicas - 1 : undefined,

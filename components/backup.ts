@@ -18,10 +18,11 @@ export interface PostgresBackupArgs {
 /** The dump step: custom format (compressed, restorable with pg_restore). */
 export const DUMP_SCRIPT = "pg_dump --format=custom --no-owner --file=/backup/postgres.dump";
 
-/** The upload step: the dump lands at `postgres/<UTC timestamp>.dump` in the backup bucket. */
-export const UPLOAD_SCRIPT = ["set -eu", mcHost("q"), 'mc cp --quiet /backup/postgres.dump "q/$BACKUP_BUCKET/postgres/$(date -u +%Y%m%dT%H%M%SZ).dump"'].join(
-    "\n",
-);
+/**
+ * The upload step: the dump lands at `postgres/<UTC timestamp>.dump` in the backup bucket. A
+ * plain streamed PUT (`mc pipe`): the job's MinIO user may put objects there and nothing else.
+ */
+export const UPLOAD_SCRIPT = ["set -eu", mcHost("q"), 'mc pipe --quiet "q/$BACKUP_BUCKET/postgres/$(date -u +%Y%m%dT%H%M%SZ).dump" < /backup/postgres.dump'].join("\n");
 
 /**
  * Scheduled `pg_dump` of the database into MinIO's backup bucket, whose

@@ -19,13 +19,18 @@ export interface DatabaseConnection extends Connection {
     readonly password: SecretRef;
     /** `postgresql://user:password@host:port/db` */
     readonly url: SecretRef;
+    /** The tasks that create the consumer's role: it connects after them. */
+    readonly setup: TaskHandle[];
 }
 
 export interface QueueConnection extends Connection {
     /** The name of the service's port (a scaler that reads the queue connects there). */
     readonly portName: string;
+    /** The consumer's own ACL user, and its password. */
+    readonly user: string;
+    readonly username: SecretRef;
     readonly password: SecretRef;
-    /** `redis://:password@host:port/0` */
+    /** `redis://user:password@host:port/0` */
     readonly url: SecretRef;
 }
 

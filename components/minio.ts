@@ -18,8 +18,10 @@ export interface MinIOArgs {
     resources: ResourceBudget;
     storage: { sizeMiB: number; storageClass: string | null };
     buckets: BucketSpec[];
+    /** One user per consumer, with its grants: the root credential goes to nobody but the server and its setup task. */
+    users: MinioUser[];
     protection: { protect: boolean; retainOnDelete: boolean };
-    /** Change to generate a new secret key. @default "0" */
+    /** Change to generate a new root secret key and new user secret keys. @default "0" */
     secretKeyRotation?: string;
 }
 
@@ -43,25 +45,86 @@ export function mcHost(alias: string): string {
     return `export MC_HOST_${alias}="\${MINIO_ENDPOINT%%://*}://\${MINIO_ACCESS_KEY}:\${MINIO_SECRET_KEY}@\${MINIO_ENDPOINT#*://}"`;
 }
 
-/** The script the one-shot client task runs: idempotent bucket creation and lifecycle rules. */
-export function bucketScript(alias: string, buckets: BucketSpec[]): string {
+/**
+ * What a user may do in one bucket. None of them deletes but `full`; none but `full` and
+ * `read` lists (a writer cannot learn the names of what others wrote).
+ * - `read`: get and list objects;
+ * - `write`: put objects (multipart too), nothing else;
+ * - `readWrite`: get and put, no list, no delete;
+ * - `full`: everything on objects, listing included.
+ */
+export type BucketAccess = "read" | "write" | "readWrite" | "full";
+
+export interface MinioUser {
+    /** The access key (not secret: a name), and the consumer that asks for it. */
+    name: string;
+    grants: { bucket: string; access: BucketAccess }[];
+}
+
+const OBJECT_ACTIONS: Record<BucketAccess, string[]> = {
+    read: ["s3:GetObject"],
+    write: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+    readWrite: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+    full: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+};
+const BUCKET_ACTIONS: Record<BucketAccess, string[]> = {
+    read: ["s3:GetBucketLocation", "s3:ListBucket"],
+    write: ["s3:GetBucketLocation"],
+    readWrite: ["s3:GetBucketLocation"],
+    full: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+};
+
+/** The IAM policy document of one user: its grants, and nothing on any other bucket. */
+export function userPolicy(user: MinioUser): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: user.grants.flatMap((g) => [
+            { Effect: "Allow", Action: BUCKET_ACTIONS[g.access], Resource: [`arn:aws:s3:::${g.bucket}`] },
+            { Effect: "Allow", Action: OBJECT_ACTIONS[g.access], Resource: [`arn:aws:s3:::${g.bucket}/*`] },
+        ]),
+    });
+}
+
+/** The policy a user is attached to. */
+export const policyName = (user: MinioUser) => `quorvex-${user.name}`;
+/** The env var the setup task reads a user's secret key from. */
+export const userSecretVar = (user: MinioUser) => `USER_SECRET_${user.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+
+/**
+ * The script the one-shot setup task runs, with the root credential (the only workload that
+ * holds it): idempotent bucket creation and lifecycle rules, then one user per consumer with its
+ * own policy. A user's secret key reaches `mc` on stdin, never on its command line; a re-run
+ * sets the same (or a rotated) key and finds the policy already attached.
+ */
+export function setupScript(alias: string, buckets: BucketSpec[], users: MinioUser[]): string {
     const lines = [
         "set -eu",
         mcHost(alias),
         ...buckets.flatMap((b) => [`mc mb --ignore-existing ${alias}/${b.name}`, `echo '${lifecycleRules(b)}' | mc ilm import ${alias}/${b.name}`]),
+        "umask 077",
+        ...users.flatMap((u) => [
+            `echo '${userPolicy(u)}' > /tmp/${policyName(u)}.json`,
+            `mc admin policy create ${alias} ${policyName(u)} /tmp/${policyName(u)}.json`,
+            `printenv ${userSecretVar(u)} | mc admin user add ${alias} ${u.name}`,
+            // Attaching a policy that is already attached is refused: then it must show in the user's info.
+            `mc admin policy attach ${alias} ${policyName(u)} --user ${u.name} >/dev/null 2>&1 || mc admin user info ${alias} ${u.name} | grep -qw ${policyName(u)}`,
+        ]),
     ];
     return lines.join("\n");
 }
 
 /**
- * MinIO, the warm artifact tier: a persistent volume, generated credentials,
- * and a one-shot task that creates the buckets and their expiry rules. The
- * task runs again whenever a bucket or its expiry days change.
+ * MinIO, the warm artifact tier: a persistent volume, a generated root
+ * credential, and a one-shot setup task, the only other holder of that root,
+ * that creates the buckets, their expiry rules, and one user per consumer with
+ * a bucket-scoped policy. The task runs again whenever a bucket, its expiry
+ * days, a user's grants or the rotation change.
  */
 export class MinIO extends pulumi.ComponentResource {
     public readonly service: ServiceHandle;
     public readonly credentials: SecretHandle;
-    public readonly buckets: TaskHandle;
+    /** The setup task: buckets, lifecycle rules, users and their policies. */
+    public readonly setup: TaskHandle;
     public readonly host: string;
     public readonly port = MINIO_PORT;
     /** `http://host:9000` */
@@ -70,6 +133,7 @@ export class MinIO extends pulumi.ComponentResource {
     public readonly secretKey: pulumi.Output<string>;
     /** Who holds a connection (and so its credential). */
     public readonly consumers = new Consumers();
+    private readonly userCredentials: Map<string, SecretHandle>;
 
     constructor(name: string, args: MinIOArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:MinIO", name, {}, opts);
@@ -85,10 +149,11 @@ export class MinIO extends pulumi.ComponentResource {
         this.secretKey = secretKey;
         this.host = target.serviceHost(name);
         this.endpoint = `http://${this.host}:${MINIO_PORT}`;
+        const rotation = args.secretKeyRotation ?? "0";
         this.credentials = target.secret(
             name,
             { MINIO_ROOT_USER: this.accessKey, MINIO_ROOT_PASSWORD: this.secretKey },
-            { parent: this, version: args.secretKeyRotation ?? "0" },
+            { parent: this, version: rotation, root: true },
         );
         const creds = {
             MINIO_ROOT_USER: { secret: this.credentials, key: "MINIO_ROOT_USER" },
@@ -120,16 +185,28 @@ export class MinIO extends pulumi.ComponentResource {
             },
             { parent: this, protection: args.protection },
         );
-        this.buckets = target.task(
+        // One credential per user, each its own secret (its readers roll when it rotates).
+        this.userCredentials = new Map(
+            args.users.map((u) => {
+                const secretKey = generatedSecret(`${name}-${u.name}-secret-key`, 40, args.secretKeyRotation, this);
+                const handle = target.secret(`${name}-${u.name}`, { MINIO_ACCESS_KEY: u.name, MINIO_SECRET_KEY: secretKey }, { parent: this, version: rotation });
+                return [u.name, handle];
+            }),
+        );
+        const userSecrets = Object.fromEntries(
+            args.users.map((u) => [userSecretVar(u), { secret: this.userCredentials.get(u.name)!, key: "MINIO_SECRET_KEY" }]),
+        );
+        this.setup = target.task(
             {
                 role: `${name}-buckets`,
                 component: "minio",
                 image: args.clientImage,
-                command: ["sh", "-c", bucketScript("quorvex", args.buckets)],
+                command: ["sh", "-c", setupScript("quorvex", args.buckets, args.users)],
                 env: {
                     MINIO_ENDPOINT: this.endpoint,
                     MINIO_ACCESS_KEY: { secret: this.credentials, key: "MINIO_ROOT_USER" },
                     MINIO_SECRET_KEY: { secret: this.credentials, key: "MINIO_ROOT_PASSWORD" },
+                    ...userSecrets,
                     MC_CONFIG_DIR: "/tmp/.mc",
                 },
                 resources: { cpu: { request: 100, limit: 500 }, memory: { request: 64, limit: 256 } },
@@ -137,23 +214,33 @@ export class MinIO extends pulumi.ComponentResource {
                 writablePaths: ["/tmp"],
                 connectsTo: [this.service],
                 waitFor: [this.service],
-                runKey: JSON.stringify(args.buckets),
+                // Runs again when a bucket, a user's grants or the credentials' rotation change.
+                runKey: JSON.stringify({ buckets: args.buckets, users: args.users, rotation }),
             },
             { parent: this },
         );
         this.registerOutputs({ endpoint: this.endpoint, buckets: args.buckets.map((b) => b.name) });
     }
 
-    /** Where the store is and the credential `consumer` connects with (today every consumer holds the root credential). */
+    /** Where the store is and `consumer`'s own user (declared in `users`; never the root credential). */
     connectionFor(consumer: string): ObjectStoreConnection {
+        const user = this.userCredentials.get(consumer);
+        if (!user) throw new Error(`MinIO: no user for ${consumer} (declare it, with its grants, in the component's users)`);
         return this.consumers.hand(consumer, {
             service: this.service,
             host: this.host,
             port: this.port,
             endpoint: this.endpoint,
-            accessKey: { secret: this.credentials, key: "MINIO_ROOT_USER" },
-            secretKey: { secret: this.credentials, key: "MINIO_ROOT_PASSWORD" },
-            setup: [this.buckets],
+            accessKey: { secret: user, key: "MINIO_ACCESS_KEY" },
+            secretKey: { secret: user, key: "MINIO_SECRET_KEY" },
+            setup: [this.setup],
         });
+    }
+
+    /** A user's credential values (the stack outputs hand one to other teams). */
+    userCredential(consumer: string): { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> } {
+        const user = this.userCredentials.get(consumer);
+        if (!user) throw new Error(`MinIO: no user for ${consumer}`);
+        return { accessKey: user.values.MINIO_ACCESS_KEY, secretKey: user.values.MINIO_SECRET_KEY };
     }
 }

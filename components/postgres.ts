@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ENTRYPOINT_DROPS_TO_USER, type Target, type ResourceBudget, type SecretHandle, type ServiceHandle } from "../targets/contract";
+import { ENTRYPOINT_DROPS_TO_USER, type Target, type ResourceBudget, type SecretHandle, type ServiceHandle, type TaskHandle } from "../targets/contract";
 import { Consumers, type DatabaseConnection } from "./connections";
 import { generatedSecret } from "./credentials";
 
@@ -10,10 +10,13 @@ export interface PostgresArgs {
     /** Data volume size in MiB and storage class (null: the cluster default). */
     storage: { sizeMiB: number; storageClass: string | null };
     database: string;
-    user: string;
+    /** The bootstrap superuser (`POSTGRES_USER`): used by the server's start script and the roles task only. */
+    superuser: string;
+    /** One role per consumer, with what it may do in the database. */
+    roles: PostgresRole[];
     /** Keep the data through `pulumi destroy` and replacements. */
     protection: { protect: boolean; retainOnDelete: boolean };
-    /** Change to generate a new password (and roll every workload that uses it). @default "0" */
+    /** Change to generate new passwords, the superuser's and every role's (and roll every workload that uses one). @default "0" */
     passwordRotation?: string;
 }
 
@@ -45,35 +48,133 @@ export const POSTGRES_START = [
     'wait "$pid"',
 ].join("\n");
 
+/**
+ * What a role may do in the application database:
+ * - `owner`: owns the database and its schema: changes the schema (the migration), nothing
+ *   outside this database;
+ * - `readWrite`: reads and writes the rows of every table the owner made (the application);
+ *   cannot create, alter or drop a table;
+ * - `read`: reads them;
+ * - `dump`: reads everything, as `pg_dump` needs (`pg_read_all_data`), writes nothing.
+ * None is a superuser or may create roles or databases.
+ */
+export type DatabaseAccess = "owner" | "readWrite" | "read" | "dump";
+
+export interface PostgresRole {
+    /** The consumer that connects as this role. */
+    consumer: string;
+    /** The role's name (a lowercase SQL identifier). */
+    name: string;
+    access: DatabaseAccess;
+}
+
+/** The env var the roles task reads a role's password from. */
+export const rolePasswordVar = (role: PostgresRole) => `ROLE_PASSWORD_${role.consumer.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+
+const TABLE_PRIVILEGES: Partial<Record<DatabaseAccess, { tables: string; sequences: string }>> = {
+    readWrite: { tables: "SELECT, INSERT, UPDATE, DELETE", sequences: "USAGE, SELECT, UPDATE" },
+    read: { tables: "SELECT", sequences: "SELECT" },
+};
+
+/**
+ * The SQL the roles task runs as the superuser, in the application database (psql, with its
+ * variables): idempotent, so a re-run only re-applies passwords and grants. Passwords come from
+ * the environment, never a command line. Objects an earlier version made as the superuser are
+ * handed to the owner, so the migration can alter them.
+ */
+export function rolesSql(database: string, roles: PostgresRole[]): string {
+    const owner = roles.find((r) => r.access === "owner");
+    if (!owner) throw new Error("Postgres: one role must own the database (the migration's)");
+    const lines = ["\\set ON_ERROR_STOP on", "SET client_min_messages = warning;"];
+    for (const r of roles) {
+        lines.push(
+            `\\set pw \`printenv ${rolePasswordVar(r)}\``,
+            `SELECT 'CREATE ROLE "${r.name}"' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${r.name}') \\gexec`,
+            `ALTER ROLE "${r.name}" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD :'pw';`,
+        );
+    }
+    lines.push(
+        "\\unset pw",
+        `ALTER DATABASE "${database}" OWNER TO "${owner.name}";`,
+        `REVOKE ALL ON DATABASE "${database}" FROM PUBLIC;`,
+        `REVOKE CREATE ON SCHEMA public FROM PUBLIC;`,
+        // What the superuser made here before (tables, views, sequences not owned by a column, types, routines) goes to the owner.
+        `SELECT format('ALTER %s %s OWNER TO "${owner.name}"', CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, c.oid::regclass)`,
+        "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace",
+        "  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+        "    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e')) \\gexec",
+        `SELECT format('ALTER TYPE %s OWNER TO "${owner.name}"', t.oid::regtype) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace`,
+        "  WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd') AND t.typowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+        "    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') \\gexec",
+        `SELECT format('ALTER ROUTINE %s OWNER TO "${owner.name}"', p.oid::regprocedure) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace`,
+        "  WHERE n.nspname = 'public' AND p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+        "    AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') \\gexec",
+    );
+    for (const r of roles) {
+        if (r.access === "owner") continue;
+        lines.push(`GRANT CONNECT ON DATABASE "${database}" TO "${r.name}";`);
+        if (r.access === "dump") {
+            lines.push(`GRANT pg_read_all_data TO "${r.name}";`);
+            continue;
+        }
+        const p = TABLE_PRIVILEGES[r.access]!;
+        if (r.access === "readWrite") lines.push(`GRANT TEMPORARY ON DATABASE "${database}" TO "${r.name}";`);
+        lines.push(
+            `GRANT USAGE ON SCHEMA public TO "${r.name}";`,
+            `GRANT ${p.tables} ON ALL TABLES IN SCHEMA public TO "${r.name}";`,
+            `GRANT ${p.sequences} ON ALL SEQUENCES IN SCHEMA public TO "${r.name}";`,
+            `ALTER DEFAULT PRIVILEGES FOR ROLE "${owner.name}" IN SCHEMA public GRANT ${p.tables} ON TABLES TO "${r.name}";`,
+            `ALTER DEFAULT PRIVILEGES FOR ROLE "${owner.name}" IN SCHEMA public GRANT ${p.sequences} ON SEQUENCES TO "${r.name}";`,
+        );
+    }
+    return lines.join("\n");
+}
+
+/** The roles task's command: the SQL above through psql, as the superuser over TCP (its password in PGPASSWORD). */
+export function rolesScript(database: string, roles: PostgresRole[]): string {
+    return ["set -eu", "psql -q -X -v ON_ERROR_STOP=1 <<'SQL'", rolesSql(database, roles), "SQL"].join("\n");
+}
+
 /** /dev/shm of Postgres, for parallel hash joins and sorts. */
 export const POSTGRES_SHM_MIB = 256;
 
-/** PostgreSQL with a persistent volume and a generated password. */
+/**
+ * PostgreSQL with a persistent volume, a generated superuser password that only
+ * the server and its roles task hold, and one role per consumer: a one-shot
+ * task creates them (and re-applies their passwords and grants when they or
+ * the rotation change).
+ */
 export class Postgres extends pulumi.ComponentResource {
     public readonly service: ServiceHandle;
+    /** The superuser's password (root). */
     public readonly credentials: SecretHandle;
+    /** The roles task: every consumer connects after it. */
+    public readonly setup: TaskHandle;
     public readonly host: string;
     public readonly port = POSTGRES_PORT;
     public readonly database: string;
-    public readonly user: string;
-    public readonly password: pulumi.Output<string>;
-    /** `postgresql://user:password@host:5432/db`, secret. */
-    public readonly url: pulumi.Output<string>;
     /** Who holds a connection (and so its credential). */
     public readonly consumers = new Consumers();
+    private readonly roles: Map<string, { role: PostgresRole; secret: SecretHandle }>;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:Postgres", name, {}, opts);
         const { target } = args;
-        this.password = generatedSecret(`${name}-password`, 32, args.passwordRotation, this);
-        this.database = args.database;
-        this.user = args.user;
-        const host = target.serviceHost(name);
-        this.url = pulumi.secret(pulumi.interpolate`postgresql://${args.user}:${this.password}@${host}:${POSTGRES_PORT}/${args.database}`);
         const rotation = args.passwordRotation ?? "0";
-        this.credentials = target.secret(name, { POSTGRES_PASSWORD: this.password, DATABASE_URL: this.url }, { parent: this, version: rotation });
+        const password = generatedSecret(`${name}-password`, 32, args.passwordRotation, this);
+        this.database = args.database;
+        const host = target.serviceHost(name);
+        this.credentials = target.secret(name, { POSTGRES_PASSWORD: password }, { parent: this, version: rotation, root: true });
+        this.roles = new Map(
+            args.roles.map((role) => {
+                const pw = generatedSecret(`${name}-${role.consumer}-password`, 32, args.passwordRotation, this);
+                const url = pulumi.secret(pulumi.interpolate`postgresql://${role.name}:${pw}@${host}:${POSTGRES_PORT}/${args.database}`);
+                const secret = target.secret(`${name}-${role.consumer}`, { PASSWORD: pw, DATABASE_URL: url }, { parent: this, version: rotation });
+                return [role.consumer, { role, secret }];
+            }),
+        );
 
-        const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-U", args.user, "-d", args.database];
+        const pgIsReady = ["pg_isready", "-h", "127.0.0.1", "-U", args.superuser, "-d", args.database];
         this.service = target.statefulService(
             {
                 role: name,
@@ -82,7 +183,7 @@ export class Postgres extends pulumi.ComponentResource {
                 command: ["sh", "-c", POSTGRES_START],
                 env: {
                     POSTGRES_DB: args.database,
-                    POSTGRES_USER: args.user,
+                    POSTGRES_USER: args.superuser,
                     POSTGRES_PASSWORD: { secret: this.credentials, key: "POSTGRES_PASSWORD" },
                     PGDATA: "/var/lib/postgresql/data/pgdata",
                 },
@@ -101,19 +202,53 @@ export class Postgres extends pulumi.ComponentResource {
             { parent: this, protection: args.protection },
         );
         this.host = this.service.host;
-        this.registerOutputs({ host: this.host, port: this.port, database: this.database, user: this.user });
+        this.setup = target.task(
+            {
+                role: `${name}-roles`,
+                component: "postgres",
+                image: args.image,
+                command: ["sh", "-c", rolesScript(args.database, args.roles)],
+                env: {
+                    PGHOST: this.host,
+                    PGPORT: String(POSTGRES_PORT),
+                    PGDATABASE: args.database,
+                    PGUSER: args.superuser,
+                    PGPASSWORD: { secret: this.credentials, key: "POSTGRES_PASSWORD" },
+                    ...Object.fromEntries([...this.roles.values()].map(({ role, secret }) => [rolePasswordVar(role), { secret, key: "PASSWORD" }])),
+                },
+                resources: { cpu: { request: 100, limit: 500 }, memory: { request: 64, limit: 256 } },
+                user: { uid: 70, gid: 70 },
+                writablePaths: ["/tmp"],
+                connectsTo: [this.service],
+                waitFor: [this.service],
+                // Runs again when a role, its access or the rotation change.
+                runKey: JSON.stringify({ database: args.database, roles: args.roles, rotation }),
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ host: this.host, port: this.port, database: this.database, roles: args.roles.map((r) => r.name) });
     }
 
-    /** Where the database is and the credential `consumer` connects with. */
+    /** Where the database is and `consumer`'s own role (declared in `roles`; never the superuser). */
     connectionFor(consumer: string): DatabaseConnection {
+        const r = this.roles.get(consumer);
+        if (!r) throw new Error(`Postgres: no role for ${consumer} (declare it, with its access, in the component's roles)`);
         return this.consumers.hand(consumer, {
             service: this.service,
             host: this.host,
             port: this.port,
             database: this.database,
-            user: this.user,
-            password: { secret: this.credentials, key: "POSTGRES_PASSWORD" },
-            url: { secret: this.credentials, key: "DATABASE_URL" },
+            user: r.role.name,
+            password: { secret: r.secret, key: "PASSWORD" },
+            url: { secret: r.secret, key: "DATABASE_URL" },
+            setup: [this.setup],
         });
+    }
+
+    /** A role's credential values (the stack outputs hand one to other teams). */
+    roleCredential(consumer: string): { user: string; password: pulumi.Output<string>; url: pulumi.Output<string> } {
+        const r = this.roles.get(consumer);
+        if (!r) throw new Error(`Postgres: no role for ${consumer}`);
+        return { user: r.role.name, password: r.secret.values.PASSWORD, url: r.secret.values.DATABASE_URL };
     }
 }

@@ -16,6 +16,8 @@ export interface BrowserWorkerPoolArgs {
     terminationGracePeriodSeconds: number;
     queueName: string;
     queue: QueueConnection;
+    /** KEDA's own Redis user (it reads the queue's length): required with the keda engine. */
+    scaler?: QueueConnection;
     objectStore: ObjectStoreConnection;
     bucket: string;
     backend: Backend;
@@ -33,8 +35,9 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: BrowserWorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:BrowserWorkerPool", name, {}, opts);
-        const { target, queue, objectStore: store, backend } = args;
+        const { target, queue, scaler, objectStore: store, backend } = args;
         const auto = args.autoscaling;
+        if (auto?.engine === "keda" && !scaler) throw new Error(`BrowserWorkerPool ${name}: KEDA autoscaling needs the scaler's Redis user`);
         if (auto && auto.min > auto.max) {
             throw new Error(`BrowserWorkerPool ${name}: autoscaling min ${auto.min} exceeds max ${auto.max}`);
         }
@@ -82,13 +85,14 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
                     max: auto.max,
                     targetCpuPercent: auto.targetCpuPercent,
                     queue:
-                        auto.engine === "keda"
+                        auto.engine === "keda" && scaler
                             ? {
-                                  service: queue.service,
-                                  port: queue.portName,
+                                  service: scaler.service,
+                                  port: scaler.portName,
                                   listName: args.queueName,
                                   listLength: auto.queueLength,
-                                  password: queue.password,
+                                  username: scaler.username,
+                                  password: scaler.password,
                               }
                             : undefined,
                 },

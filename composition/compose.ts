@@ -8,8 +8,9 @@ import { Backend } from "../components/backend";
 import { PostgresBackup } from "../components/backup";
 import { Ingress } from "../components/ingress";
 import { MinIO } from "../components/minio";
-import { Postgres } from "../components/postgres";
-import { Redis } from "../components/redis";
+import { Postgres, type PostgresRole } from "../components/postgres";
+import { REDIS_ACCESS, Redis, type RedisUser } from "../components/redis";
+import type { MinioUser } from "../components/minio";
 import { BrowserWorkerPool } from "../components/workers";
 
 export interface Composition {
@@ -22,15 +23,53 @@ export interface Composition {
     backup?: PostgresBackup;
 }
 
+/** The consumer the stack outputs hand a credential to: other teams, read-only. */
+export const OTHER_TEAMS = "other-teams";
+
+/**
+ * Who gets which credential, and what it may do: one place for the platform's least privilege.
+ * No workload but a data service and its setup task holds that service's root credential.
+ */
+export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis: RedisUser[]; minio: MinioUser[] } {
+    const u = config.postgres.user;
+    const queue = config.workers.queue.listName;
+    const artifacts = config.minio.bucket;
+    const backup = config.backup.enabled;
+    const keda = config.workers.autoscaler === "keda";
+    return {
+        postgres: [
+            { consumer: "backend-migrate", name: `${u}_migrate`, access: "owner" },
+            { consumer: "backend", name: `${u}_app`, access: "readWrite" },
+            ...(backup ? [{ consumer: "postgres-backup", name: `${u}_backup`, access: "dump" as const }] : []),
+            { consumer: OTHER_TEAMS, name: `${u}_reader`, access: "read" },
+        ],
+        redis: [
+            { consumer: "backend", name: "backend", rules: REDIS_ACCESS.application() },
+            { consumer: "workers", name: "workers", rules: REDIS_ACCESS.queueWorker(queue, config.redis.workerExtraKeys) },
+            ...(keda ? [{ consumer: "workers-scaler", name: "scaler", rules: REDIS_ACCESS.listLength(queue) }] : []),
+            { consumer: OTHER_TEAMS, name: "reader", rules: REDIS_ACCESS.queueReader(queue) },
+        ],
+        minio: [
+            { name: "backend", grants: [{ bucket: artifacts, access: "full" }] },
+            { name: "workers", grants: [{ bucket: artifacts, access: config.workers.artifactAccess }] },
+            // Put only: the backup job cannot read, list, overwrite-by-delete or delete a dump; the bucket's expiry rule is the retention.
+            ...(backup ? [{ name: "postgres-backup", grants: [{ bucket: config.backup.bucket, access: "write" as const }] }] : []),
+            { name: OTHER_TEAMS, grants: [{ bucket: artifacts, access: "read" }] },
+        ],
+    };
+}
+
 export function compose(target: Target, config: QuorvexConfig): Composition {
     const protection = config.protection;
+    const who = grants(config);
     const postgres = new Postgres("postgres", {
         target,
         image: config.images.postgres,
         resources: config.postgres.resources,
         storage: { sizeMiB: config.postgres.storageSize, storageClass: config.postgres.storageClass },
         database: config.postgres.database,
-        user: config.postgres.user,
+        superuser: config.postgres.user,
+        roles: who.postgres,
         protection,
         passwordRotation: config.secrets.rotation.postgres,
     });
@@ -41,6 +80,7 @@ export function compose(target: Target, config: QuorvexConfig): Composition {
               resources: config.redis.resources,
               storage: { sizeMiB: config.redis.storageSize, storageClass: config.redis.storageClass },
               maxmemoryPercent: config.redis.maxmemoryPercent,
+              users: who.redis,
               protection,
               passwordRotation: config.secrets.rotation.redis,
           })
@@ -57,6 +97,7 @@ export function compose(target: Target, config: QuorvexConfig): Composition {
             // Database dumps (the CronJob, or `npm run backup:docker`) expire after the retention.
             { name: config.backup.bucket, expireDays: config.backup.retentionDays },
         ],
+        users: who.minio,
         protection,
         secretKeyRotation: config.secrets.rotation.minio,
     });
@@ -83,6 +124,7 @@ export function compose(target: Target, config: QuorvexConfig): Composition {
         readinessPath: config.backend.readinessPath,
         livenessPath: config.backend.livenessPath,
         database: postgres.connectionFor("backend"),
+        migration: postgres.connectionFor("backend-migrate"),
         queue: redis?.connectionFor("backend"),
         objectStore: minio.connectionFor("backend"),
         bucket: config.minio.bucket,
@@ -111,6 +153,7 @@ export function compose(target: Target, config: QuorvexConfig): Composition {
               terminationGracePeriodSeconds: config.workers.terminationGracePeriodSeconds,
               queueName: config.workers.queue.listName,
               queue: redis.connectionFor("workers"),
+              scaler: config.workers.autoscaler === "keda" ? redis.connectionFor("workers-scaler") : undefined,
               objectStore: minio.connectionFor("workers"),
               bucket: config.minio.bucket,
               backend,

@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { QuorvexConfig } from "../config/schema";
 import { CONTRACT_VERSION, type StackOutputs } from "../contract/outputs";
-import type { Composition } from "./compose";
+import { OTHER_TEAMS, type Composition } from "./compose";
 
 type Outputs = { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
 
-/** The stack outputs, exactly the contract's names, secrets marked secret. */
+/** The stack outputs, exactly the contract's names, secrets marked secret; the credentials are other teams' own, read-only. */
 export function stackOutputs(stack: string, config: QuorvexConfig, namespace: string | null, parts: Composition): Outputs {
     const { postgres, redis, minio, backend, workers, ingress } = parts;
+    const db = postgres.roleCredential(OTHER_TEAMS);
+    const store = minio.userCredential(OTHER_TEAMS);
     return {
         contractVersion: CONTRACT_VERSION,
         stack,
@@ -20,16 +22,16 @@ export function stackOutputs(stack: string, config: QuorvexConfig, namespace: st
         postgresHost: postgres.host,
         postgresPort: postgres.port,
         postgresDatabase: postgres.database,
-        postgresUser: postgres.user,
-        postgresPassword: pulumi.secret(postgres.password),
-        databaseUrl: pulumi.secret(postgres.url),
+        postgresUser: db.user,
+        postgresPassword: pulumi.secret(db.password),
+        databaseUrl: pulumi.secret(db.url),
         redisHost: redis ? redis.host : null,
         redisPort: redis ? redis.port : null,
-        redisUrl: redis ? pulumi.secret(redis.url) : null,
+        redisUrl: redis ? pulumi.secret(redis.userUrl(OTHER_TEAMS)) : null,
         minioEndpoint: minio.endpoint,
         minioBucket: config.minio.bucket,
-        minioAccessKey: minio.accessKey,
-        minioSecretKey: pulumi.secret(minio.secretKey),
+        minioAccessKey: pulumi.secret(store.accessKey),
+        minioSecretKey: pulumi.secret(store.secretKey),
         workerPoolName: workers ? "workers" : null,
         workerPoolMinReplicas: workers ? workers.replicas.min : null,
         workerPoolMaxReplicas: workers ? workers.replicas.max : null,

@@ -90,6 +90,7 @@ export function sharedDefaults(mode: Mode): Raw {
             shm: "1Gi",
             shmHeadroom: SHM_HEADROOM,
             terminationGracePeriodSeconds: 600,
+            artifactAccess: "write",
         },
         postgres: {
             resources: sizing("250m", "1", "256Mi", "1Gi"),
@@ -104,6 +105,7 @@ export function sharedDefaults(mode: Mode): Raw {
             storageSize: "5Gi",
             storageClass: null,
             maxmemoryPercent: 75,
+            workerExtraKeys: [],
         },
         minio: {
             resources: sizing("250m", "1", "512Mi", "1Gi"),

@@ -39,13 +39,17 @@ export const CONFIG_DOCS: Record<string, string> = {
     "workers.shm": "/dev/shm per worker (Memory emptyDir on Kubernetes, `shmSize` on Docker); charged to the memory limit.",
     "workers.shmHeadroom": "Memory each worker keeps above its /dev/shm; the limit must be at least shm + this.",
     "workers.terminationGracePeriodSeconds": "Time a stopping worker gets to finish its browser job.",
+    "workers.artifactAccess": "What the workers' MinIO user may do in the artifact bucket: `write` (put only) or `readWrite` (get and put); never delete or list.",
     "postgres.storageSize": "Postgres volume size (PVC on Kubernetes).",
     "postgres.storageClass": "Storage class of the Postgres PVC; null: the cluster default.",
     "postgres.database": "Database name.",
-    "postgres.user": "Database user.",
+    "postgres.user":
+        "The bootstrap superuser, used only by the server and its roles task; the roles `<user>_migrate` (owns the database), `<user>_app` (the backend: rows only), `<user>_backup` (reads all) and `<user>_reader` (other teams) are made from it.",
     "redis.enabled": "Run Redis. Required in workers mode and whenever workers run.",
     "redis.storageSize": "Redis volume size (AOF).",
     "redis.storageClass": "Storage class of the Redis PVC.",
+    "redis.workerExtraKeys":
+        "Key patterns the workers' ACL user may use besides the queue list and `<queue>:*` (the worker image's contract, README); never `*`.",
     "redis.maxmemoryPercent":
         "`maxmemory` as a share of the Redis memory limit (with `noeviction`, Redis refuses writes rather than being killed or dropping jobs).",
     "minio.storageSize": "MinIO volume size.",
@@ -70,9 +74,10 @@ export const CONFIG_DOCS: Record<string, string> = {
     "protection.retainOnDelete":
         "Pulumi `retainOnDelete` on the volumes, PVCs and the namespace (not the StatefulSets, whose pods would outlive the stack): `pulumi destroy` leaves the data.",
     "secrets.rotation.postgres":
-        "Change (any new string) to generate a new Postgres password: Postgres, the backend, its migration and the backup roll; nothing else.",
-    "secrets.rotation.redis": "Change to generate a new Redis password: Redis, the backend, the workers (and KEDA's trigger) roll.",
-    "secrets.rotation.minio": "Change to generate a new MinIO secret key: MinIO, its bucket task, the backend, the workers and the backup roll.",
+        "Change (any new string) to generate new Postgres passwords (the superuser's and every role's): Postgres, its roles task, the backend, its migration and the backup roll; nothing else.",
+    "secrets.rotation.redis": "Change to generate new Redis passwords (the admin's and every ACL user's): Redis, the backend, the workers (and KEDA's trigger) roll.",
+    "secrets.rotation.minio":
+        "Change to generate a new MinIO root secret key and new user secret keys: MinIO, its setup task, the backend, the workers and the backup roll.",
     "secrets.rotation.backend": "Change to generate a new application secret key (signs sessions: users log in again).",
     "backup.enabled": "Kubernetes: a CronJob dumps Postgres (pg_dump) into MinIO. On Docker use `npm run backup:docker`.",
     "backup.schedule": "Cron schedule of the backup (cluster time zone).",

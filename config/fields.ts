@@ -95,6 +95,13 @@ export const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61
 });
 export const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')" });
 export const ident = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase SQL identifier" });
+/** A role name that its derived roles (`<name>_migrate`...) keep within Postgres's 63 characters. */
+export const roleBase = z.string().regex(/^[a-z_][a-z0-9_]{0,54}$/, { error: "must be a lowercase SQL identifier of at most 55 characters (the roles add a suffix)" });
+/** A Redis key pattern for an ACL rule: no spaces (which would start another rule) and never every key. */
+export const redisKeyPattern = z
+    .string()
+    .regex(/^[A-Za-z0-9:_.*?-]{1,128}$/, { error: "must be a Redis key pattern (letters, digits, ':', '_', '.', '-', '*', '?')" })
+    .refine((p) => p.replace(/\*/g, "") !== "", { error: "must not match every key" });
 /** A rotation keeper: any short string; numbers are taken as their text. */
 export const rotation = z.preprocess(
     (v) => (typeof v === "number" ? String(v) : v),
@@ -137,5 +144,8 @@ export const MODES = ["standard", "workers"] as const;
 export type Mode = (typeof MODES)[number];
 
 /** What scales the browser workers. */
+/** What the workers may do in the artifact bucket: put only, or get and put (neither deletes nor lists). */
+export const ARTIFACT_ACCESS = ["write", "readWrite"] as const;
+
 export const AUTOSCALERS = ["none", "hpa", "keda"] as const;
 export type Autoscaler = (typeof AUTOSCALERS)[number];

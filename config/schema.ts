@@ -13,6 +13,7 @@ import { TARGETS, targetNamed, type TargetName, type TargetSections } from "../t
 import type { TargetPlugin } from "../targets/plugin";
 import { defaultsOf, type Raw } from "./defaults";
 import {
+    ARTIFACT_ACCESS,
     AUTOSCALERS,
     bool,
     bucket,
@@ -23,8 +24,10 @@ import {
     memory,
     MODES,
     port,
+    redisKeyPattern,
     registryHost,
     resources,
+    roleBase,
     rotation,
     storage,
     storageClass,
@@ -87,13 +90,14 @@ const shared = {
         shm: memory,
         shmHeadroom: memory,
         terminationGracePeriodSeconds: int(0, 86400),
+        artifactAccess: z.enum(ARTIFACT_ACCESS, { error: `must be ${list(ARTIFACT_ACCESS)}` }),
     }),
     postgres: z.strictObject({
         resources,
         storageSize: storage,
         storageClass,
         database: ident,
-        user: ident,
+        user: roleBase,
     }),
     redis: z.strictObject({
         enabled: bool,
@@ -101,6 +105,7 @@ const shared = {
         storageSize: storage,
         storageClass,
         maxmemoryPercent: int(10, 95),
+        workerExtraKeys: z.array(redisKeyPattern, { error: "must be a list of Redis key patterns" }).max(32, { error: "must list at most 32 patterns" }),
     }),
     minio: z.strictObject({
         resources,

@@ -6,16 +6,20 @@
  * does not apply. A breaking change (an output removed or renamed, its type
  * changed, a plain output becoming secret or the reverse) bumps the major
  * `CONTRACT_VERSION`; adding an output bumps the minor.
+ *
+ * 2.0.0 (least privilege): the credentials are other teams' own, read-only,
+ * never a root or superuser one. The names are those of 1.x; what they grant
+ * is not (the README's "Outputs" says how to migrate).
  */
 import { z } from "zod";
 
-export const CONTRACT_VERSION = "1.0.0";
+export const CONTRACT_VERSION = "2.0.0";
 
 const nullableString = z.string().nullable();
 const port = z.number().int().min(1).max(65535);
 
 export const outputsSchema = z.strictObject({
-    contractVersion: z.string().regex(/^1\.\d+\.\d+$/),
+    contractVersion: z.string().regex(/^2\.\d+\.\d+$/),
     stack: z.string(),
     /** A target's name, as `quorvex:target` says: the set grows with the registry, so the contract takes any. */
     target: z.string().regex(/^[a-z][a-z0-9-]*$/),
@@ -71,16 +75,16 @@ export const OUTPUT_DOCS: Record<OutputName, string> = {
     postgresHost: "Postgres host inside the network / cluster.",
     postgresPort: "Postgres port.",
     postgresDatabase: "Database name.",
-    postgresUser: "Database user.",
-    postgresPassword: "Database password.",
-    databaseUrl: "`postgresql://user:password@host:5432/db`.",
+    postgresUser: "Other teams' read-only role (`<postgres.user>_reader`: SELECT on the application's tables).",
+    postgresPassword: "That role's password.",
+    databaseUrl: "`postgresql://<user>_reader:password@host:5432/db`: read-only.",
     redisHost: "Redis host; null when Redis is disabled.",
     redisPort: "Redis port; null when Redis is disabled.",
-    redisUrl: "`redis://:password@host:6379/0`; null when Redis is disabled.",
+    redisUrl: "`redis://reader:password@host:6379/0`: an ACL user that reads the queue's keys only; null when Redis is disabled.",
     minioEndpoint: "MinIO S3 endpoint inside the network / cluster.",
     minioBucket: "Artifact bucket.",
-    minioAccessKey: "MinIO access key.",
-    minioSecretKey: "MinIO secret key.",
+    minioAccessKey: "Other teams' MinIO user (`other-teams`): reads and lists the artifact bucket, nothing else.",
+    minioSecretKey: "That user's secret key.",
     workerPoolName: "Name of the browser worker pool; null when there is none.",
     workerPoolMinReplicas: "Fewest workers (autoscaler minimum or the fixed count).",
     workerPoolMaxReplicas: "Most workers (autoscaler maximum or the fixed count).",

@@ -22,6 +22,18 @@ export interface SecretHandle {
     readonly version: string;
     /** The object that stores the values, where the target keeps them apart (a Kubernetes Secret): its readers wait for it. */
     readonly stored?: pulumi.Resource;
+    /**
+     * A root credential (a service's superuser or admin): held by that service and its setup task
+     * only. Every workload that reads one carries the `rootCredentials` marker, which the pack reads.
+     */
+    readonly root: boolean;
+}
+
+export interface SecretOptions extends PlacementOptions {
+    /** The rotation keeper the values were generated with. @default "0" */
+    version?: string;
+    /** See `SecretHandle.root`. @default false */
+    root?: boolean;
 }
 
 /** An env var whose value comes from a secret. */
@@ -44,6 +56,13 @@ export function credentialVersions(env: Record<string, EnvValue> | undefined): s
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([n, ver]) => `${n}=${ver}`)
         .join(",");
+}
+
+/** The names of the root credentials an env reads, sorted (the `rootCredentials` marker). */
+export function rootCredentials(env: Record<string, EnvValue> | undefined): string[] {
+    const names = new Set<string>();
+    for (const v of Object.values(env ?? {})) if (isSecretRef(v) && v.secret.root) names.add(v.secret.name);
+    return [...names].sort();
 }
 
 /** The stored secrets a workload's env reads, once each: what it must be created after. */
@@ -141,7 +160,7 @@ export interface Autoscaling {
     max: number;
     targetCpuPercent: number;
     /** KEDA: also scale on the length of a Redis list. */
-    queue?: { service: ServiceHandle; port: string; listName: string; listLength: number; password: SecretRef };
+    queue?: { service: ServiceHandle; port: string; listName: string; listLength: number; username: SecretRef; password: SecretRef };
     engine: "hpa" | "keda";
 }
 
@@ -255,7 +274,7 @@ export interface Target {
     readonly namespace: string | null;
     /** The DNS name a service of this role will have (known before it exists, for URLs in secrets). */
     serviceHost(role: string): string;
-    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions & { version?: string }): SecretHandle;
+    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: SecretOptions): SecretHandle;
     statelessService(spec: StatelessServiceSpec, opts: PlacementOptions): ServiceHandle;
     statefulService(spec: StatefulServiceSpec, opts: PlacementOptions): ServiceHandle;
     task(spec: TaskSpec, opts: PlacementOptions): TaskHandle;

@@ -1,4 +1,4 @@
-import { MARKERS, type WorkloadSpec } from "./contract";
+import { MARKERS, rootCredentials, type EnvValue, type WorkloadSpec } from "./contract";
 
 /** The labels every workload carries on both targets. */
 export function standardLabels(stack: string, spec: Pick<WorkloadSpec, "role" | "component">): Record<string, string> {
@@ -12,9 +12,14 @@ export function standardLabels(stack: string, spec: Pick<WorkloadSpec, "role" | 
 }
 
 /** Markers the policy pack reads (see README, "Policies"). */
-export function markerLabels(spec: { runsBrowsers?: boolean }, data?: { kind: string; protect: boolean; retainOnDelete: boolean }): Record<string, string> {
+export function markerLabels(
+    spec: { runsBrowsers?: boolean; env?: Record<string, EnvValue> },
+    data?: { kind: string; protect: boolean; retainOnDelete: boolean },
+): Record<string, string> {
     const out: Record<string, string> = {};
     if (spec.runsBrowsers) out[MARKERS.runsBrowsers] = "true";
+    const roots = rootCredentials(spec.env);
+    if (roots.length > 0) out[MARKERS.rootCredentials] = roots.join(".");
     if (data) {
         out[MARKERS.statefulData] = data.kind;
         out[MARKERS.protect] = String(data.protect);

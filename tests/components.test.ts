@@ -7,7 +7,7 @@ import { Backend } from "../components/backend";
 import { Ingress } from "../components/ingress";
 import { MinIO } from "../components/minio";
 import { Postgres } from "../components/postgres";
-import { Redis } from "../components/redis";
+import { REDIS_ACCESS, Redis } from "../components/redis";
 import { BrowserWorkerPool } from "../components/workers";
 import { DockerTarget } from "../targets/docker/target";
 import { KubernetesTarget } from "../targets/kubernetes/target";
@@ -50,7 +50,11 @@ function postgres(target: Target) {
         resources: budget(1024),
         storage: { sizeMiB: 10240, storageClass: "fast" },
         database: "quorvex",
-        user: "quorvex",
+        superuser: "quorvex",
+        roles: [
+            { consumer: "backend-migrate", name: "quorvex_migrate", access: "owner" },
+            { consumer: "backend", name: "quorvex_app", access: "readWrite" },
+        ],
         protection: keep,
     });
 }
@@ -61,6 +65,11 @@ function redis(target: Target) {
         resources: budget(256),
         storage: { sizeMiB: 1024, storageClass: null },
         maxmemoryPercent: 75,
+        users: [
+            { consumer: "backend", name: "backend", rules: REDIS_ACCESS.application() },
+            { consumer: "workers", name: "workers", rules: REDIS_ACCESS.queueWorker("jobs") },
+            { consumer: "workers-scaler", name: "scaler", rules: REDIS_ACCESS.listLength("jobs") },
+        ],
         protection: keep,
     });
 }
@@ -72,6 +81,10 @@ function minio(target: Target) {
         resources: budget(1024),
         storage: { sizeMiB: 10240, storageClass: null },
         buckets: [{ name: "artifacts", expireDays: 60 }],
+        users: [
+            { name: "backend", grants: [{ bucket: "artifacts", access: "full" }] },
+            { name: "workers", grants: [{ bucket: "artifacts", access: "write" }] },
+        ],
         protection: keep,
     });
 }
@@ -91,6 +104,7 @@ function everything(target: Target, autoscaler: "hpa" | "keda" | undefined, mode
         readinessPath: "/health/ready",
         livenessPath: "/health/live",
         database: pg.connectionFor("backend"),
+        migration: pg.connectionFor("backend-migrate"),
         queue: rd.connectionFor("backend"),
         objectStore: mn.connectionFor("backend"),
         bucket: "artifacts",
@@ -107,6 +121,7 @@ function everything(target: Target, autoscaler: "hpa" | "keda" | undefined, mode
         terminationGracePeriodSeconds: 600,
         queueName: "jobs",
         queue: rd.connectionFor("workers"),
+        scaler: autoscaler === "keda" ? rd.connectionFor("workers-scaler") : undefined,
         objectStore: mn.connectionFor("workers"),
         bucket: "artifacts",
         backend,
@@ -144,7 +159,8 @@ describe("Postgres", () => {
         expect(sts.options).toMatchObject({ protect: true, retainOnDelete: false });
         expect(podOf(sts).volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: "postgres-data" } });
         expect(k8sEnv(podOf(sts).containers[0]).POSTGRES_PASSWORD).toBe("secret:postgres-credentials/POSTGRES_PASSWORD");
-        expect(Object.keys(inputs(one(run, T.secret, "postgres-credentials")).stringData).sort()).toEqual(["DATABASE_URL", "POSTGRES_PASSWORD"]);
+        expect(Object.keys(inputs(one(run, T.secret, "postgres-credentials")).stringData).sort()).toEqual(["POSTGRES_PASSWORD"]);
+        expect(Object.keys(inputs(one(run, T.secret, "postgres-backend-credentials")).stringData).sort()).toEqual(["DATABASE_URL", "PASSWORD"]);
     });
 });
 

@@ -31,16 +31,17 @@ describe("connections", () => {
 
     it("each data service knows who holds its credential (prod)", async () => {
         const { postgres, redis, minio } = await composed(PROD);
-        expect(postgres.consumers.list()).toEqual(["postgres-backup", "backend"]);
+        expect(postgres.consumers.list()).toEqual(["postgres-backup", "backend", "backend-migrate"]);
         expect(redis!.consumers.list()).toEqual(["backend", "workers"]);
         expect(minio.consumers.list()).toEqual(["postgres-backup", "backend", "workers"]);
     });
 
     it("a consumer's env holds the references its connection handed it, under the consumer's own names", async () => {
         const { minio } = await composed(PROD);
-        const handed = minio.connectionFor("reader");
-        expect(handed.accessKey).toEqual({ secret: minio.credentials, key: expect.any(String) });
-        expect(handed.setup).toEqual([minio.buckets]);
-        expect(minio.consumers.list()).toContain("reader");
+        const handed = minio.connectionFor("workers");
+        expect(handed.accessKey.secret.name).toBe("minio-workers");
+        expect(handed.accessKey.secret.root).toBe(false);
+        expect(handed.setup).toEqual([minio.setup]);
+        expect(minio.consumers.list()).toContain("workers");
     });
 });

@@ -141,19 +141,26 @@ describe("dev stack, standard mode", async () => {
         expect(script).toContain('"Expiration":{"Days":60}');
     });
 
-    it("wires the backend to the services it depends on, not to copies", () => {
+    it("wires the backend to the services it depends on, each with the backend's own credential, never a root one", () => {
         const env = envOf(backend);
         const pg = one(run, T.container, "postgres");
         const pgEnv = envOf(pg);
+        const roles = envOf(all(run, T.container).find((c) => c.name.startsWith("postgres-roles"))!);
         const pgAlias = (inputs(pg).networksAdvanced as { aliases: string[] }[])[0].aliases[0];
         expect(env.POSTGRES_HOST).toBe(pgAlias);
-        expect(env.POSTGRES_PASSWORD).toBe(pgEnv.POSTGRES_PASSWORD);
-        expect(env.DATABASE_URL).toBe(`postgresql://${pgEnv.POSTGRES_USER}:${pgEnv.POSTGRES_PASSWORD}@${pgAlias}:5432/${pgEnv.POSTGRES_DB}`);
+        expect(env.POSTGRES_USER).toBe("quorvex_app");
+        // The password the roles task gives the backend's role, not the superuser's.
+        expect(env.POSTGRES_PASSWORD).toBe(roles.ROLE_PASSWORD_BACKEND);
+        expect(env.POSTGRES_PASSWORD).not.toBe(pgEnv.POSTGRES_PASSWORD);
+        expect(env.DATABASE_URL).toBe(`postgresql://quorvex_app:${env.POSTGRES_PASSWORD}@${pgAlias}:5432/${pgEnv.POSTGRES_DB}`);
         const redisEnv = envOf(one(run, T.container, "redis"));
-        expect(env.REDIS_URL).toBe(`redis://:${redisEnv.REDIS_PASSWORD}@redis:6379/0`);
+        expect(env.REDIS_URL).toBe(`redis://backend:${redisEnv.USER_PASSWORD_BACKEND}@redis:6379/0`);
+        expect(env.REDIS_URL).not.toContain(redisEnv.REDIS_PASSWORD);
         const minioEnv = envOf(one(run, T.container, "minio"));
-        expect(env.MINIO_ACCESS_KEY).toBe(minioEnv.MINIO_ROOT_USER);
-        expect(env.MINIO_SECRET_KEY).toBe(minioEnv.MINIO_ROOT_PASSWORD);
+        const setup = envOf(all(run, T.container).find((c) => c.name.startsWith("minio-buckets"))!);
+        expect(env.MINIO_ACCESS_KEY).toBe("backend");
+        expect(env.MINIO_SECRET_KEY).toBe(setup.USER_SECRET_BACKEND);
+        expect(env.MINIO_SECRET_KEY).not.toBe(minioEnv.MINIO_ROOT_PASSWORD);
         expect(env.MINIO_ENDPOINT).toBe("http://minio:9000");
     });
 
@@ -192,11 +199,13 @@ describe("dev stack, workers mode", async () => {
         expect(backend.image).toBe("ghcr.io/quorvex/quorvex-backend-slim:1.0.0");
     });
 
-    it("feeds the workers from the same Redis queue the backend writes to", () => {
+    it("feeds the workers from the same Redis queue the backend writes to, as their own user", () => {
         const backendEnv = envOf(one(run, T.container, "backend"));
+        const redisEnv = envOf(one(run, T.container, "redis"));
         for (const w of workers) {
             const env = envOf(w);
-            expect(env.REDIS_URL).toBe(backendEnv.REDIS_URL);
+            // The same Redis and queue, as the workers' own ACL user.
+            expect(env.REDIS_URL).toBe(`redis://workers:${redisEnv.USER_PASSWORD_WORKERS}@redis:6379/0`);
             expect(env.BROWSER_JOB_QUEUE).toBe(backendEnv.BROWSER_JOB_QUEUE);
             expect(env.BACKEND_URL).toBe("http://backend:8000");
             expect(env.DATABASE_URL).toBeUndefined(); // least privilege: workers never see the database

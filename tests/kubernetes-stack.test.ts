@@ -184,9 +184,10 @@ describe("prod stack", async () => {
         expect(env.POSTGRES_HOST).toBe(`postgres.${NS}.svc`);
         expect(env.REDIS_HOST).toBe(`redis.${NS}.svc`);
         expect(env.MINIO_ENDPOINT).toBe(`http://minio.${NS}.svc:9000`);
-        expect(env.DATABASE_URL).toBe("secret:postgres-credentials/DATABASE_URL");
-        const url = inputs(one(run, T.secret, "postgres-credentials")).stringData.DATABASE_URL as string;
-        expect(url).toMatch(new RegExp(`^postgresql://quorvex:[^@]+@postgres\\.${NS}\\.svc:5432/quorvex$`));
+        // The backend's own role (rows only), never the superuser's.
+        expect(env.DATABASE_URL).toBe("secret:postgres-backend-credentials/DATABASE_URL");
+        const url = inputs(one(run, T.secret, "postgres-backend-credentials")).stringData.DATABASE_URL as string;
+        expect(url).toMatch(new RegExp(`^postgresql://quorvex_app:[^@]+@postgres\\.${NS}\\.svc:5432/quorvex$`));
     });
 
     it("rotates a credential in place, and creates and rolls every reader of a Secret after it", () => {
@@ -232,7 +233,12 @@ describe("prod stack", async () => {
         const intoPostgres = Object.entries(policies).filter(
             ([, s]) => s.policyTypes.includes("Ingress") && s.podSelector.matchLabels?.["app.kubernetes.io/name"] === "postgres",
         );
-        expect(intoPostgres.map(([n]) => n).sort()).toEqual(["postgres-from-backend", "postgres-from-backend-migrate", "postgres-from-postgres-backup"]);
+        expect(intoPostgres.map(([n]) => n).sort()).toEqual([
+            "postgres-from-backend",
+            "postgres-from-backend-migrate",
+            "postgres-from-postgres-backup",
+            "postgres-from-postgres-roles",
+        ]);
         // Workers reach Redis, MinIO, the backend and the internet on 80/443, never private ranges.
         const workerEgress = policies["workers-egress"].egress;
         expect(workerEgress.map((e: Json) => e.to[0].podSelector?.matchLabels["app.kubernetes.io/name"] ?? "internet")).toEqual([
@@ -314,7 +320,11 @@ describe("prod stack with KEDA", async () => {
             },
         ]);
         const auth = inputs(run.resources.find((r) => r.type === "kubernetes:keda.sh/v1alpha1:TriggerAuthentication")!);
-        expect(auth.spec.secretTargetRef).toEqual([{ parameter: "password", name: "redis-credentials", key: "REDIS_PASSWORD" }]);
+        // KEDA's own ACL user, which may read the queue's length and nothing else.
+        expect(auth.spec.secretTargetRef).toEqual([
+            { parameter: "username", name: "redis-workers-scaler-credentials", key: "REDIS_USERNAME" },
+            { parameter: "password", name: "redis-workers-scaler-credentials", key: "REDIS_PASSWORD" },
+        ]);
         expect(one(run, T.deployment, "workers").options.ignoreChanges).toEqual(["spec.replicas"]);
     });
 

@@ -61,7 +61,7 @@ describe("the example consumer (examples/consumer)", () => {
             expect(run.outputs.apiUrl).toEqual({ value: platform.backendUrl.value, secret: false });
             expect(run.outputs.reportingDatabaseUrl.secret).toBe(true);
             expect(run.outputs.reportingDatabaseUrl.value).toBe(platform.databaseUrl.value);
-            expect(run.outputs.platformContractVersion.value).toBe("1.0.0");
+            expect(run.outputs.platformContractVersion.value).toBe("2.0.0");
         });
     }
 
@@ -94,6 +94,10 @@ describe("the example consumer (examples/consumer)", () => {
     });
 
     it("fails on a new major version of the contract", async () => {
-        expect(await broken((o) => (o.contractVersion = { value: "2.0.0", secret: false }))).toMatch(/contractVersion: /);
+        expect(await broken((o) => (o.contractVersion = { value: "3.0.0", secret: false }))).toMatch(/contractVersion: /);
+    });
+
+    it("fails on a stack of contract 1.x, whose credentials were root ones", async () => {
+        expect(await broken((o) => (o.contractVersion = { value: "1.0.0", secret: false }))).toMatch(/contractVersion: /);
     });
 });

@@ -107,7 +107,7 @@ describe("npm run plan", () => {
         for (const f of files) expect(() => validateObject(parse(fs.readFileSync(path.join(dir, "manifests", f), "utf8"))), f).not.toThrow();
         // Secrets stay secret in manifests too, as `data` the way the Kubernetes provider sends them.
         const secret = parse(fs.readFileSync(path.join(dir, "manifests", files.find((f) => f.includes("secret-postgres-credentials"))!), "utf8"));
-        expect(secret.data).toEqual({ POSTGRES_PASSWORD: SECRET_DATA_PLACEHOLDER, DATABASE_URL: SECRET_DATA_PLACEHOLDER });
+        expect(secret.data).toEqual({ POSTGRES_PASSWORD: SECRET_DATA_PLACEHOLDER });
         expect(secret.stringData).toBeUndefined();
     });
 

@@ -4,9 +4,15 @@ import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { DUMP_SCRIPT, UPLOAD_SCRIPT } from "../components/backup";
-import { bucketScript } from "../components/minio";
-import { POSTGRES_START } from "../components/postgres";
+import { setupScript } from "../components/minio";
+import { POSTGRES_START, rolesScript } from "../components/postgres";
 import { redisServe } from "../components/redis";
+import { grants } from "../composition/compose";
+import { resolveConfig } from "../config/load";
+import { PROD_KEDA } from "./helpers";
+
+/** Every grant there is: prod with KEDA (its scaler's Redis user) and the backup (its role and user). */
+const PROD_CONFIG = resolveConfig(PROD_KEDA).config;
 
 const ROOT = path.join(__dirname, "..");
 const shellcheck = ["/usr/bin/shellcheck", "/usr/local/bin/shellcheck"].find((p) => fs.existsSync(p));
@@ -20,14 +26,19 @@ function check(source: string, shell: "sh" | "bash") {
 
 const generated: [string, string][] = [
     ["postgres start (password sync)", POSTGRES_START],
-    ["redis-server command", redisServe(192)],
+    ["redis start (ACL file, then the server)", redisServe(192, grants(PROD_CONFIG).redis)],
     [
-        "minio buckets and lifecycle",
-        bucketScript("quorvex", [
-            { name: "quorvex-artifacts", expireDays: 60 },
-            { name: "quorvex-backups", expireDays: 14 },
-        ]),
+        "minio setup (buckets, lifecycle, users, policies)",
+        setupScript(
+            "quorvex",
+            [
+                { name: "quorvex-artifacts", expireDays: 60 },
+                { name: "quorvex-backups", expireDays: 14 },
+            ],
+            grants(PROD_CONFIG).minio,
+        ),
     ],
+    ["postgres roles", rolesScript("quorvex", grants(PROD_CONFIG).postgres)],
     ["backup dump step", DUMP_SCRIPT],
     ["backup upload step", UPLOAD_SCRIPT],
 ];

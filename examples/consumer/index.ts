@@ -44,6 +44,10 @@ export const apiUrl = contract.apply((c) => c.backendUrl);
 /** Where they queue browser jobs, when the platform runs workers. */
 export const jobQueue = contract.apply((c) => c.browserJobQueue);
 export const workerCapacity = contract.apply((c) => (c.workerPoolMaxReplicas === null ? 0 : c.workerPoolMaxReplicas));
-/** Their reporting job reads results from the database: stays secret. */
+/** Their reporting job reads results from the database, as the platform's read-only role: stays secret. */
 export const reportingDatabaseUrl = pulumi.secret(contract.apply((c) => c.databaseUrl));
+/** Their dashboard fetches archived reports from the artifact bucket, with a user that can only read it: stays secret. */
+export const artifactReader = pulumi.secret(
+    contract.apply((c) => ({ endpoint: c.minioEndpoint, bucket: c.minioBucket, accessKey: c.minioAccessKey, secretKey: c.minioSecretKey })),
+);
 export const platformContractVersion = contract.apply((c) => c.contractVersion);

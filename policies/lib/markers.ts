@@ -4,4 +4,6 @@ export const MARKERS = {
     statefulData: "quorvex.io/stateful-data",
     protect: "quorvex.io/protect",
     retainOnDelete: "quorvex.io/retain-on-delete",
+    /** The root credentials (a service's superuser or admin) a workload holds, `.`-separated: only that service and its setup task may. */
+    rootCredentials: "quorvex.io/root-credentials",
 } as const;

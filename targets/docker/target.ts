@@ -11,6 +11,7 @@ import {
     type RouteHandle,
     type RouteSpec,
     type SecretHandle,
+    type SecretOptions,
     type ServiceHandle,
     type ServiceSpecBase,
     type StatefulServiceSpec,
@@ -153,11 +154,11 @@ export class DockerTarget implements Target {
         return role;
     }
 
-    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions & { version?: string }): SecretHandle {
+    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: SecretOptions): SecretHandle {
         const out: Record<string, pulumi.Output<string>> = {};
         for (const [k, v] of Object.entries(values)) out[k] = pulumi.secret(pulumi.output(v));
         // On Docker the values are the containers' env: a new value replaces exactly the containers that read it.
-        return { name: role, values: out, version: opts.version ?? "0" };
+        return { name: role, values: out, version: opts.version ?? "0", root: opts.root ?? false };
     }
 
     private labels(spec: WorkloadSpec, data?: { kind: string; protect: boolean; retainOnDelete: boolean }) {

@@ -4,6 +4,7 @@ import { formatMiB } from "../../config/quantity";
 import { markerLabels, shortHash, standardLabels } from "../labels";
 import {
     credentialVersions,
+    MARKERS,
     storedSecrets,
     type PlacementOptions,
     type Target,
@@ -11,6 +12,7 @@ import {
     type RouteSpec,
     type ScheduledTaskSpec,
     type SecretHandle,
+    type SecretOptions,
     type ServiceHandle,
     type ServiceSpecBase,
     type StatefulServiceSpec,
@@ -129,17 +131,21 @@ export class KubernetesTarget implements Target {
         return { "app.kubernetes.io/name": role, "app.kubernetes.io/instance": this.args.stack };
     }
 
-    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions & { version?: string }): SecretHandle {
+    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: SecretOptions): SecretHandle {
         const out: Record<string, pulumi.Output<string>> = {};
         for (const [k, v] of Object.entries(values)) out[k] = pulumi.secret(pulumi.output(v));
         // Updated in place on rotation (the provider's enableSecretMutable), never deleted and recreated:
         // no pod can start in a gap without it, and its readers are ordered after it.
         const stored = new k8s.core.v1.Secret(
             `${role}-${SECRET_SUFFIX}`,
-            { metadata: this.meta({ role, component: role }, `${role}-${SECRET_SUFFIX}`), type: "Opaque", stringData: stringData(out) },
+            {
+                metadata: this.meta({ role, component: role }, `${role}-${SECRET_SUFFIX}`, opts.root ? { [MARKERS.rootCredentials]: role } : {}),
+                type: "Opaque",
+                stringData: stringData(out),
+            },
             this.opts(opts.parent),
         );
-        return { name: role, values: out, version: opts.version ?? "0", stored };
+        return { name: role, values: out, version: opts.version ?? "0", root: opts.root ?? false, stored };
     }
 
     private serviceAccount(spec: WorkloadSpec, parent: pulumi.Resource): k8s.core.v1.ServiceAccount {
@@ -342,7 +348,13 @@ export class KubernetesTarget implements Target {
                 apiVersion: "keda.sh/v1alpha1",
                 kind: "TriggerAuthentication",
                 metadata: this.meta(spec, `${spec.role}-redis-auth`),
-                spec: { secretTargetRef: [{ parameter: "password", name: `${q.password.secret.name}-${SECRET_SUFFIX}`, key: q.password.key }] },
+                // The scaler's own ACL user (LLEN on the queue and nothing else).
+                spec: {
+                    secretTargetRef: [
+                        { parameter: "username", name: `${q.username.secret.name}-${SECRET_SUFFIX}`, key: q.username.key },
+                        { parameter: "password", name: `${q.password.secret.name}-${SECRET_SUFFIX}`, key: q.password.key },
+                    ],
+                },
             },
             this.opts(parent),
         );
@@ -457,7 +469,7 @@ export class KubernetesTarget implements Target {
                     backoffLimit: 3,
                     activeDeadlineSeconds: 1800,
                     template: {
-                        metadata: { labels: standardLabels(this.args.stack, spec), annotations: this.podAnnotations(spec) },
+                        metadata: { labels: { ...standardLabels(this.args.stack, spec), ...markerLabels(spec) }, annotations: this.podAnnotations(spec) },
                         spec: podSpec(spec, {
                             serviceAccountName: sa.metadata.name as unknown as string,
                             secretName: (n) => `${n}-${SECRET_SUFFIX}`,
@@ -496,7 +508,10 @@ export class KubernetesTarget implements Target {
                             backoffLimit: 2,
                             activeDeadlineSeconds: 6 * 3600,
                             template: {
-                                metadata: { labels: standardLabels(this.args.stack, spec), annotations: { "quorvex.io/credentials": credentialVersions(env) } },
+                                metadata: {
+                                    labels: { ...standardLabels(this.args.stack, spec), ...markerLabels({ env }) },
+                                    annotations: { "quorvex.io/credentials": credentialVersions(env) },
+                                },
                                 spec: {
                                     ...podSecurity(spec, spec.role),
                                     restartPolicy: "Never",

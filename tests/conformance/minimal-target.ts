@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { EnvValue, PlacementOptions, RouteSpec, ServiceSpecBase, StatefulServiceSpec, Target, TaskSpec, WorkloadSpec } from "../../targets/contract";
+import type { EnvValue, PlacementOptions, RouteSpec, SecretOptions, ServiceSpecBase, StatefulServiceSpec, Target, TaskSpec, WorkloadSpec } from "../../targets/contract";
 import { isSecretRef } from "../../targets/contract";
 import { markerLabels, standardLabels } from "../../targets/labels";
 import type { TargetPlugin } from "../../targets/plugin";
@@ -25,9 +25,9 @@ class MinimalTarget implements Target {
 
     serviceHost = (role: string) => `${role}.minimal`;
 
-    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: PlacementOptions & { version?: string }) {
+    secret(role: string, values: Record<string, pulumi.Input<string>>, opts: SecretOptions) {
         const secretValues = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, pulumi.secret(pulumi.output(v))]));
-        return { name: role, values: secretValues, version: opts.version ?? "0" };
+        return { name: role, values: secretValues, version: opts.version ?? "0", root: opts.root ?? false };
     }
 
     private place(kind: string, spec: WorkloadSpec & Partial<ServiceSpecBase>, opts: PlacementOptions, extra: pulumi.Inputs = {}, data?: StatefulServiceSpec) {
