@@ -22,7 +22,11 @@ export const DUMP_SCRIPT = "pg_dump --format=custom --no-owner --file=/backup/po
  * The upload step: the dump lands at `postgres/<UTC timestamp>.dump` in the backup bucket. A
  * plain streamed PUT (`mc pipe`): the job's MinIO user may put objects there and nothing else.
  */
-export const UPLOAD_SCRIPT = ["set -eu", mcHost("q"), 'mc pipe --quiet "q/$BACKUP_BUCKET/postgres/$(date -u +%Y%m%dT%H%M%SZ).dump" < /backup/postgres.dump'].join("\n");
+export const UPLOAD_SCRIPT = [
+    "set -eu",
+    mcHost("q"),
+    'mc pipe --quiet "q/$BACKUP_BUCKET/postgres/$(date -u +%Y%m%dT%H%M%SZ).dump" < /backup/postgres.dump',
+].join("\n");
 
 /**
  * Scheduled `pg_dump` of the database into MinIO's backup bucket, whose

@@ -189,7 +189,11 @@ export class MinIO extends pulumi.ComponentResource {
         this.userCredentials = new Map(
             args.users.map((u) => {
                 const secretKey = generatedSecret(`${name}-${u.name}-secret-key`, 40, args.secretKeyRotation, this);
-                const handle = target.secret(`${name}-${u.name}`, { MINIO_ACCESS_KEY: u.name, MINIO_SECRET_KEY: secretKey }, { parent: this, version: rotation });
+                const handle = target.secret(
+                    `${name}-${u.name}`,
+                    { MINIO_ACCESS_KEY: u.name, MINIO_SECRET_KEY: secretKey },
+                    { parent: this, version: rotation },
+                );
                 return [u.name, handle];
             }),
         );

@@ -38,9 +38,14 @@ export const REDIS_ACCESS = {
     application: () => "resetkeys ~* resetchannels &* -@all +@all -@dangerous",
     /** The queue list and keys under `<queue>:`, plus `extraKeys`: reads, writes, blocking pops, MULTI; nothing dangerous. */
     queueWorker: (queue: string, extraKeys: string[] = []) =>
-        ["resetkeys", `~${queue}`, `~${queue}:*`, ...extraKeys.map((k) => `~${k}`), "resetchannels", "-@all +@read +@write +@connection +@transaction -@dangerous"].join(
-            " ",
-        ),
+        [
+            "resetkeys",
+            `~${queue}`,
+            `~${queue}:*`,
+            ...extraKeys.map((k) => `~${k}`),
+            "resetchannels",
+            "-@all +@read +@write +@connection +@transaction -@dangerous",
+        ].join(" "),
     /** The length of one list and nothing else (KEDA's scaler). */
     listLength: (queue: string) => `resetkeys ~${queue} resetchannels -@all +llen +ping`,
     /** Reads of the queue's keys (other teams). */
@@ -114,7 +119,11 @@ export class Redis extends pulumi.ComponentResource {
             args.users.map((user) => {
                 const pw = generatedSecret(`${name}-${user.consumer}-password`, 32, args.passwordRotation, this);
                 const url = pulumi.secret(pulumi.interpolate`redis://${user.name}:${pw}@${host}:${REDIS_PORT}/0`);
-                const secret = target.secret(`${name}-${user.consumer}`, { REDIS_USERNAME: user.name, REDIS_PASSWORD: pw, REDIS_URL: url }, { parent: this, version: rotation });
+                const secret = target.secret(
+                    `${name}-${user.consumer}`,
+                    { REDIS_USERNAME: user.name, REDIS_PASSWORD: pw, REDIS_URL: url },
+                    { parent: this, version: rotation },
+                );
                 return [user.consumer, { user, secret }];
             }),
         );

@@ -39,7 +39,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "workers.shm": "/dev/shm per worker (Memory emptyDir on Kubernetes, `shmSize` on Docker); charged to the memory limit.",
     "workers.shmHeadroom": "Memory each worker keeps above its /dev/shm; the limit must be at least shm + this.",
     "workers.terminationGracePeriodSeconds": "Time a stopping worker gets to finish its browser job.",
-    "workers.artifactAccess": "What the workers' MinIO user may do in the artifact bucket: `write` (put only) or `readWrite` (get and put); never delete or list.",
+    "workers.artifactAccess":
+        "What the workers' MinIO user may do in the artifact bucket: `write` (put only) or `readWrite` (get and put); never delete or list.",
     "postgres.storageSize": "Postgres volume size (PVC on Kubernetes).",
     "postgres.storageClass": "Storage class of the Postgres PVC; null: the cluster default.",
     "postgres.database": "Database name.",
@@ -75,7 +76,8 @@ export const CONFIG_DOCS: Record<string, string> = {
         "Pulumi `retainOnDelete` on the volumes, PVCs and the namespace (not the StatefulSets, whose pods would outlive the stack): `pulumi destroy` leaves the data.",
     "secrets.rotation.postgres":
         "Change (any new string) to generate new Postgres passwords (the superuser's and every role's): Postgres, its roles task, the backend, its migration and the backup roll; nothing else.",
-    "secrets.rotation.redis": "Change to generate new Redis passwords (the admin's and every ACL user's): Redis, the backend, the workers (and KEDA's trigger) roll.",
+    "secrets.rotation.redis":
+        "Change to generate new Redis passwords (the admin's and every ACL user's): Redis, the backend, the workers (and KEDA's trigger) roll.",
     "secrets.rotation.minio":
         "Change to generate a new MinIO root secret key and new user secret keys: MinIO, its setup task, the backend, the workers and the backup roll.",
     "secrets.rotation.backend": "Change to generate a new application secret key (signs sessions: users log in again).",

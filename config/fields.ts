@@ -96,7 +96,9 @@ export const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61
 export const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')" });
 export const ident = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase SQL identifier" });
 /** A role name that its derived roles (`<name>_migrate`...) keep within Postgres's 63 characters. */
-export const roleBase = z.string().regex(/^[a-z_][a-z0-9_]{0,54}$/, { error: "must be a lowercase SQL identifier of at most 55 characters (the roles add a suffix)" });
+export const roleBase = z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,54}$/, { error: "must be a lowercase SQL identifier of at most 55 characters (the roles add a suffix)" });
 /** A Redis key pattern for an ACL rule: no spaces (which would start another rule) and never every key. */
 export const redisKeyPattern = z
     .string()

@@ -6,7 +6,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { EnvValue, PlacementOptions, RouteSpec, SecretOptions, ServiceSpecBase, StatefulServiceSpec, Target, TaskSpec, WorkloadSpec } from "../../targets/contract";
+import type {
+    EnvValue,
+    PlacementOptions,
+    RouteSpec,
+    SecretOptions,
+    ServiceSpecBase,
+    StatefulServiceSpec,
+    Target,
+    TaskSpec,
+    WorkloadSpec,
+} from "../../targets/contract";
 import { isSecretRef } from "../../targets/contract";
 import { markerLabels, standardLabels } from "../../targets/labels";
 import type { TargetPlugin } from "../../targets/plugin";
