@@ -1,0 +1,121 @@
+/**
+ * The Postgres roles task, run for real against Debian's PostgreSQL, with the
+ * roles the composition declares for prod: on a database an earlier version
+ * filled as the superuser, it leaves each consumer exactly its access.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rolePasswordVar, rolesScript, type PostgresRole } from "../components/postgres";
+import { grants } from "../composition/compose";
+import { resolveConfig } from "../config/load";
+import { PROD } from "./helpers";
+import { initdb, POSTGRES_MISSING, POSTGRES_NEEDED, POSTGRES_RUNNABLE, psql, startServer } from "./real-postgres";
+
+const PORT = "55433";
+const SUPERUSER = "quorvex";
+const ROOT_PASSWORD = "root-password";
+const DB = "quorvex";
+const roles = grants(resolveConfig(PROD).config).postgres;
+const role = (access: PostgresRole["access"]) => roles.find((r) => r.access === access)!;
+const passwords = (generation: string) => Object.fromEntries(roles.map((r) => [rolePasswordVar(r), `${r.name}-${generation}`]));
+
+/** The roles task as its container runs it: the script, the superuser over TCP, the passwords in env. */
+function runRolesTask(generation: string) {
+    return spawnSync("sh", ["-c", rolesScript(DB, roles)], {
+        env: { PATH: process.env.PATH, PGHOST: "127.0.0.1", PGPORT: PORT, PGUSER: SUPERUSER, PGPASSWORD: ROOT_PASSWORD, PGDATABASE: DB, ...passwords(generation) },
+        encoding: "utf8",
+    });
+}
+
+/** `sql` as the role with `access`, in `database`. */
+const as = (access: PostgresRole["access"], sql: string, database = DB, generation = "1") =>
+    psql(PORT, role(access).name, `${role(access).name}-${generation}`, database, sql);
+
+describe.runIf(POSTGRES_NEEDED)("the Postgres roles task", () => {
+    let server: { stop: () => Promise<void> } | undefined;
+
+    beforeAll(async () => {
+        if (!POSTGRES_RUNNABLE) throw new Error(POSTGRES_MISSING);
+        const { data } = initdb(SUPERUSER, ROOT_PASSWORD);
+        server = await startServer(data, PORT, SUPERUSER, ROOT_PASSWORD);
+        const su = (sql: string, database = DB) => psql(PORT, SUPERUSER, ROOT_PASSWORD, database, sql);
+        expect(su(`CREATE DATABASE ${DB}`, "postgres").err).toBe("");
+        // What a 1.x stack left: the migration ran as the superuser, which owns everything.
+        const before = su(
+            "CREATE TYPE run_state AS ENUM ('queued', 'done'); CREATE TABLE runs (id serial PRIMARY KEY, state run_state NOT NULL); " +
+                "CREATE VIEW done_runs AS SELECT * FROM runs WHERE state = 'done'; CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); " +
+                "INSERT INTO runs (state) VALUES ('done');",
+        );
+        expect(before.err).toBe("");
+        const run = runRolesTask("1");
+        expect(run.stderr).toBe("");
+        expect(run.status).toBe(0);
+    }, 60_000);
+
+    afterAll(async () => server?.stop());
+
+    it("is idempotent: a second run succeeds and changes nothing", () => {
+        const again = runRolesTask("1");
+        expect(again.stderr).toBe("");
+        expect(again.status).toBe(0);
+        expect(as("owner", "SELECT count(*) FROM runs").out).toBe("1");
+    });
+
+    it("gives no role superuser, role creation or database creation", () => {
+        const flags = psql(PORT, SUPERUSER, ROOT_PASSWORD, DB, `SELECT bool_or(rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls OR rolreplication) FROM pg_roles WHERE rolname IN (${roles.map((r) => `'${r.name}'`).join(", ")})`);
+        expect(flags.out).toBe("f");
+        for (const r of roles) {
+            expect(as(r.access, "CREATE ROLE intruder LOGIN").err, r.name).toMatch(/permission denied to create role/);
+            expect(as(r.access, "CREATE DATABASE other").err, r.name).toMatch(/permission denied/);
+        }
+    });
+
+    it("hands the owner (the migration) what the superuser made before, so it can alter the schema", () => {
+        const owned = psql(PORT, SUPERUSER, ROOT_PASSWORD, DB, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = current_user");
+        expect(owned.out).toBe("0");
+        expect(as("owner", "ALTER TABLE runs ADD COLUMN started_at timestamptz; ALTER TYPE run_state ADD VALUE 'failed'; CREATE TABLE artifacts (id serial PRIMARY KEY, run_id int REFERENCES runs(id)); UPDATE alembic_version SET version_num = '002'").err).toBe("");
+    });
+
+    it("lets the migration change its own database only", () => {
+        expect(as("owner", "CREATE TABLE elsewhere (id int)", "postgres").err).toMatch(/permission denied for schema public/);
+        expect(as("owner", "ALTER DATABASE postgres SET work_mem = '1GB'").err).toMatch(/must be owner of database postgres/);
+        expect(as("owner", "COPY runs TO PROGRAM 'id'").err).toMatch(/permission denied|must be superuser|pg_execute_server_program/);
+    });
+
+    it("lets the application read and write rows, in tables the migration made before and after it ran, and nothing more", () => {
+        // `artifacts` was created by the owner after the roles task: its default privileges reach it.
+        expect(as("readWrite", "INSERT INTO runs (state) VALUES ('queued') RETURNING id").err).toBe("");
+        expect(as("readWrite", "INSERT INTO artifacts (run_id) VALUES (1); UPDATE runs SET state = 'done' WHERE id = 2; DELETE FROM artifacts").err).toBe("");
+        expect(as("readWrite", "SELECT count(*) FROM done_runs").out).toBe("2"); // views count as tables
+        expect(as("readWrite", "CREATE TABLE mine (id int)").err).toMatch(/permission denied for schema public/);
+        expect(as("readWrite", "DROP TABLE runs").err).toMatch(/must be owner of table runs/);
+        expect(as("readWrite", "ALTER TABLE runs ADD COLUMN x int").err).toMatch(/must be owner of table runs/);
+        expect(as("readWrite", "COPY runs TO PROGRAM 'id'").err).toMatch(/permission denied|must be superuser|pg_execute_server_program/);
+        expect(as("readWrite", "SELECT pg_read_file('/etc/passwd')").err).toMatch(/permission denied/);
+    });
+
+    it("lets other teams' role read and never write", () => {
+        expect(as("read", "SELECT count(*) FROM runs").out).not.toBe("");
+        expect(as("read", "INSERT INTO runs (state) VALUES ('queued')").err).toMatch(/permission denied for table runs/);
+    });
+
+    it("lets the backup role dump the whole database, and write nothing", () => {
+        const dump = spawnSync("pg_dump", ["--format=custom", "--no-owner", "-h", "127.0.0.1", "-p", PORT, "-U", role("dump").name, "-d", DB, "-f", path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-dump-")), "db.dump")], {
+            env: { ...process.env, PGPASSWORD: `${role("dump").name}-1` },
+            encoding: "utf8",
+        });
+        expect(dump.stderr).toBe("");
+        expect(dump.status).toBe(0);
+        expect(as("dump", "DELETE FROM runs").err).toMatch(/permission denied for table runs/);
+    });
+
+    it("applies rotated passwords on its next run: the old ones stop working", () => {
+        const run = runRolesTask("2");
+        expect(run.status).toBe(0);
+        expect(as("readWrite", "SELECT 1", DB, "2").out).toBe("1");
+        expect(as("readWrite", "SELECT 1", DB, "1").err).toMatch(/password authentication failed/);
+    });
+});
