@@ -64,7 +64,7 @@ export const ACL_FILE = "/tmp/users.acl";
  * ceiling below the container limit and `noeviction`. The file lives on the container's own
  * scratch space and is rewritten at every start, so a rotated password takes effect there.
  */
-export function redisServe(maxmemoryMiB: number, users: RedisUser[] = []): string {
+export function redisServe(maxmemoryMiB: number, users: RedisUser[] = [], aclFile = ACL_FILE): string {
     const line = (name: string, variable: string, rules: string) => `    echo "user ${name} on #$(sha "$${variable}") ${rules}"`;
     return [
         "set -eu",
@@ -74,9 +74,9 @@ export function redisServe(maxmemoryMiB: number, users: RedisUser[] = []): strin
         '    echo "user default off resetkeys resetchannels -@all"',
         line(REDIS_ADMIN, "REDIS_PASSWORD", "~* &* +@all"),
         ...users.map((u) => line(u.name, userPasswordVar(u), u.rules)),
-        `} > ${ACL_FILE}`,
+        `} > ${aclFile}`,
         // Started as root (Docker), the image's entrypoint drops to the redis user, which must read the file.
-        `if [ "$(id -u)" = 0 ]; then chown redis:redis ${ACL_FILE}; fi`,
+        `if [ "$(id -u)" = 0 ]; then chown redis:redis ${aclFile}; fi`,
         [
             // Through the image's entrypoint, which drops to the redis user when started as root.
             "exec docker-entrypoint.sh redis-server",
@@ -85,7 +85,7 @@ export function redisServe(maxmemoryMiB: number, users: RedisUser[] = []): strin
             "--dir /data",
             `--maxmemory ${maxmemoryMiB}mb`,
             "--maxmemory-policy noeviction",
-            `--aclfile ${ACL_FILE}`,
+            `--aclfile ${aclFile}`,
         ].join(" "),
     ].join("\n");
 }

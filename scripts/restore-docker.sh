@@ -36,5 +36,5 @@ trap restart EXIT
 
 # shellcheck disable=SC2016
 docker exec "$minio" sh -c "$mc"' && mc cat "local/$1"' sh "$bucket/$object" |
-    docker exec -i "$postgres" sh -c 'pg_restore --clean --if-exists --no-owner --single-transaction -h /var/run/postgresql -U "$POSTGRES_USER" -d "$POSTGRES_DB"'
+    docker exec -i "$postgres" sh -c 'pg_restore --clean --if-exists --no-owner --single-transaction -h /var/run/postgresql -U "${POSTGRES_USER}_migrate" -d "$POSTGRES_DB"'
 echo "restored ${bucket}/${object} into ${postgres}"

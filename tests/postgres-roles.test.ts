@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DUMP_SCRIPT } from "../components/backup";
 import { rolePasswordVar, rolesScript, type PostgresRole } from "../components/postgres";
 import { grants } from "../composition/compose";
 import { resolveConfig } from "../config/load";
@@ -25,7 +26,15 @@ const passwords = (generation: string) => Object.fromEntries(roles.map((r) => [r
 /** The roles task as its container runs it: the script, the superuser over TCP, the passwords in env. */
 function runRolesTask(generation: string) {
     return spawnSync("sh", ["-c", rolesScript(DB, roles)], {
-        env: { PATH: process.env.PATH, PGHOST: "127.0.0.1", PGPORT: PORT, PGUSER: SUPERUSER, PGPASSWORD: ROOT_PASSWORD, PGDATABASE: DB, ...passwords(generation) },
+        env: {
+            PATH: process.env.PATH,
+            PGHOST: "127.0.0.1",
+            PGPORT: PORT,
+            PGUSER: SUPERUSER,
+            PGPASSWORD: ROOT_PASSWORD,
+            PGDATABASE: DB,
+            ...passwords(generation),
+        },
         encoding: "utf8",
     });
 }
@@ -65,7 +74,13 @@ describe.runIf(POSTGRES_NEEDED)("the Postgres roles task", () => {
     });
 
     it("gives no role superuser, role creation or database creation", () => {
-        const flags = psql(PORT, SUPERUSER, ROOT_PASSWORD, DB, `SELECT bool_or(rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls OR rolreplication) FROM pg_roles WHERE rolname IN (${roles.map((r) => `'${r.name}'`).join(", ")})`);
+        const flags = psql(
+            PORT,
+            SUPERUSER,
+            ROOT_PASSWORD,
+            DB,
+            `SELECT bool_or(rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls OR rolreplication) FROM pg_roles WHERE rolname IN (${roles.map((r) => `'${r.name}'`).join(", ")})`,
+        );
         expect(flags.out).toBe("f");
         for (const r of roles) {
             expect(as(r.access, "CREATE ROLE intruder LOGIN").err, r.name).toMatch(/permission denied to create role/);
@@ -74,9 +89,20 @@ describe.runIf(POSTGRES_NEEDED)("the Postgres roles task", () => {
     });
 
     it("hands the owner (the migration) what the superuser made before, so it can alter the schema", () => {
-        const owned = psql(PORT, SUPERUSER, ROOT_PASSWORD, DB, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = current_user");
+        const owned = psql(
+            PORT,
+            SUPERUSER,
+            ROOT_PASSWORD,
+            DB,
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = current_user",
+        );
         expect(owned.out).toBe("0");
-        expect(as("owner", "ALTER TABLE runs ADD COLUMN started_at timestamptz; ALTER TYPE run_state ADD VALUE 'failed'; CREATE TABLE artifacts (id serial PRIMARY KEY, run_id int REFERENCES runs(id)); UPDATE alembic_version SET version_num = '002'").err).toBe("");
+        expect(
+            as(
+                "owner",
+                "ALTER TABLE runs ADD COLUMN started_at timestamptz; ALTER TYPE run_state ADD VALUE 'failed'; CREATE TABLE artifacts (id serial PRIMARY KEY, run_id int REFERENCES runs(id)); UPDATE alembic_version SET version_num = '002'",
+            ).err,
+        ).toBe("");
     });
 
     it("lets the migration change its own database only", () => {
@@ -102,14 +128,30 @@ describe.runIf(POSTGRES_NEEDED)("the Postgres roles task", () => {
         expect(as("read", "INSERT INTO runs (state) VALUES ('queued')").err).toMatch(/permission denied for table runs/);
     });
 
-    it("lets the backup role dump the whole database, and write nothing", () => {
-        const dump = spawnSync("pg_dump", ["--format=custom", "--no-owner", "-h", "127.0.0.1", "-p", PORT, "-U", role("dump").name, "-d", DB, "-f", path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-dump-")), "db.dump")], {
-            env: { ...process.env, PGPASSWORD: `${role("dump").name}-1` },
+    const dumpFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-dump-")), "db.dump");
+
+    it("lets the backup role dump the whole database (the backup job's DUMP_SCRIPT), and write nothing", () => {
+        const dump = spawnSync("sh", ["-c", DUMP_SCRIPT.replace("/backup/postgres.dump", dumpFile)], {
+            env: { ...process.env, PGHOST: "127.0.0.1", PGPORT: PORT, PGUSER: role("dump").name, PGDATABASE: DB, PGPASSWORD: `${role("dump").name}-1` },
             encoding: "utf8",
         });
         expect(dump.stderr).toBe("");
         expect(dump.status).toBe(0);
         expect(as("dump", "DELETE FROM runs").err).toMatch(/permission denied for table runs/);
+    });
+
+    it("restores that dump as the migration's role (the README's restore), and every role keeps its access", () => {
+        expect(as("readWrite", "INSERT INTO runs (state) VALUES ('queued')").err).toBe(""); // after the dump: the restore drops it
+        const restore = spawnSync(
+            "pg_restore",
+            ["--clean", "--if-exists", "--no-owner", "--single-transaction", "-h", "127.0.0.1", "-p", PORT, "-U", role("owner").name, "-d", DB, dumpFile],
+            { env: { ...process.env, PGPASSWORD: `${role("owner").name}-1` }, encoding: "utf8" },
+        );
+        expect(restore.stderr).toBe("");
+        expect(restore.status).toBe(0);
+        expect(as("read", "SELECT count(*) FROM runs").out).toBe("2");
+        expect(as("readWrite", "INSERT INTO artifacts (run_id) VALUES (1)").err).toBe("");
+        expect(as("readWrite", "CREATE TABLE mine (id int)").err).toMatch(/permission denied for schema public/);
     });
 
     it("applies rotated passwords on its next run: the old ones stop working", () => {
