@@ -122,6 +122,24 @@ describe.each(SUBJECTS.map((t) => [t.name, t] as const))("target %s", (_name, pl
             ).toBe(true);
     });
 
+    it("lets no workload but a data service and its own setup task hold that service's root credential", async () => {
+        const can = plugin.capabilities;
+        const { run } = await plan(plugin, {
+            workers: { replicas: 2, ...(can.autoscalers.includes("keda") ? { autoscaler: "keda" } : {}) },
+            backup: { enabled: can.scheduledTasks },
+        });
+        const valueOf = (inputs: unknown, key: string) => pairs(reveal(inputs)).find(([k]) => k === key)?.[1] as string | undefined;
+        const holders = run.resources.flatMap((r) => {
+            const roots = valueOf(r.inputs, MARKERS.rootCredentials);
+            return roots ? roots.split(".").map((root) => ({ root, resource: r.name, component: valueOf(r.inputs, "app.kubernetes.io/component") })) : [];
+        });
+        // Each service's own server holds its root (the marker is there to be read) ...
+        for (const service of ["postgres", "redis", "minio"]) expect(holders.some((h) => h.root === service && h.resource === service), service).toBe(true);
+        // ... and nothing outside its component does: not the backend, its migration, the workers or the backup.
+        expect(holders.filter((h) => h.component !== h.root)).toEqual([]);
+        expect(holders.map((h) => h.resource).filter((n) => /backend|workers|backup/.test(n))).toEqual([]);
+    });
+
     it.each([
         [true, "protects"],
         [false, "does not protect"],
