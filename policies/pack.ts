@@ -8,6 +8,7 @@
 import type { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { browserWorkersHaveCpuLimits } from "./rules/browser-workers-have-cpu-limits";
 import { browserWorkersHaveShm } from "./rules/browser-workers-have-shm";
+import { browsersHoldNoRootCredential } from "./rules/browsers-hold-no-root-credential";
 import { containersHaveMemoryLimits } from "./rules/containers-have-memory-limits";
 import { dockerHostMemoryBudget } from "./rules/docker-host-memory-budget";
 import { imagesFromAllowedRegistries } from "./rules/images-from-allowed-registries";
@@ -35,6 +36,7 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     browserWorkersHaveCpuLimits,
     ingressRequiresTls,
     kubernetesContainersHardened,
+    browsersHoldNoRootCredential,
 ];
 
 export const stackPolicies: StackValidationPolicy[] = [oneAutoscalerPerWorkload, dockerHostMemoryBudget, packReadsEveryResource];

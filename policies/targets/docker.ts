@@ -2,7 +2,7 @@
 import { dockerLabels, type Obj } from "../lib/json";
 import { MARKERS } from "../lib/markers";
 import { quantityToCores } from "../lib/quantity";
-import { matchesAny, type TargetReader } from "./reader";
+import { markerList, matchesAny, type TargetReader } from "./reader";
 
 const CONTAINER = "docker:index/container:Container";
 const VOLUME = "docker:index/volume:Volume";
@@ -32,6 +32,7 @@ export const dockerReader: TargetReader = {
                 cpuRequestCores: undefined,
                 shmMiB: typeof props.shmSize === "number" ? props.shmSize : undefined,
                 runsBrowsers: labels[MARKERS.runsBrowsers] === "true" || matchesAny(image, browserPatterns),
+                rootCredentials: markerList(labels[MARKERS.rootCredentials]),
                 stateful: labels[MARKERS.statefulData] !== undefined,
                 initContainer: false,
                 longRunning: props.mustRun !== false && props.attach !== true,

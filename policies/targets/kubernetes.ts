@@ -2,7 +2,7 @@
 import { arr, obj, type Obj } from "../lib/json";
 import { MARKERS } from "../lib/markers";
 import { quantityToCores, quantityToMiB } from "../lib/quantity";
-import { matchesAny, type ContainerView, type TargetReader } from "./reader";
+import { markerList, matchesAny, type ContainerView, type TargetReader } from "./reader";
 
 /** Kinds that hold a pod template, and where. */
 export const POD_PATHS: Record<string, string[]> = {
@@ -95,6 +95,7 @@ function containers(type: string, name: string, props: Obj, browserPatterns: str
                 shmMiB,
                 runsBrowsers:
                     !init && (podLabels[MARKERS.runsBrowsers] === "true" || ownLabels[MARKERS.runsBrowsers] === "true" || matchesAny(image, browserPatterns)),
+                rootCredentials: markerList(String(podLabels[MARKERS.rootCredentials] ?? ownLabels[MARKERS.rootCredentials] ?? "")),
                 stateful,
                 initContainer: init,
                 longRunning: kind !== "Job" && kind !== "CronJob",

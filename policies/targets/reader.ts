@@ -24,6 +24,8 @@ export interface ContainerView {
     /** /dev/shm in MiB; undefined when none is set; NaN when set without a bound. */
     shmMiB: number | undefined;
     runsBrowsers: boolean;
+    /** The root credentials (a service's superuser or admin) its workload's marker says it holds. */
+    rootCredentials: string[];
     stateful: boolean;
     initContainer: boolean;
     /** Long-running (not a one-shot task). */
@@ -73,6 +75,11 @@ export interface TargetReader {
     routes?(type: string, name: string, props: Obj): RouteHost[];
     /** What an autoscaler resource scales: `namespace/Kind/name`, and the scaler as shown. */
     scales?(type: string, name: string, props: Obj): { target: string; scaler: string } | undefined;
+}
+
+/** The names in a `rootCredentials` marker (`.`-separated); none when the label is absent or empty. */
+export function markerList(value: string | undefined): string[] {
+    return (value ?? "").split(".").filter((n) => n !== "");
 }
 
 /** Whether an image name matches a browser pattern (others' stacks, without our marker). */
