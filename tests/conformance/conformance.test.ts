@@ -134,7 +134,11 @@ describe.each(SUBJECTS.map((t) => [t.name, t] as const))("target %s", (_name, pl
             return roots ? roots.split(".").map((root) => ({ root, resource: r.name, component: valueOf(r.inputs, "app.kubernetes.io/component") })) : [];
         });
         // Each service's own server holds its root (the marker is there to be read) ...
-        for (const service of ["postgres", "redis", "minio"]) expect(holders.some((h) => h.root === service && h.resource === service), service).toBe(true);
+        for (const service of ["postgres", "redis", "minio"])
+            expect(
+                holders.some((h) => h.root === service && h.resource === service),
+                service,
+            ).toBe(true);
         // ... and nothing outside its component does: not the backend, its migration, the workers or the backup.
         expect(holders.filter((h) => h.component !== h.root)).toEqual([]);
         expect(holders.map((h) => h.resource).filter((n) => /backend|workers|backup/.test(n))).toEqual([]);
