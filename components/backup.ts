@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Target } from "../targets/contract";
+import { asFile, readSecretFiles, type Target } from "../targets/contract";
 import type { DatabaseConnection, ObjectStoreConnection } from "./connections";
 import { mcHost } from "./minio";
 
@@ -15,8 +15,8 @@ export interface PostgresBackupArgs {
     bucket: string;
 }
 
-/** The dump step: custom format (compressed, restorable with pg_restore). */
-export const DUMP_SCRIPT = "pg_dump --format=custom --no-owner --file=/backup/postgres.dump";
+/** The dump step: custom format (compressed, restorable with pg_restore), as the backup role (its password from a file where the target mounts one). */
+export const DUMP_SCRIPT = ["set -eu", ...readSecretFiles(["PGPASSWORD"]), "pg_dump --format=custom --no-owner --file=/backup/postgres.dump"].join("\n");
 
 /**
  * The upload step: the dump lands at `postgres/<UTC timestamp>.dump` in the backup bucket. A
@@ -60,7 +60,7 @@ export class PostgresBackup extends pulumi.ComponentResource {
                             PGPORT: String(db.port),
                             PGUSER: db.user,
                             PGDATABASE: db.database,
-                            PGPASSWORD: db.password,
+                            PGPASSWORD: asFile(db.password),
                         },
                         resources: small,
                     },
@@ -70,8 +70,8 @@ export class PostgresBackup extends pulumi.ComponentResource {
                         command: ["sh", "-c", UPLOAD_SCRIPT],
                         env: {
                             MINIO_ENDPOINT: store.endpoint,
-                            MINIO_ACCESS_KEY: store.accessKey,
-                            MINIO_SECRET_KEY: store.secretKey,
+                            MINIO_ACCESS_KEY: asFile(store.accessKey),
+                            MINIO_SECRET_KEY: asFile(store.secretKey),
                             BACKUP_BUCKET: args.bucket,
                             MC_CONFIG_DIR: "/tmp/.mc",
                         },

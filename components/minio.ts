@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Consumers, type ObjectStoreConnection } from "./connections";
 import { generatedSecret } from "./credentials";
-import type { Target, ResourceBudget, SecretHandle, ServiceHandle, TaskHandle } from "../targets/contract";
+import { asFile, readSecretFiles, type Target, type ResourceBudget, type SecretHandle, type ServiceHandle, type TaskHandle } from "../targets/contract";
 
 export interface BucketSpec {
     name: string;
@@ -99,6 +99,7 @@ export const userSecretVar = (user: MinioUser) => `USER_SECRET_${user.name.toUpp
 export function setupScript(alias: string, buckets: BucketSpec[], users: MinioUser[]): string {
     const lines = [
         "set -eu",
+        ...readSecretFiles(["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", ...users.map(userSecretVar)]),
         mcHost(alias),
         ...buckets.flatMap((b) => [`mc mb --ignore-existing ${alias}/${b.name}`, `echo '${lifecycleRules(b)}' | mc ilm import ${alias}/${b.name}`]),
         "umask 077",
@@ -155,9 +156,10 @@ export class MinIO extends pulumi.ComponentResource {
             { MINIO_ROOT_USER: this.accessKey, MINIO_ROOT_PASSWORD: this.secretKey },
             { parent: this, version: rotation, root: true },
         );
+        // MinIO reads MINIO_ROOT_USER_FILE and MINIO_ROOT_PASSWORD_FILE itself.
         const creds = {
-            MINIO_ROOT_USER: { secret: this.credentials, key: "MINIO_ROOT_USER" },
-            MINIO_ROOT_PASSWORD: { secret: this.credentials, key: "MINIO_ROOT_PASSWORD" },
+            MINIO_ROOT_USER: asFile({ secret: this.credentials, key: "MINIO_ROOT_USER" }),
+            MINIO_ROOT_PASSWORD: asFile({ secret: this.credentials, key: "MINIO_ROOT_PASSWORD" }),
         };
         // The image ships `mc`, which probes MinIO from inside the container.
         this.service = target.statefulService(
@@ -198,7 +200,7 @@ export class MinIO extends pulumi.ComponentResource {
             }),
         );
         const userSecrets = Object.fromEntries(
-            args.users.map((u) => [userSecretVar(u), { secret: this.userCredentials.get(u.name)!, key: "MINIO_SECRET_KEY" }]),
+            args.users.map((u) => [userSecretVar(u), asFile({ secret: this.userCredentials.get(u.name)!, key: "MINIO_SECRET_KEY" })]),
         );
         this.setup = target.task(
             {
@@ -208,8 +210,8 @@ export class MinIO extends pulumi.ComponentResource {
                 command: ["sh", "-c", setupScript("quorvex", args.buckets, args.users)],
                 env: {
                     MINIO_ENDPOINT: this.endpoint,
-                    MINIO_ACCESS_KEY: { secret: this.credentials, key: "MINIO_ROOT_USER" },
-                    MINIO_SECRET_KEY: { secret: this.credentials, key: "MINIO_ROOT_PASSWORD" },
+                    MINIO_ACCESS_KEY: asFile({ secret: this.credentials, key: "MINIO_ROOT_USER" }),
+                    MINIO_SECRET_KEY: asFile({ secret: this.credentials, key: "MINIO_ROOT_PASSWORD" }),
                     ...userSecrets,
                     MC_CONFIG_DIR: "/tmp/.mc",
                 },

@@ -1,5 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ENTRYPOINT_DROPS_TO_USER, type Target, type ResourceBudget, type SecretHandle, type ServiceHandle, type TaskHandle } from "../targets/contract";
+import {
+    asFile,
+    ENTRYPOINT_DROPS_TO_USER,
+    readSecretFiles,
+    type Target,
+    type ResourceBudget,
+    type SecretHandle,
+    type ServiceHandle,
+    type TaskHandle,
+} from "../targets/contract";
 import { Consumers, type DatabaseConnection } from "./connections";
 import { generatedSecret } from "./credentials";
 
@@ -41,7 +50,8 @@ export const POSTGRES_START = [
     "    sleep 1",
     "done",
     'if kill -0 "$pid" 2>/dev/null; then',
-    "    printf '%s\\n' \"\\\\set pw \\`printenv POSTGRES_PASSWORD\\`\" \"ALTER ROLE CURRENT_USER PASSWORD :'pw';\" |",
+    // The password from the secret, as an env value (Docker) or a file (Kubernetes: POSTGRES_PASSWORD_FILE, which the entrypoint reads too).
+    '    printf \'%s\\n\' "\\\\set pw \\`if [ -n \\"\\${POSTGRES_PASSWORD_FILE:-}\\" ]; then cat \\"\\$POSTGRES_PASSWORD_FILE\\"; else printenv POSTGRES_PASSWORD; fi\\`" "ALTER ROLE CURRENT_USER PASSWORD :\'pw\';" |',
     '        psql -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -U "$POSTGRES_USER" -d "$POSTGRES_DB" >/dev/null ||',
     '        echo "quorvex: could not apply the password from the secret" >&2',
     "fi",
@@ -130,9 +140,10 @@ export function rolesSql(database: string, roles: PostgresRole[]): string {
     return lines.join("\n");
 }
 
-/** The roles task's command: the SQL above through psql, as the superuser over TCP (its password in PGPASSWORD). */
+/** The roles task's command: the SQL above through psql, as the superuser over TCP (its password in PGPASSWORD, or a file). */
 export function rolesScript(database: string, roles: PostgresRole[]): string {
-    return ["set -eu", "psql -q -X -v ON_ERROR_STOP=1 <<'SQL'", rolesSql(database, roles), "SQL"].join("\n");
+    const secrets = readSecretFiles(["PGPASSWORD", ...roles.map(rolePasswordVar)]);
+    return ["set -eu", ...secrets, "psql -q -X -v ON_ERROR_STOP=1 <<'SQL'", rolesSql(database, roles), "SQL"].join("\n");
 }
 
 /** /dev/shm of Postgres, for parallel hash joins and sorts. */
@@ -184,7 +195,7 @@ export class Postgres extends pulumi.ComponentResource {
                 env: {
                     POSTGRES_DB: args.database,
                     POSTGRES_USER: args.superuser,
-                    POSTGRES_PASSWORD: { secret: this.credentials, key: "POSTGRES_PASSWORD" },
+                    POSTGRES_PASSWORD: asFile({ secret: this.credentials, key: "POSTGRES_PASSWORD" }),
                     PGDATA: "/var/lib/postgresql/data/pgdata",
                 },
                 resources: args.resources,
@@ -213,8 +224,8 @@ export class Postgres extends pulumi.ComponentResource {
                     PGPORT: String(POSTGRES_PORT),
                     PGDATABASE: args.database,
                     PGUSER: args.superuser,
-                    PGPASSWORD: { secret: this.credentials, key: "POSTGRES_PASSWORD" },
-                    ...Object.fromEntries([...this.roles.values()].map(({ role, secret }) => [rolePasswordVar(role), { secret, key: "PASSWORD" }])),
+                    PGPASSWORD: asFile({ secret: this.credentials, key: "POSTGRES_PASSWORD" }),
+                    ...Object.fromEntries([...this.roles.values()].map(({ role, secret }) => [rolePasswordVar(role), asFile({ secret, key: "PASSWORD" })])),
                 },
                 resources: { cpu: { request: 100, limit: 500 }, memory: { request: 64, limit: 256 } },
                 user: { uid: 70, gid: 70 },

@@ -1,7 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Consumers, type QueueConnection } from "./connections";
 import { generatedSecret } from "./credentials";
-import { ENTRYPOINT_DROPS_TO_USER, type Target, type ResourceBudget, type SecretHandle, type ServiceHandle } from "../targets/contract";
+import {
+    asFile,
+    ENTRYPOINT_DROPS_TO_USER,
+    readSecretFiles,
+    type Target,
+    type ResourceBudget,
+    type SecretHandle,
+    type ServiceHandle,
+} from "../targets/contract";
 
 export interface RedisArgs {
     target: Target;
@@ -68,6 +76,7 @@ export function redisServe(maxmemoryMiB: number, users: RedisUser[] = [], aclFil
     const line = (name: string, variable: string, rules: string) => `    echo "user ${name} on #$(sha "$${variable}") ${rules}"`;
     return [
         "set -eu",
+        ...readSecretFiles(["REDIS_PASSWORD", ...users.map(userPasswordVar)]),
         "umask 077",
         "sha() { printf '%s' \"$1\" | sha256sum | cut -d' ' -f1; }",
         "{",
@@ -130,7 +139,11 @@ export class Redis extends pulumi.ComponentResource {
         this.maxmemoryMiB = Math.floor((args.resources.memory.limit * args.maxmemoryPercent) / 100);
 
         const serve = redisServe(this.maxmemoryMiB, args.users);
-        const ping = ["sh", "-c", `REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --user ${REDIS_ADMIN} -h 127.0.0.1 ping | grep -q PONG`];
+        const ping = [
+            "sh",
+            "-c",
+            `${readSecretFiles(["REDIS_PASSWORD"])[0]}; REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --user ${REDIS_ADMIN} -h 127.0.0.1 ping | grep -q PONG`,
+        ];
         this.service = target.statefulService(
             {
                 role: name,
@@ -138,8 +151,10 @@ export class Redis extends pulumi.ComponentResource {
                 image: args.image,
                 command: ["sh", "-c", serve],
                 env: {
-                    REDIS_PASSWORD: { secret: this.credentials, key: "REDIS_PASSWORD" },
-                    ...Object.fromEntries([...this.users.values()].map(({ user, secret }) => [userPasswordVar(user), { secret, key: "REDIS_PASSWORD" }])),
+                    REDIS_PASSWORD: asFile({ secret: this.credentials, key: "REDIS_PASSWORD" }),
+                    ...Object.fromEntries(
+                        [...this.users.values()].map(({ user, secret }) => [userPasswordVar(user), asFile({ secret, key: "REDIS_PASSWORD" })]),
+                    ),
                 },
                 resources: args.resources,
                 user: { uid: 999, gid: 1000 },

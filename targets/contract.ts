@@ -40,6 +40,31 @@ export interface SecretOptions extends PlacementOptions {
 export interface SecretRef {
     secret: SecretHandle;
     key: string;
+    /**
+     * The image reads `<NAME>_FILE`, a path, as well as `<NAME>`: where the target can, it mounts
+     * the value as a file and sets only `<NAME>_FILE`, so the value is in no container's env
+     * (Kubernetes). A target that cannot (Docker) sets `<NAME>`. @default false
+     */
+    file?: boolean;
+}
+
+/** The same reference, handed to the workload as a file where the target can (see `SecretRef.file`). */
+export const asFile = (ref: SecretRef): SecretRef => ({ ...ref, file: true });
+
+/**
+ * Shell lines for a script whose secrets may come as files: for each name whose `<NAME>_FILE`
+ * is set, reads the file into `<NAME>` and exports it (the script's own children inherit it;
+ * no command line ever holds it).
+ */
+export function readSecretFiles(names: string[]): string[] {
+    return names.map((n) => `if [ -n "\${${n}_FILE:-}" ]; then ${n}="$(cat "$${n}_FILE")"; export ${n}; fi`);
+}
+
+/** The names in an env that are handed as files where the target can. */
+export function fileSecretNames(env: Record<string, EnvValue>): string[] {
+    return Object.entries(env)
+        .filter(([, v]) => isSecretRef(v) && v.file === true)
+        .map(([k]) => k);
 }
 
 export type EnvValue = pulumi.Input<string> | SecretRef;

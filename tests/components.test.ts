@@ -158,7 +158,12 @@ describe("Postgres", () => {
         const sts = one(run, T.statefulSet, "postgres");
         expect(sts.options).toMatchObject({ protect: true, retainOnDelete: false });
         expect(podOf(sts).volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: "postgres-data" } });
-        expect(k8sEnv(podOf(sts).containers[0]).POSTGRES_PASSWORD).toBe("secret:postgres-credentials/POSTGRES_PASSWORD");
+        // The superuser's password is a file (the image reads POSTGRES_PASSWORD_FILE): the pod's env holds only its path.
+        const env = k8sEnv(podOf(sts).containers[0]);
+        expect(env.POSTGRES_PASSWORD).toBeUndefined();
+        expect(env.POSTGRES_PASSWORD_FILE).toBe("/run/secrets/quorvex/postgres/POSTGRES_PASSWORD");
+        expect(podOf(sts).volumes).toContainEqual({ name: "secret-postgres", secret: { secretName: "postgres-credentials", defaultMode: 0o440 } });
+        expect(podOf(sts).containers[0].volumeMounts).toContainEqual({ name: "secret-postgres", mountPath: "/run/secrets/quorvex/postgres", readOnly: true });
         expect(Object.keys(inputs(one(run, T.secret, "postgres-credentials")).stringData).sort()).toEqual(["POSTGRES_PASSWORD"]);
         expect(Object.keys(inputs(one(run, T.secret, "postgres-backend-credentials")).stringData).sort()).toEqual(["DATABASE_URL", "PASSWORD"]);
     });

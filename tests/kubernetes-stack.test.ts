@@ -201,6 +201,8 @@ describe("prod stack", async () => {
             const read = new Set<string>();
             for (const c of [...(pod.initContainers ?? []), ...pod.containers])
                 for (const v of Object.values(k8sEnv(c))) if (v.startsWith("secret:")) read.add(v.slice(7).split("/")[0]);
+            // Secrets handed as files are read too.
+            for (const v of pod.volumes ?? []) if (v.secret) read.add(v.secret.secretName);
             for (const secret of read) expect(w.options.dependsOn, `${w.name} reads ${secret}`).toContain(`${T.secret}::${secret}`);
         }
     });
@@ -353,6 +355,31 @@ describe("prod stack with KEDA", async () => {
         expect(() => resolveConfig(merge(PROD, { kubernetes: { kedaOperatorPodLabels: ["app"] } }))).toThrow(
             /quorvex:kubernetes\.kedaOperatorPodLabels\[0\] = "app": must be a pod label as key=value/,
         );
+    });
+
+    it("puts no credential of a data service's own in any pod's env: the servers and their setup tasks read them from files", () => {
+        const roots = new Set(
+            all(run, T.secret)
+                .filter((r) => inputs(r).metadata.labels?.["quorvex.io/root-credentials"])
+                .map((r) => inputs(r).metadata.name),
+        );
+        expect([...roots].sort()).toEqual(["minio-credentials", "postgres-credentials", "redis-credentials"]);
+        const pods = [...workloads(run), ...all(run, T.cronJob)].map((w) => ({
+            name: w.name,
+            pod: w.type === T.cronJob ? inputs(w).spec.jobTemplate.spec.template.spec : podOf(w),
+        }));
+        const fileReaders: string[] = [];
+        for (const { name, pod } of pods) {
+            for (const c of pod.containers) {
+                const env: Json[] = c.env ?? [];
+                // No root Secret behind any env value ...
+                expect(env.filter((e) => roots.has(e.valueFrom?.secretKeyRef?.name)).map((e) => `${name} ${e.name}`)).toEqual([]);
+                // ... and where one is a file, its path is all the env says.
+                for (const e of env) if (e.name.endsWith("_FILE")) expect(e.value).toMatch(/^\/run\/secrets\/quorvex\/[a-z-]+\/[A-Z_]+$/);
+            }
+            if ((pod.volumes ?? []).some((v: Json) => roots.has(v.secret?.secretName))) fileReaders.push(name);
+        }
+        expect(fileReaders.sort()).toEqual(["minio", "minio-buckets", "postgres", "postgres-roles", "redis"]);
     });
 
     it("validates every object, the KEDA custom resources included", () => {

@@ -23,18 +23,23 @@ const roles = grants(resolveConfig(PROD).config).postgres;
 const role = (access: PostgresRole["access"]) => roles.find((r) => r.access === access)!;
 const passwords = (generation: string) => Object.fromEntries(roles.map((r) => [rolePasswordVar(r), `${r.name}-${generation}`]));
 
-/** The roles task as its container runs it: the script, the superuser over TCP, the passwords in env. */
-function runRolesTask(generation: string) {
+/**
+ * The roles task as its container runs it: the script, the superuser over TCP, the passwords in
+ * env (Docker) or as files, `<NAME>_FILE` (Kubernetes).
+ */
+function runRolesTask(generation: string, form: "env" | "file" = "env") {
+    let secrets: Record<string, string> = { PGPASSWORD: ROOT_PASSWORD, ...passwords(generation) };
+    if (form === "file") {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-secrets-"));
+        secrets = Object.fromEntries(
+            Object.entries(secrets).map(([name, value]) => {
+                fs.writeFileSync(path.join(dir, name), value);
+                return [`${name}_FILE`, path.join(dir, name)];
+            }),
+        );
+    }
     return spawnSync("sh", ["-c", rolesScript(DB, roles)], {
-        env: {
-            PATH: process.env.PATH,
-            PGHOST: "127.0.0.1",
-            PGPORT: PORT,
-            PGUSER: SUPERUSER,
-            PGPASSWORD: ROOT_PASSWORD,
-            PGDATABASE: DB,
-            ...passwords(generation),
-        },
+        env: { PATH: process.env.PATH, PGHOST: "127.0.0.1", PGPORT: PORT, PGUSER: SUPERUSER, PGDATABASE: DB, ...secrets },
         encoding: "utf8",
     });
 }
@@ -154,8 +159,9 @@ describe.runIf(POSTGRES_NEEDED)("the Postgres roles task", () => {
         expect(as("readWrite", "CREATE TABLE mine (id int)").err).toMatch(/permission denied for schema public/);
     });
 
-    it("applies rotated passwords on its next run: the old ones stop working", () => {
-        const run = runRolesTask("2");
+    it("applies rotated passwords on its next run, read from files as on Kubernetes: the old ones stop working", () => {
+        const run = runRolesTask("2", "file");
+        expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
         expect(as("readWrite", "SELECT 1", DB, "2").out).toBe("1");
         expect(as("readWrite", "SELECT 1", DB, "1").err).toMatch(/password authentication failed/);

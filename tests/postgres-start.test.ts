@@ -18,7 +18,10 @@ function canLogIn(password: string): boolean {
 }
 
 describe.runIf(POSTGRES_NEEDED)("the Postgres start script", () => {
-    it("applies a rotated password from the environment, then stops fast and cleanly on TERM with a client still connected", async () => {
+    it.each([
+        ["the environment (Docker)", "env"],
+        ["a file (Kubernetes: POSTGRES_PASSWORD_FILE)", "file"],
+    ])("applies a rotated password from %s, then stops fast and cleanly on TERM with a client still connected", async (_from, form) => {
         if (!POSTGRES_RUNNABLE) throw new Error(POSTGRES_MISSING);
         const { dir, data } = initdb("quorvex", "old-password");
         const bin = path.join(dir, "bin");
@@ -35,8 +38,9 @@ describe.runIf(POSTGRES_NEEDED)("the Postgres start script", () => {
             PGPORT: PORT,
             POSTGRES_USER: "quorvex",
             POSTGRES_DB: "postgres",
-            POSTGRES_PASSWORD: "new-password",
+            ...(form === "env" ? { POSTGRES_PASSWORD: "new-password" } : { POSTGRES_PASSWORD_FILE: path.join(dir, "password") }),
         };
+        fs.writeFileSync(path.join(dir, "password"), "new-password", { mode: 0o644 });
         const child = spawn("setpriv", asPostgresArgs(["sh", "-c", POSTGRES_START], env), { stdio: "ignore" });
         const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
         // An idle pooled connection, as the backend keeps: a smart shutdown would wait for it forever.

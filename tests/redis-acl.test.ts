@@ -55,11 +55,18 @@ describe.runIf(needed)("Redis ACL users", () => {
             `exec ${REDIS_SERVER} "$@" --port ${PORT} --bind 127.0.0.1`,
         ];
         fs.writeFileSync(path.join(bin, "docker-entrypoint.sh"), `${entrypoint.join("\n")}\n`, { mode: 0o755 });
-        const env = {
-            PATH: `${bin}:${process.env.PATH}`,
+        // Generation 1 takes its passwords from the environment (Docker), later ones from files (Kubernetes: `<NAME>_FILE`).
+        const secrets: Record<string, string> = {
             REDIS_PASSWORD: ADMIN_PASSWORD,
             ...Object.fromEntries(users.map((u) => [userPasswordVar(u), passwordOf(u.name, generation)])),
         };
+        const asFiles = Object.fromEntries(
+            Object.entries(secrets).map(([name, value]) => {
+                fs.writeFileSync(path.join(dir, name), value);
+                return [`${name}_FILE`, path.join(dir, name)];
+            }),
+        );
+        const env = { PATH: `${bin}:${process.env.PATH}`, ...(generation === "1" ? secrets : asFiles) };
         const child = spawn("sh", ["-c", redisServe(64, users, path.join(dir, "users.acl"))], { env, stdio: "ignore" });
         const deadline = Date.now() + 15_000;
         while (cli(REDIS_ADMIN, generation, "ping") !== "PONG") {
@@ -140,7 +147,7 @@ describe.runIf(needed)("Redis ACL users", () => {
         expect(fs.statSync(path.join(dir, "users.acl")).mode & 0o077).toBe(0);
     });
 
-    it("takes rotated passwords at its next start: the old ones stop working, the queue survives", async () => {
+    it("takes rotated passwords, from files, at its next start: the old ones stop working, the queue survives", async () => {
         expect(cli("backend", "1", "lpush", QUEUE, "job-4")).toBe("1");
         await stop(server);
         server = await start("2");

@@ -36,10 +36,26 @@ export function probes(h: Health): Pick<Container, "readinessProbe" | "livenessP
     return { readinessProbe: probe(h.readiness, "readiness", 0), livenessProbe: probe(h.liveness, "liveness", startup) };
 }
 
+/** Where a Secret handed as files is mounted (one folder per Secret, one file per key). */
+export const SECRET_FILES_DIR = "/run/secrets/quorvex";
+
 export function envVars(env: WorkloadSpec["env"], secretName: (handleName: string) => string): k8s.types.input.core.v1.EnvVar[] {
-    return Object.entries(env ?? {}).map(([name, v]) =>
-        isSecretRef(v) ? { name, valueFrom: { secretKeyRef: { name: secretName(v.secret.name), key: v.key } } } : { name, value: v },
-    );
+    return Object.entries(env ?? {}).map(([name, v]) => {
+        if (!isSecretRef(v)) return { name, value: v };
+        // A file, not a value: the pod's env holds only where it is.
+        if (v.file) return { name: `${name}_FILE`, value: `${SECRET_FILES_DIR}/${v.secret.name}/${v.key}` };
+        return { name, valueFrom: { secretKeyRef: { name: secretName(v.secret.name), key: v.key } } };
+    });
+}
+
+/** The read-only Secret volumes, and their mounts, of the secrets an env takes as files. */
+export function secretFiles(env: WorkloadSpec["env"], secretName: (handleName: string) => string): { volumes: Volume[]; mounts: VolumeMount[] } {
+    const handles = [...new Set(Object.values(env ?? {}).flatMap((v) => (isSecretRef(v) && v.file ? [v.secret.name] : [])))].sort();
+    return {
+        // Readable by the pod's group (its fsGroup) and nobody else.
+        volumes: handles.map((h) => ({ name: `secret-${h}`, secret: { secretName: secretName(h), defaultMode: 0o440 } })),
+        mounts: handles.map((h) => ({ name: `secret-${h}`, mountPath: `${SECRET_FILES_DIR}/${h}`, readOnly: true })),
+    };
 }
 
 /** What one container of a pod is made of. */
@@ -135,6 +151,9 @@ export function podSpec(spec: WorkloadSpec, o: PodOptions): PodSpec {
     const scratch = scratchVolumes(spec.writablePaths);
     volumes.push(...scratch.volumes);
     mounts.push(...scratch.mounts);
+    const files = secretFiles(spec.env, o.secretName);
+    volumes.push(...files.volumes);
+    mounts.push(...files.mounts);
     for (const v of o.volumes ?? []) {
         volumes.push(v.volume);
         mounts.push(v.mount);

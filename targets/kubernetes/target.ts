@@ -23,7 +23,7 @@ import {
 } from "../contract";
 import { routeCertificate } from "../tls";
 import { KubernetesCluster } from "./cluster";
-import { containerBase, nonEmpty, podSecurity, podSpec, scratchVolumes, stringData } from "./pod";
+import { containerBase, nonEmpty, podSecurity, podSpec, scratchVolumes, secretFiles, stringData } from "./pod";
 
 const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const SCALED_OBJECT_TYPE = "kubernetes:keda.sh/v1alpha1:ScaledObject";
@@ -490,8 +490,9 @@ export class KubernetesTarget implements Target {
         this.networkPolicies({ ...spec, image: "", resources: spec.steps[0].resources, env }, opts.parent);
         const scratch = scratchVolumes(spec.writablePaths);
         const work = { name: "work", emptyDir: { sizeLimit: "10Gi" } };
-        const mounts = [{ name: "work", mountPath: spec.workDir }, ...scratch.mounts];
         const secretName = (n: string) => `${n}-${SECRET_SUFFIX}`;
+        const files = secretFiles(env, secretName);
+        const mounts = [{ name: "work", mountPath: spec.workDir }, ...scratch.mounts, ...files.mounts];
         const containers = spec.steps.map((s) => containerBase({ ...s, readOnlyRootFilesystem: spec.readOnlyRootFilesystem }, secretName, mounts));
         new k8s.batch.v1.CronJob(
             spec.role,
@@ -518,7 +519,7 @@ export class KubernetesTarget implements Target {
                                     // Every step but the last runs first, in order, as an init container.
                                     initContainers: containers.slice(0, -1),
                                     containers: containers.slice(-1),
-                                    volumes: [work, ...scratch.volumes],
+                                    volumes: [work, ...scratch.volumes, ...files.volumes],
                                 },
                             },
                         },
