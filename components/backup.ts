@@ -24,6 +24,7 @@ export const DUMP_SCRIPT = ["set -eu", ...readSecretFiles(["PGPASSWORD"]), "pg_d
  */
 export const UPLOAD_SCRIPT = [
     "set -eu",
+    ...readSecretFiles(["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"]),
     mcHost("q"),
     'mc pipe --quiet "q/$BACKUP_BUCKET/postgres/$(date -u +%Y%m%dT%H%M%SZ).dump" < /backup/postgres.dump',
 ].join("\n");

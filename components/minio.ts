@@ -104,8 +104,8 @@ export function setupScript(alias: string, buckets: BucketSpec[], users: MinioUs
         ...buckets.flatMap((b) => [`mc mb --ignore-existing ${alias}/${b.name}`, `echo '${lifecycleRules(b)}' | mc ilm import ${alias}/${b.name}`]),
         "umask 077",
         ...users.flatMap((u) => [
-            `echo '${userPolicy(u)}' > /tmp/${policyName(u)}.json`,
-            `mc admin policy create ${alias} ${policyName(u)} /tmp/${policyName(u)}.json`,
+            `echo '${userPolicy(u)}' > "\${TMPDIR:-/tmp}/${policyName(u)}.json"`,
+            `mc admin policy create ${alias} ${policyName(u)} "\${TMPDIR:-/tmp}/${policyName(u)}.json"`,
             `printenv ${userSecretVar(u)} | mc admin user add ${alias} ${u.name}`,
             // Attaching a policy that is already attached is refused: then it must show in the user's info.
             `mc admin policy attach ${alias} ${policyName(u)} --user ${u.name} >/dev/null 2>&1 || mc admin user info ${alias} ${u.name} | grep -qw ${policyName(u)}`,

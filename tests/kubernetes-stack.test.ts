@@ -382,6 +382,24 @@ describe("prod stack with KEDA", async () => {
         expect(fileReaders.sort()).toEqual(["minio", "minio-buckets", "postgres", "postgres-roles", "redis"]);
     });
 
+    it("hands a secret as a file only to a container that reads it: its image, or its own script", () => {
+        // What the images read themselves (the postgres image's entrypoint; the minio server).
+        const imageReads = ["POSTGRES_PASSWORD_FILE", "MINIO_ROOT_USER_FILE", "MINIO_ROOT_PASSWORD_FILE"];
+        const containers = [...workloads(run), ...all(run, T.cronJob)].flatMap((w) =>
+            (w.type === T.cronJob ? inputs(w).spec.jobTemplate.spec.template.spec : podOf(w)).containers.map((c: Json) => ({ w: w.name, c })),
+        );
+        let files = 0;
+        for (const { w, c } of containers) {
+            const script = (c.command ?? []).join("\n");
+            for (const e of (c.env ?? []) as Json[]) {
+                if (!e.name.endsWith("_FILE")) continue;
+                files++;
+                if (!imageReads.includes(e.name)) expect(script, `${w}/${c.name} reads ${e.name}`).toContain(`\${${e.name}:-}`);
+            }
+        }
+        expect(files).toBeGreaterThan(10);
+    });
+
     it("validates every object, the KEDA custom resources included", () => {
         for (const r of k8sObjects(run)) expect(() => validateObject(inputs(r)), `${r.type} ${r.name}`).not.toThrow();
     });

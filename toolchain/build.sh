@@ -155,6 +155,14 @@ build_cluster() {
     done > "$dir/kwok-stages.yaml"
 }
 
+# MinIO's server and client, for the MinIO users test (opt-in: not in the default set, which a
+# cold CI run builds within its time budget; build them with
+# QUORVEX_TOOLCHAIN_UNITS="minio mc"). The proxy serves only their newest commits, not the
+# releases the images pin (README, "How the toolchain is built").
+build_tool() { (cd "$here/$2" && go build -ldflags "-s -w" -o "$1" "$3"); }
+build_minio() { build_tool "$1" minio github.com/minio/minio; }
+build_mc() { build_tool "$1" mc github.com/minio/mc; }
+
 selected="${QUORVEX_TOOLCHAIN_UNITS:-cli language-nodejs kubernetes random cluster}"
 for u in $selected; do
     case "$u" in
@@ -163,7 +171,9 @@ for u in $selected; do
         kubernetes) unit kubernetes pulumi-resource-kubernetes "$k8s_version" build_kubernetes ;;
         random) unit random pulumi-resource-random "$random_version" build_random ;;
         cluster) unit cluster "$cluster_binaries" "$kube_version" build_cluster ;;
-        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster)" ;;
+        minio) unit minio minio "" build_minio ;;
+        mc) unit mc mc "" build_mc ;;
+        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster minio mc)" ;;
     esac
 done
 
