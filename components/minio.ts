@@ -46,14 +46,16 @@ export function mcHost(alias: string): string {
 }
 
 /**
- * What a user may do in one bucket. None of them deletes but `full`; none but `full` and
- * `read` lists (a writer cannot learn the names of what others wrote).
- * - `read`: get and list objects;
- * - `write`: put objects (multipart too), nothing else;
- * - `readWrite`: get and put, no list, no delete;
- * - `full`: everything on objects, listing included.
+ * What a user may do in one bucket. None deletes but `full`; none but `full` and `read` lists
+ * (a writer cannot learn the names of what others wrote).
  */
-export type BucketAccess = "read" | "write" | "readWrite" | "full";
+export const BUCKET_ACCESS = {
+    read: "gets and lists objects",
+    write: "puts objects (multipart too), nothing else: no get, list or delete",
+    readWrite: "gets and puts objects; no list, no delete",
+    full: "everything on objects, listing and deleting included",
+} as const;
+export type BucketAccess = keyof typeof BUCKET_ACCESS;
 
 export interface MinioUser {
     /** The access key (not secret: a name), and the consumer that asks for it. */

@@ -58,17 +58,14 @@ export const POSTGRES_START = [
     'wait "$pid"',
 ].join("\n");
 
-/**
- * What a role may do in the application database:
- * - `owner`: owns the database and its schema: changes the schema (the migration), nothing
- *   outside this database;
- * - `readWrite`: reads and writes the rows of every table the owner made (the application);
- *   cannot create, alter or drop a table;
- * - `read`: reads them;
- * - `dump`: reads everything, as `pg_dump` needs (`pg_read_all_data`), writes nothing.
- * None is a superuser or may create roles or databases.
- */
-export type DatabaseAccess = "owner" | "readWrite" | "read" | "dump";
+/** What a role may do in the application database. None is a superuser or may create roles or databases. */
+export const DATABASE_ACCESS = {
+    owner: "owns the database and its schema: changes the schema, nothing outside this database",
+    readWrite: "reads and writes the rows of every table the owner made; cannot create, alter or drop one",
+    read: "reads the rows of every table the owner made; writes nothing",
+    dump: "reads everything, as `pg_dump` needs (`pg_read_all_data`); writes nothing",
+} as const;
+export type DatabaseAccess = keyof typeof DATABASE_ACCESS;
 
 export interface PostgresRole {
     /** The consumer that connects as this role. */

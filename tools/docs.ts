@@ -15,6 +15,10 @@ import { TARGETS } from "../targets/registry";
 import { OUTPUT_DOCS, OUTPUT_NAMES, outputsSchema, SECRET_OUTPUTS } from "../contract/outputs";
 import { settingsFor } from "../policies/evaluate";
 import { policies, stackPolicies } from "../policies/pack";
+import { BUCKET_ACCESS } from "../components/minio";
+import { DATABASE_ACCESS } from "../components/postgres";
+import { grants, OTHER_TEAMS } from "../composition/compose";
+import { resolveConfig } from "../config/load";
 
 const README = path.resolve(__dirname, "..", "README.md");
 
@@ -110,7 +114,35 @@ export function policiesTable(): string {
     return ["| policy | level | scope | what it checks | how to fix |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
-const BLOCKS: Record<string, () => string> = { config: configTable, outputs: outputsTable, policies: policiesTable };
+/** Who holds which credential, and what it may do with it: prod with KEDA, where every consumer exists. */
+export function credentialsTable(): string {
+    const config = resolveConfig({ target: "kubernetes", mode: "workers", workers: { autoscaler: "keda" }, backup: { enabled: true } }).config;
+    const who = grants(config);
+    const consumers = [...new Set([...who.postgres.map((r) => r.consumer), ...who.redis.map((u) => u.consumer), ...who.minio.map((u) => u.name)])];
+    const shownAs = (c: string) =>
+        c === OTHER_TEAMS ? "other teams (the stack outputs)" : c === "workers-scaler" ? "KEDA's scaler (workers' ScaledObject)" : `\`${c}\``;
+    const rows = [
+        "| `postgres`, `postgres-roles` | the superuser (root) | | |",
+        "| `redis` | | the `admin` user (root) | |",
+        "| `minio`, `minio-buckets` | | | the root user |",
+        ...consumers
+            .map((c) => {
+                const pg = who.postgres.find((r) => r.consumer === c);
+                const rd = who.redis.find((u) => u.consumer === c);
+                const mn = who.minio.find((u) => u.name === c);
+                return [
+                    shownAs(c),
+                    pg ? `\`${pg.name}\`: ${DATABASE_ACCESS[pg.access]}` : "",
+                    rd ? `\`${rd.name}\`: \`${rd.rules}\`` : "",
+                    mn ? `\`${mn.name}\`: ${mn.grants.map((g) => `${g.bucket}: ${BUCKET_ACCESS[g.access]}`).join("; ")}` : "",
+                ].join(" | ");
+            })
+            .map((r) => `| ${r} |`),
+    ];
+    return ["| workload | Postgres | Redis | MinIO |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+const BLOCKS: Record<string, () => string> = { config: configTable, outputs: outputsTable, policies: policiesTable, credentials: credentialsTable };
 
 /** The README with every generated block replaced. */
 export function generate(readme: string): string {
