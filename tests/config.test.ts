@@ -85,6 +85,25 @@ const INVALID: [string, Record<string, unknown>, string, RegExp][] = [
     ["a bucket name S3 refuses", { minio: { bucket: "Artifacts_Bucket" } }, "quorvex:minio.bucket", /S3 bucket name/],
     ["a database name that is not an identifier", { postgres: { database: "quorvex-db" } }, "quorvex:postgres.database", /SQL identifier/],
     ["redis maxmemory share too high", { redis: { maxmemoryPercent: 100 } }, "quorvex:redis.maxmemoryPercent", /integer from 10 to 95/],
+    [
+        "a superuser name its roles would stretch past 63 characters",
+        { postgres: { user: "q".repeat(56) } },
+        "quorvex:postgres.user",
+        /at most 55 characters \(the roles add a suffix\)/,
+    ],
+    [
+        "a worker key pattern with a space (it would start another ACL rule)",
+        { redis: { workerExtraKeys: ["locks:* +@all"] } },
+        "quorvex:redis.workerExtraKeys[0]",
+        /Redis key pattern/,
+    ],
+    [
+        "a worker key pattern that matches every key",
+        { redis: { workerExtraKeys: ["locks:*", "**"] } },
+        "quorvex:redis.workerExtraKeys[1]",
+        /must not match every key/,
+    ],
+    ["worker artifact access that deletes", { workers: { artifactAccess: "full" } }, "quorvex:workers.artifactAccess", /write or readWrite/],
 ];
 
 describe("invalid config", () => {
