@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Consumers, type ObjectStoreConnection } from "./connections";
 import { generatedSecret } from "./credentials";
+import { setupTask } from "./setup";
 import { asFile, readSecretFiles, type Target, type ResourceBudget, type SecretHandle, type ServiceHandle, type TaskHandle } from "../targets/contract";
 
 export interface BucketSpec {
@@ -204,7 +205,10 @@ export class MinIO extends pulumi.ComponentResource {
         const userSecrets = Object.fromEntries(
             args.users.map((u) => [userSecretVar(u), asFile({ secret: this.userCredentials.get(u.name)!, key: "MINIO_SECRET_KEY" })]),
         );
-        this.setup = target.task(
+        // Runs again when a bucket, a user's grants or the credentials' rotation change.
+        this.setup = setupTask(
+            target,
+            this.service,
             {
                 role: `${name}-buckets`,
                 component: "minio",
@@ -217,15 +221,10 @@ export class MinIO extends pulumi.ComponentResource {
                     ...userSecrets,
                     MC_CONFIG_DIR: "/tmp/.mc",
                 },
-                resources: { cpu: { request: 100, limit: 500 }, memory: { request: 64, limit: 256 } },
                 user: { uid: 1000, gid: 1000 },
-                writablePaths: ["/tmp"],
-                connectsTo: [this.service],
-                waitFor: [this.service],
-                // Runs again when a bucket, a user's grants or the credentials' rotation change.
                 runKey: JSON.stringify({ buckets: args.buckets, users: args.users, rotation }),
             },
-            { parent: this },
+            this,
         );
         this.registerOutputs({ endpoint: this.endpoint, buckets: args.buckets.map((b) => b.name) });
     }

@@ -11,6 +11,7 @@ import {
 } from "../targets/contract";
 import { Consumers, type DatabaseConnection } from "./connections";
 import { generatedSecret } from "./credentials";
+import { setupTask } from "./setup";
 
 export interface PostgresArgs {
     target: Target;
@@ -210,7 +211,10 @@ export class Postgres extends pulumi.ComponentResource {
             { parent: this, protection: args.protection },
         );
         this.host = this.service.host;
-        this.setup = target.task(
+        // Runs again when a role, its access or the rotation change.
+        this.setup = setupTask(
+            target,
+            this.service,
             {
                 role: `${name}-roles`,
                 component: "postgres",
@@ -224,15 +228,10 @@ export class Postgres extends pulumi.ComponentResource {
                     PGPASSWORD: asFile({ secret: this.credentials, key: "POSTGRES_PASSWORD" }),
                     ...Object.fromEntries([...this.roles.values()].map(({ role, secret }) => [rolePasswordVar(role), asFile({ secret, key: "PASSWORD" })])),
                 },
-                resources: { cpu: { request: 100, limit: 500 }, memory: { request: 64, limit: 256 } },
                 user: { uid: 70, gid: 70 },
-                writablePaths: ["/tmp"],
-                connectsTo: [this.service],
-                waitFor: [this.service],
-                // Runs again when a role, its access or the rotation change.
                 runKey: JSON.stringify({ database: args.database, roles: args.roles, rotation }),
             },
-            { parent: this },
+            this,
         );
         this.registerOutputs({ host: this.host, port: this.port, database: this.database, roles: args.roles.map((r) => r.name) });
     }

@@ -1,0 +1,32 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { EnvValue, ServiceHandle, Target, TaskHandle } from "../targets/contract";
+
+/** What a data service's setup task does: its own command, env and image user. */
+export interface SetupTaskSpec {
+    role: string;
+    component: string;
+    image: string;
+    command: pulumi.Input<string>[];
+    env: Record<string, EnvValue>;
+    user: { uid: number; gid: number };
+    /** The task runs again exactly when this changes. */
+    runKey: string;
+}
+
+/**
+ * A data service's setup task: the one workload besides the server that holds the service's
+ * root credential, which it uses to create everyone else's. A small one-shot task that
+ * reaches only its service, after the service is healthy, with a scratch /tmp.
+ */
+export function setupTask(target: Target, service: ServiceHandle, spec: SetupTaskSpec, parent: pulumi.ComponentResource): TaskHandle {
+    return target.task(
+        {
+            ...spec,
+            resources: { cpu: { request: 100, limit: 500 }, memory: { request: 64, limit: 256 } },
+            writablePaths: ["/tmp"],
+            connectsTo: [service],
+            waitFor: [service],
+        },
+        { parent },
+    );
+}
