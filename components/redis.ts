@@ -54,8 +54,12 @@ export const REDIS_ACCESS = {
             "resetchannels",
             "-@all +@read +@write +@connection +@transaction -@dangerous",
         ].join(" "),
-    /** The length of one list and nothing else (KEDA's scaler). */
-    listLength: (queue: string) => `resetkeys ~${queue} resetchannels -@all +llen +ping`,
+    /**
+     * The length of one list and nothing else: KEDA's scaler, which pings at connect and then
+     * reads the length in a Lua script (EVAL) that asks the key's TYPE, then LLEN (KEDA 2.21,
+     * `pkg/scalers/redis_scaler.go`). A script's own calls are checked against these rules too.
+     */
+    listLength: (queue: string) => `resetkeys ~${queue} resetchannels -@all +ping +eval +type +llen`,
     /** Reads of the queue's keys (other teams). */
     queueReader: (queue: string) => `resetkeys ~${queue} ~${queue}:* resetchannels -@all +@read +@connection -@dangerous`,
 } as const;

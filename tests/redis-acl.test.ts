@@ -37,6 +37,8 @@ function cli(user: string | undefined, generation: string, ...command: string[])
 }
 
 const NOPERM = /NOPERM/;
+/** What Redis answers when a script's own call is refused (the key's or the command's rule). */
+const SCRIPT_DENIED = /NOPERM|can't run this command|can't access at least one of the keys/;
 
 describe.runIf(needed)("Redis ACL users", () => {
     let server: ChildProcess | undefined;
@@ -124,6 +126,14 @@ describe.runIf(needed)("Redis ACL users", () => {
 
     it("lets KEDA's scaler read the queue's length and nothing else, not even the queue's items", () => {
         expect(cli("scaler", "1", "llen", QUEUE)).toBe("0");
+        // As KEDA's scaler reads it: a script that asks the key's type, then its length.
+        const lengthScript =
+            "if redis.call('type', KEYS[1]).ok == 'list' or redis.call('type', KEYS[1]).ok == 'none' then return redis.call('llen', KEYS[1]) end";
+        expect(cli("scaler", "1", "eval", lengthScript, "1", QUEUE)).toBe("0");
+        // A script's own calls are held to the same rules.
+        expect(cli("scaler", "1", "eval", "return redis.call('lrange', KEYS[1], 0, -1)", "1", QUEUE)).toMatch(SCRIPT_DENIED);
+        expect(cli("scaler", "1", "eval", "return redis.call('flushall')", "0")).toMatch(SCRIPT_DENIED);
+        expect(cli("scaler", "1", "eval", lengthScript, "1", "ratelimit:login:1.2.3.4")).toMatch(SCRIPT_DENIED);
         expect(cli("scaler", "1", "lrange", QUEUE, "0", "-1")).toMatch(NOPERM);
         expect(cli("scaler", "1", "llen", "ratelimit:login:1.2.3.4")).toMatch(NOPERM);
         expect(cli("scaler", "1", "rpop", QUEUE)).toMatch(NOPERM);
