@@ -27,6 +27,8 @@ interface Job {
 interface List<T> {
     items: T[];
 }
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects read back from the API server, free-form
+type Json = Record<string, any>;
 
 describe("prod on a real Kubernetes API server, through the real engine", () => {
     let cluster: Cluster;
@@ -64,6 +66,41 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         const jobs = await cluster.getJson<List<Job>>(["jobs", "-n", NAMESPACE]);
         expect(jobs.items.length).toBeGreaterThanOrEqual(2);
         for (const j of jobs.items) expect(j.status.succeeded, j.metadata.name).toBe(1);
+    });
+
+    it("holds each credential where least privilege puts it: roles before the migration, no root Secret in a pod's env, root files only in their service's pods", async () => {
+        type Stamped = { metadata: { name: string; creationTimestamp: string; labels?: Record<string, string> }; status: { completionTime?: string } };
+        const jobs = await cluster.getJson<List<Stamped>>(["jobs", "-n", NAMESPACE]);
+        const job = (prefix: string) => jobs.items.find((j) => j.metadata.name.startsWith(prefix))!;
+        // The engine created the migration only after the roles task had completed (it connects as a role that task makes).
+        const roles = job("postgres-roles-");
+        const migrate = job("backend-migrate-");
+        expect(roles.status.completionTime, "the roles Job completed").toBeDefined();
+        expect(Date.parse(migrate.metadata.creationTimestamp)).toBeGreaterThanOrEqual(Date.parse(roles.status.completionTime!));
+        const secrets = await cluster.getJson<List<Stamped>>(["secrets", "-n", NAMESPACE]);
+        const roots = new Set(secrets.items.filter((x) => x.metadata.labels?.["quorvex.io/root-credentials"]).map((x) => x.metadata.name));
+        expect([...roots].sort()).toEqual(["minio-credentials", "postgres-credentials", "redis-credentials"]);
+        type Pod = {
+            volumes?: { secret?: { secretName: string } }[];
+            containers: { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[] }[];
+        };
+        const kinds: [string, (o: Json) => Pod][] = [
+            ["deployments", (o) => o.spec.template.spec],
+            ["statefulsets", (o) => o.spec.template.spec],
+            ["jobs", (o) => o.spec.template.spec],
+            ["cronjobs", (o) => o.spec.jobTemplate.spec.template.spec],
+        ];
+        const mountsRoot: string[] = [];
+        for (const [kind, podOf] of kinds) {
+            for (const o of (await cluster.getJson<List<Json>>([kind, "-n", NAMESPACE])).items) {
+                const pod = podOf(o);
+                const inEnv = pod.containers.flatMap((c) => (c.env ?? []).filter((e) => roots.has(e.valueFrom?.secretKeyRef?.name ?? "")).map((e) => e.name));
+                expect(inEnv, `${kind}/${o.metadata.name}`).toEqual([]);
+                if ((pod.volumes ?? []).some((v) => roots.has(v.secret?.secretName ?? "")))
+                    mountsRoot.push(String(o.metadata.name).replace(/-[0-9a-f]{8}$/, ""));
+            }
+        }
+        expect(mountsRoot.sort()).toEqual(["minio", "minio-buckets", "postgres", "postgres-roles", "redis"]);
     });
 
     it("stops at a missing prerequisite with its name: no ClusterIssuer, no preview", async () => {
