@@ -42,7 +42,12 @@ describe("the pack", () => {
     });
 
     it("keeps resource and stack policies apart", () => {
-        expect(stackPolicies.map((p) => p.name).sort()).toEqual(["docker-host-memory-budget", "one-autoscaler-per-workload", "pack-reads-every-resource"]);
+        expect(stackPolicies.map((p) => p.name).sort()).toEqual([
+            "browsers-hold-no-root-credential",
+            "docker-host-memory-budget",
+            "one-autoscaler-per-workload",
+            "pack-reads-every-resource",
+        ]);
         expect(resourcePolicies.every((p) => "validateResource" in p)).toBe(true);
     });
 

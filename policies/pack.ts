@@ -36,9 +36,8 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     browserWorkersHaveCpuLimits,
     ingressRequiresTls,
     kubernetesContainersHardened,
-    browsersHoldNoRootCredential,
 ];
 
-export const stackPolicies: StackValidationPolicy[] = [oneAutoscalerPerWorkload, dockerHostMemoryBudget, packReadsEveryResource];
+export const stackPolicies: StackValidationPolicy[] = [oneAutoscalerPerWorkload, dockerHostMemoryBudget, browsersHoldNoRootCredential, packReadsEveryResource];
 
 export const policies = [...resourcePolicies, ...stackPolicies];

@@ -33,6 +33,7 @@ export const dockerReader: TargetReader = {
                 shmMiB: typeof props.shmSize === "number" ? props.shmSize : undefined,
                 runsBrowsers: labels[MARKERS.runsBrowsers] === "true" || matchesAny(image, browserPatterns),
                 rootCredentials: markerList(labels[MARKERS.rootCredentials]),
+                secretRefs: [],
                 stateful: labels[MARKERS.statefulData] !== undefined,
                 initContainer: false,
                 longRunning: props.mustRun !== false && props.attach !== true,

@@ -31,6 +31,8 @@ export const routesOf = (type: string, name: string, props: Obj): RouteHost[] =>
 
 export const scalesOf = (type: string, name: string, props: Obj) => readerOf(type)?.scales?.(type, name, props);
 
+export const rootSecretOf = (type: string, name: string, props: Obj) => readerOf(type)?.rootSecret?.(type, name, props);
+
 /**
  * Why the pack cannot read this resource, or undefined when it can (or knows it
  * holds nothing to check). `inertPackages` name providers that run no workload.

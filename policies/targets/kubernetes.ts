@@ -55,6 +55,7 @@ function containers(type: string, name: string, props: Obj, browserPatterns: str
     const stateful = ownLabels[MARKERS.statefulData] !== undefined || podLabels[MARKERS.statefulData] !== undefined;
     const volumes = arr(pod.volumes).map(obj);
     const podSc = obj(pod.securityContext);
+    const ns = namespaceOf(props);
     const out: ContainerView[] = [];
     const base = path.join(".");
     for (const [listName, init] of [
@@ -96,6 +97,7 @@ function containers(type: string, name: string, props: Obj, browserPatterns: str
                 runsBrowsers:
                     !init && (podLabels[MARKERS.runsBrowsers] === "true" || ownLabels[MARKERS.runsBrowsers] === "true" || matchesAny(image, browserPatterns)),
                 rootCredentials: markerList(String(podLabels[MARKERS.rootCredentials] ?? ownLabels[MARKERS.rootCredentials] ?? "")),
+                secretRefs: secretsRead(container, volumes).map((s) => `${ns}/${s}`),
                 stateful,
                 initContainer: init,
                 longRunning: kind !== "Job" && kind !== "CronJob",
@@ -121,10 +123,24 @@ function containers(type: string, name: string, props: Obj, browserPatterns: str
     return out;
 }
 
+const namespaceOf = (props: Obj) => {
+    const ns = obj(props.metadata).namespace;
+    return typeof ns === "string" ? ns : "default";
+};
+
+/** The Secrets a container reads: env values, envFrom, and the Secret volumes it mounts. */
+function secretsRead(container: Obj, volumes: Obj[]): string[] {
+    const names = [
+        ...arr(container.env).map((e) => obj(obj(obj(e).valueFrom).secretKeyRef).name),
+        ...arr(container.envFrom).map((e) => obj(obj(e).secretRef).name),
+        ...arr(container.volumeMounts).map((m) => obj(volumes.find((v) => v.name === obj(m).name)?.secret).secretName),
+    ];
+    return [...new Set(names.filter((n): n is string => typeof n === "string"))];
+}
+
 function scaleTarget(props: Obj): string {
     const ref = obj(obj(props.spec).scaleTargetRef);
-    const ns = obj(props.metadata).namespace;
-    return `${typeof ns === "string" ? ns : "default"}/${typeof ref.kind === "string" ? ref.kind : "Deployment"}/${String(ref.name)}`;
+    return `${namespaceOf(props)}/${typeof ref.kind === "string" ? ref.kind : "Deployment"}/${String(ref.name)}`;
 }
 
 export const kubernetesReader: TargetReader = {
@@ -156,6 +172,10 @@ export const kubernetesReader: TargetReader = {
             const h = typeof host === "string" ? host : "*";
             return { where: `Ingress \`${String(obj(props.metadata).name ?? name)}\``, host: h, field: `spec.rules[${i}].host`, tls: covered.has(h) };
         });
+    },
+    rootSecret(type, name, props) {
+        if (!owns(type) || kindOf(type) !== "Secret" || !obj(obj(props.metadata).labels)[MARKERS.rootCredentials]) return undefined;
+        return `${namespaceOf(props)}/${String(obj(props.metadata).name ?? name)}`;
     },
     scales(type, name, props) {
         const kind = kindOf(type);

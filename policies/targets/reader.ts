@@ -26,6 +26,8 @@ export interface ContainerView {
     runsBrowsers: boolean;
     /** The root credentials (a service's superuser or admin) its workload's marker says it holds. */
     rootCredentials: string[];
+    /** The Secrets it reads (env, envFrom, mounted Secret volumes), as `namespace/name`; none where the target has no Secret objects. */
+    secretRefs: string[];
     stateful: boolean;
     initContainer: boolean;
     /** Long-running (not a one-shot task). */
@@ -73,6 +75,8 @@ export interface TargetReader {
     images(type: string, name: string, props: Obj): ImageUse[];
     dataHolder(type: string, name: string, props: Obj): DataHolder | undefined;
     routes?(type: string, name: string, props: Obj): RouteHost[];
+    /** A Secret that holds a root credential (it carries the `rootCredentials` marker): its `namespace/name`. */
+    rootSecret?(type: string, name: string, props: Obj): string | undefined;
     /** What an autoscaler resource scales: `namespace/Kind/name`, and the scaler as shown. */
     scales?(type: string, name: string, props: Obj): { target: string; scaler: string } | undefined;
 }
