@@ -31,6 +31,8 @@ export interface PostgresArgs {
 }
 
 export const POSTGRES_PORT = 5432;
+/** The image's data folder (its `VOLUME`); the cluster lives in `pgdata` under it. */
+const POSTGRES_DATA = "/var/lib/postgresql/data";
 
 /**
  * Starts Postgres through the image's entrypoint, then makes the role's
@@ -194,16 +196,19 @@ export class Postgres extends pulumi.ComponentResource {
                     POSTGRES_DB: args.database,
                     POSTGRES_USER: args.superuser,
                     POSTGRES_PASSWORD: asFile({ secret: this.credentials, key: "POSTGRES_PASSWORD" }),
-                    PGDATA: "/var/lib/postgresql/data/pgdata",
+                    PGDATA: `${POSTGRES_DATA}/pgdata`,
                 },
                 resources: args.resources,
                 user: { uid: 70, gid: 70 },
                 writablePaths: ["/var/run/postgresql", "/tmp"],
                 ports: [{ name: "postgres", port: POSTGRES_PORT }],
                 health: { readiness: { exec: pgIsReady }, liveness: { exec: pgIsReady }, startupSeconds: 30 },
-                volume: { mountPath: "/var/lib/postgresql/data", sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "postgres" },
+                volume: { mountPath: POSTGRES_DATA, sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "postgres" },
                 // The entrypoint prepares the data directory as root, then drops to the postgres user.
-                entrypointCapabilities: ENTRYPOINT_DROPS_TO_USER,
+                // The start script stays root (Docker) and stops the server, which runs as postgres,
+                // with SIGINT: signalling another user's process takes KILL, without which the kernel
+                // refuses and Docker kills the database after its grace period (a real engine showed it).
+                entrypointCapabilities: [...ENTRYPOINT_DROPS_TO_USER, "KILL"],
                 // Parallel queries keep their segments in /dev/shm: the runtime's 64 MiB fails them.
                 shmMiB: POSTGRES_SHM_MIB,
                 terminationGracePeriodSeconds: 60,
@@ -229,6 +234,8 @@ export class Postgres extends pulumi.ComponentResource {
                     ...Object.fromEntries([...this.roles.values()].map(({ role, secret }) => [rolePasswordVar(role), asFile({ secret, key: "PASSWORD" })])),
                 },
                 user: { uid: 70, gid: 70 },
+                // The image's data folder, which the task never touches (no anonymous volume per run).
+                imageVolumes: [POSTGRES_DATA],
                 runKey: JSON.stringify({ database: args.database, roles: args.roles, rotation }),
             },
             this,

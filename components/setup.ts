@@ -11,6 +11,8 @@ export interface SetupTaskSpec {
     user: { uid: number; gid: number };
     /** The task runs again exactly when this changes. */
     runKey: string;
+    /** See `WorkloadSpec.imageVolumes`. */
+    imageVolumes?: string[];
 }
 
 /**

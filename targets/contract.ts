@@ -151,6 +151,12 @@ export interface WorkloadSpec {
     /** Writable scratch directories (emptyDir / tmpfs) when the root is read-only. */
     writablePaths?: string[];
     /**
+     * Folders the image declares as volumes (Dockerfile `VOLUME`) that this workload does not use:
+     * kept in memory, where the target would otherwise make an anonymous volume on disk for each
+     * container (Docker does; Kubernetes makes none).
+     */
+    imageVolumes?: string[];
+    /**
      * The network model, one for every target: the services this workload opens connections to,
      * and what it may reach outside. Nothing else reaches it, nor does it reach anything else
      * (a target derives its networks or policies from these; `exposedToIngress` says who may

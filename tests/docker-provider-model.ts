@@ -9,6 +9,10 @@
  *
  *   cpus           Read: nanoInt64ToDecimalString(HostConfig.NanoCPUs), replace on change
  *   healthcheck.*  Read: time.Duration(...).String(), in-place update
+ *   capabilities   Read: HostConfig.CapAdd/CapDrop, which dockerd (20.10 on) stores
+ *                  normalised: upper case, `CAP_` prefixed, `ALL` as it is; replace on change
+ *                  (so a `pulumi refresh` of `CHOWN` stored `CAP_CHOWN` and the next up
+ *                  replaced the data services: seen on a real engine)
  */
 import type { Json } from "./helpers";
 
@@ -59,9 +63,18 @@ export function durationSeconds(d: string): number {
 
 const HEALTH_DURATIONS = ["interval", "timeout", "startPeriod"] as const;
 
+/** dockerd's normalisation of a capability name. */
+export function engineCapability(name: string): string {
+    const upper = name.toUpperCase();
+    return upper === "ALL" || upper.startsWith("CAP_") ? upper : `CAP_${upper}`;
+}
+
 /** A container's inputs as the provider stores them after create (its create ends with a read). */
 export function readBack(inputs: Json): Json {
     const out: Json = { ...inputs };
+    if (inputs.capabilities) {
+        out.capabilities = Object.fromEntries(Object.entries(inputs.capabilities as Record<string, string[]>).map(([k, v]) => [k, v.map(engineCapability)]));
+    }
     if (typeof inputs.cpus === "string") out.cpus = providerCpus(nanoCpusOf(inputs.cpus));
     if (inputs.healthcheck) {
         out.healthcheck = { ...inputs.healthcheck };

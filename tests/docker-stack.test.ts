@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { readBack } from "./docker-provider-model";
 import { all, DEV, DEV_WORKERS, envOf, inputs, labelsOf, merge, one, stack, T } from "./helpers";
+import { isSecretWrapper } from "../tools/harness";
 
 const COMPONENTS = ["Backend", "BrowserWorkerPool", "Postgres", "Redis", "MinIO", "Ingress"].map((c) => `quorvex:platform:${c}`);
 
@@ -55,7 +56,7 @@ describe("dev stack, standard mode", async () => {
     it("never publishes the VNC port: only the proxy reaches it, over the app network", () => {
         expect(inputs(backend).ports).toEqual([]);
         const proxy = one(run, T.container, "ingress");
-        const conf = (inputs(proxy).uploads as { file: string; content: string }[]).find((u) => u.file === "/etc/nginx/nginx.conf")!.content;
+        const conf = envOf(proxy).NGINX_CONF;
         expect(conf).toContain("location /vnc/");
         expect(conf).toContain("set $ws_upstream http://backend:6080;");
         expect(conf).toContain("proxy_set_header Upgrade $http_upgrade;");
@@ -120,10 +121,6 @@ describe("dev stack, standard mode", async () => {
         expect(task.entrypoints.slice(0, 2)).toEqual(["sh", "-c"]);
         expect(task.command).toBeUndefined();
         expect(inputs(backend).entrypoints).toBeUndefined(); // the backend runs its image's own
-    });
-
-    it("keeps the proxy's root filesystem writable: Docker cannot upload its config into a read-only one", () => {
-        expect(inputs(one(run, T.container, "ingress")).readOnly).toBe(false);
     });
 
     it("runs `alembic upgrade head` with the backend image, once per image", () => {
@@ -213,10 +210,7 @@ describe("dev stack, workers mode", async () => {
     });
 
     it("does not route VNC in workers mode", () => {
-        const conf = (inputs(one(run, T.container, "ingress")).uploads as { file: string; content: string }[]).find(
-            (u) => u.file === "/etc/nginx/nginx.conf",
-        )!.content;
-        expect(conf).not.toContain("/vnc/");
+        expect(envOf(one(run, T.container, "ingress")).NGINX_CONF).not.toContain("/vnc/");
     });
 });
 
@@ -265,7 +259,8 @@ describe("dev stack on every later `pulumi up`", () => {
         for (const c of all(run, T.container)) {
             const sent = inputs(c);
             const stored = readBack(sent);
-            expect({ cpus: sent.cpus, healthcheck: sent.healthcheck }, c.name).toEqual({ cpus: stored.cpus, healthcheck: stored.healthcheck });
+            const compared = (x: typeof sent) => ({ cpus: x.cpus, healthcheck: x.healthcheck, capabilities: x.capabilities });
+            expect(compared(sent), c.name).toEqual(compared(stored));
         }
     });
 
@@ -285,14 +280,38 @@ describe("dev stack on every later `pulumi up`", () => {
         for (const t of all(run, T.container).filter((c) => inputs(c).attach)) expect(inputs(t).logs, t.name).toBe(false);
     });
 
-    it("drops every capability but those the data services' entrypoints need to drop to their users", async () => {
+    it("drops every capability but those the data services' entrypoints need to drop to their users, named as Docker reports them", async () => {
         const run = await stack("dev", DEV);
         const caps = Object.fromEntries(all(run, T.container).map((c) => [c.name, inputs(c).capabilities]));
-        const entrypoint = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"];
-        expect(caps.postgres).toEqual({ drops: ["ALL"], adds: entrypoint });
+        const entrypoint = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID"];
+        // Postgres's start script (root) stops the server (the postgres user) with SIGINT: that takes KILL.
+        expect(caps.postgres).toEqual({ drops: ["ALL"], adds: [...entrypoint, "CAP_KILL"] });
         expect(caps.redis).toEqual({ drops: ["ALL"], adds: entrypoint });
         expect(caps.minio).toEqual({ drops: ["ALL"] });
         for (const name of ["backend", "ingress", "backend-migrate", "minio-buckets"]) expect(caps[name], name).toEqual({ drops: ["ALL"] });
+    });
+
+    it("runs MinIO as its own user on a read-only root, after a root task with CHOWN alone has handed it the volume", async () => {
+        const run = await stack("dev", DEV);
+        const minio = one(run, T.container, "minio");
+        const owner = one(run, T.container, "minio-data-owner");
+        // The image has no USER and its entrypoint does not drop: it would run as root.
+        expect(inputs(minio)).toMatchObject({ user: "1000:1000", readOnly: true, tmpfs: { "/tmp": "rw,noexec,nosuid,size=256m" } });
+        expect(inputs(owner)).toMatchObject({
+            user: "0:0",
+            entrypoints: ["chown", "-R", "1000:1000", "/data"],
+            capabilities: { drops: ["ALL"], adds: ["CAP_CHOWN", "CAP_DAC_READ_SEARCH"] },
+            attach: true,
+        });
+        expect(inputs(owner).volumes).toEqual(inputs(minio).volumes);
+        expect(minio.options.dependsOn).toContain(`docker:index/container:Container::minio-data-owner`);
+        // Postgres and Redis start as root through entrypoints that drop to their users.
+        for (const name of ["postgres", "redis"]) expect(inputs(one(run, T.container, name)).user, name).toBeUndefined();
+    });
+
+    it("keeps the Postgres image's data folder in memory for the roles task: no anonymous volume per run", async () => {
+        const run = await stack("dev", DEV);
+        expect(inputs(one(run, T.container, "postgres-roles")).tmpfs).toMatchObject({ "/var/lib/postgresql/data": "rw,noexec,nosuid,size=256m" });
     });
 
     it("weights CPU under contention by request, and gives Postgres a /dev/shm for parallel queries", async () => {
@@ -303,10 +322,19 @@ describe("dev stack on every later `pulumi up`", () => {
         for (const c of all(run, T.container)) expect(inputs(c).cpuShares, c.name).toBeGreaterThanOrEqual(2);
     });
 
-    it("uploads the TLS key readable by the proxy's user only", async () => {
+    it("hands the proxy its key as a secret env value and uploads nothing: its root filesystem is read-only", async () => {
         const run = await stack("dev", merge(DEV, { ingress: { tls: { mode: "selfSigned" } } }));
-        const uploads = inputs(one(run, T.container, "ingress")).uploads as { file: string; permissions?: string; owner?: string; group?: string }[];
-        expect(uploads.find((u) => u.file.endsWith("tls.key"))).toMatchObject({ permissions: "0400", owner: "101", group: "101" });
+        const proxy = one(run, T.container, "ingress");
+        // No upload: the Docker provider of 5.1 and before has no upload owner, so an uploaded key
+        // was root's and unreadable by nginx's user (a real engine showed the proxy restart-looping).
+        expect(inputs(proxy).uploads).toBeUndefined();
+        expect(inputs(proxy).readOnly).toBe(true);
+        expect(inputs(proxy).user).toBe("101:101");
+        expect(inputs(proxy).tmpfs).toEqual({ "/tmp": "rw,noexec,nosuid,size=256m" });
+        const envs = proxy.inputs.envs;
+        expect(isSecretWrapper(envs) || (envs as unknown[]).some((e) => isSecretWrapper(e) && String(e.value).startsWith("TLS_KEY="))).toBe(true);
+        expect(envOf(proxy).TLS_KEY).toMatch(/^-----BEGIN/);
+        expect(envOf(proxy).TLS_CERT).toMatch(/^-----BEGIN CERTIFICATE/);
     });
 
     it("always talks to Docker through one explicit provider, so setting docker.host later changes no resource's provider", async () => {

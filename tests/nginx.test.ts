@@ -1,6 +1,6 @@
 /**
  * The proxy's nginx.conf is checked by the real nginx (`nginx -t`), both as
- * rendered for each TLS/VNC variant and exactly as the dev stack uploads it.
+ * rendered for each TLS/VNC variant and exactly as the dev stack's proxy writes it at start.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -8,7 +8,7 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { selfSigned } from "./certs";
 import { renderNginxConf, type NginxSite } from "../targets/docker/nginx";
-import { DEV, DEV_WORKERS, inputs, one, stack, T } from "./helpers";
+import { DEV, DEV_WORKERS, envOf, inputs, merge, one, stack, T } from "./helpers";
 
 const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => fs.existsSync(p));
 // CI installs Debian's nginx (see .ci/run); elsewhere the check says how to get it.
@@ -67,14 +67,33 @@ describe.runIf(needNginx)("nginx -t on the generated proxy config", () => {
         ["standard", DEV],
         ["workers", DEV_WORKERS],
     ] as const) {
-        it(`accepts exactly what the dev stack (${name} mode) uploads, cert paths aside`, async () => {
-            const run = await stack("dev", config);
-            const uploads = inputs(one(run, T.container, "ingress")).uploads as { file: string; content: string }[];
-            const conf = uploads.find((u) => u.file === "/etc/nginx/nginx.conf")!.content;
-            expect(uploads.map((u) => u.file).sort()).toEqual(["/etc/nginx/certs/tls.crt", "/etc/nginx/certs/tls.key", "/etc/nginx/nginx.conf"]);
+        it(`starts nginx with exactly what the dev stack (${name} mode) gives it: the real shell writes the files, nginx -t accepts them`, async () => {
             const s = scratch();
-            const local = conf.replaceAll(" /tmp", ` ${s.dir}`).replaceAll("/etc/nginx/certs/tls.crt", s.cert).replaceAll("/etc/nginx/certs/tls.key", s.key);
-            expect(nginxTest(local, s.dir)).toEqual({ status: 0, output: "" });
+            // A real certificate (the mocks' self-signed one is not): what `provided` hands the proxy.
+            const tls = { mode: "provided", certificate: fs.readFileSync(s.cert, "utf8"), key: fs.readFileSync(s.key, "utf8") };
+            const run = await stack("dev", merge(config, { ingress: { tls } }));
+            const proxy = one(run, T.container, "ingress");
+            const [sh, flag, script] = inputs(proxy).entrypoints as string[];
+            expect([sh, flag]).toEqual(["sh", "-c"]);
+            // `nginx` on PATH checks the config instead of serving it; /tmp (the proxy's tmpfs) is a scratch folder.
+            const bin = path.join(s.dir, "bin");
+            fs.mkdirSync(bin);
+            fs.writeFileSync(path.join(bin, "nginx"), `#!/bin/sh\nexec ${nginx} -t -q -p ${s.dir} "$@"\n`, { mode: 0o755 });
+            const env = envOf(proxy);
+            const tmp = path.join(s.dir, "tmp");
+            fs.mkdirSync(tmp);
+            const local = (text: string) => text.replaceAll("/tmp", tmp);
+            const log = path.join(s.dir, "start.log");
+            const fd = fs.openSync(log, "w");
+            const r = spawnSync("sh", ["-c", local(script)], {
+                env: { PATH: `${bin}:/usr/bin:/bin`, NGINX_CONF: local(env.NGINX_CONF), TLS_CERT: env.TLS_CERT, TLS_KEY: env.TLS_KEY },
+                stdio: ["ignore", fd, fd],
+            });
+            fs.closeSync(fd);
+            expect({ status: r.status, output: fs.readFileSync(log, "utf8") }).toEqual({ status: 0, output: "" });
+            expect(fs.readFileSync(path.join(tmp, "tls.key"), "utf8")).toBe(`${env.TLS_KEY}\n`);
+            // Written by the proxy's own user, readable by it alone.
+            for (const f of ["tls.key", "tls.crt", "nginx.conf"]) expect(fs.statSync(path.join(tmp, f)).mode & 0o777, f).toBe(0o600);
         });
     }
 });

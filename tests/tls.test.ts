@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { selfSigned } from "./certs";
 import { resolveConfig } from "../config/load";
 import { redact } from "../tools/harness";
-import { DEV, inputs, merge, one, PROD, stack, T } from "./helpers";
+import { DEV, envOf, inputs, merge, one, PROD, stack, T } from "./helpers";
 
 function pem(): { certificate: string; key: string } {
     const { cert, key } = selfSigned("quorvex-tls-");
@@ -15,11 +15,10 @@ describe("ingress.tls.mode = provided", () => {
     const given = pem();
     const tls = { mode: "provided", ...given };
 
-    it("uploads the certificate to the Docker proxy, with the key as a secret", async () => {
+    it("hands the certificate to the Docker proxy, with the key as a secret", async () => {
         const run = await stack("dev", merge(DEV, { ingress: { tls } }));
         const proxy = one(run, T.container, "ingress");
-        const uploads = inputs(proxy).uploads as { file: string; content: string }[];
-        expect(uploads.find((u) => u.file === "/etc/nginx/certs/tls.crt")!.content).toBe(given.certificate);
+        expect(envOf(proxy).TLS_CERT).toBe(given.certificate);
         expect(JSON.stringify(redact(proxy.inputs))).not.toContain(given.key.split("\n")[1]);
         expect(run.resources.some((r) => r.type.startsWith("tls:"))).toBe(false);
     });

@@ -1,6 +1,6 @@
 /**
- * The reverse proxy's nginx.conf, as a pure function so tests can run the
- * real `nginx -t` on exactly what the program uploads.
+ * The reverse proxy's nginx.conf and start script, as pure functions so tests
+ * can run the real shell and `nginx -t` on exactly what the program starts.
  */
 export interface NginxSite {
     host: string;
@@ -122,5 +122,34 @@ export function renderNginxConf(site: NginxSite): string {
         ...indent(httpsServer, 4),
         "}",
         "",
+    ].join("\n");
+}
+
+/** The env names the proxy's start script reads its config, certificate and key from. */
+export const PROXY_ENV = { config: "NGINX_CONF", certificate: "TLS_CERT", key: "TLS_KEY" } as const;
+
+/** Where the start script writes the certificate and key, in nginx's scratch directory. */
+export const proxyCertificatePaths = (scratchDir: string) => ({ certificate: `${scratchDir}/tls.crt`, key: `${scratchDir}/tls.key` });
+
+/**
+ * The proxy's start: the config, certificate and key arrive as env values (no upload, so the
+ * root filesystem stays read-only and the key never lands on the container's disk layer). The
+ * script writes them into the scratch directory (a tmpfs) as nginx's own user, readable by it
+ * alone, drops them from the environment and runs nginx in the foreground (it is PID 1 and
+ * gets the stop signal). Without a key there is no certificate either (plain HTTP).
+ */
+export function proxyStart(scratchDir: string): string {
+    const { config, certificate, key } = PROXY_ENV;
+    const paths = proxyCertificatePaths(scratchDir);
+    return [
+        "set -eu",
+        "umask 077",
+        `printf '%s\\n' "$${config}" > ${scratchDir}/nginx.conf`,
+        `if [ -n "\${${key}:-}" ]; then`,
+        `    printf '%s\\n' "$${certificate}" > ${paths.certificate}`,
+        `    printf '%s\\n' "$${key}" > ${paths.key}`,
+        "fi",
+        `unset ${config} ${certificate} ${key}`,
+        `exec nginx -e /dev/stderr -c ${scratchDir}/nginx.conf -g 'daemon off;'`,
     ].join("\n");
 }

@@ -49,3 +49,13 @@ export function goDuration(seconds: number): string {
 export function cpuShares(millicores: number): number {
     return Math.max(2, Math.round((1024 * millicores) / 1000));
 }
+
+/**
+ * A capability as Docker reports it when the provider reads a container back (`CAP_CHOWN`,
+ * and `ALL` as it is): in any other form a `pulumi refresh` stores a change, and `capabilities`
+ * is replace-on-change, so the next `up` would replace the container (a data service included).
+ */
+export function dockerCapability(name: string): string {
+    const upper = name.toUpperCase();
+    return upper === "ALL" || upper.startsWith("CAP_") ? upper : `CAP_${upper}`;
+}

@@ -21,8 +21,8 @@ import {
     type WorkloadSpec,
 } from "../contract";
 import { routeCertificate } from "../tls";
-import { renderNginxConf } from "./nginx";
-import { cpuShares, dockerCpus, goDuration } from "./readback";
+import { proxyCertificatePaths, proxyStart, PROXY_ENV, renderNginxConf } from "./nginx";
+import { cpuShares, dockerCapability, dockerCpus, goDuration } from "./readback";
 
 export interface DockerTargetArgs {
     stack: string;
@@ -109,15 +109,15 @@ function envList(env: Record<string, EnvValue> | undefined): pulumi.Output<strin
 
 /**
  * A short hash of what a container is configured with apart from its secrets: its plain env
- * and the plain files uploaded into it (the proxy's nginx.conf). The env list and the uploads
- * are secret as a whole in a preview (they hold passwords and the TLS key), so this label is
- * how a PR reviewer sees that, and why, a container is replaced.
+ * (the proxy's nginx.conf among it). The env list is secret as a whole in a preview (it holds
+ * passwords and the TLS key), so this label is how a PR reviewer sees that, and why, a
+ * container is replaced.
  */
-function configHashLabel(env: Record<string, EnvValue> | undefined, files: string[]): docker.types.input.ContainerLabel {
+function configHashLabel(env: Record<string, EnvValue> | undefined): docker.types.input.ContainerLabel {
     const plainEnv = Object.entries(env ?? {})
         .filter(([, v]) => !isSecretRef(v))
         .map(([k, v]) => pulumi.interpolate`${k}=${v as pulumi.Input<string>}`);
-    return { label: "quorvex.io/config-hash", value: pulumi.all(plainEnv).apply((vars) => shortHash(JSON.stringify([vars, files]))) };
+    return { label: "quorvex.io/config-hash", value: pulumi.all(plainEnv).apply((vars) => shortHash(JSON.stringify([vars, []]))) };
 }
 
 function probeCommand(probe: Probe): string[] {
@@ -136,6 +136,16 @@ function healthcheck(health: Health): docker.types.input.ContainerHealthcheck {
         retries: 5,
         startPeriod: goDuration(health.startupSeconds ?? 30),
     };
+}
+
+/** What a container is besides its spec: a data service's markers, the capabilities it keeps, whose user it starts as. */
+interface ContainerRole {
+    data?: { kind: string; protect: boolean; retainOnDelete: boolean };
+    /** Capabilities kept (every other is dropped). */
+    capabilities?: string[];
+    /** Starts as the image's own user (root), whose entrypoint drops to the service's user: its root filesystem stays writable. */
+    imageUser?: boolean;
+    labels?: docker.types.input.ContainerLabel[];
 }
 
 export class DockerTarget implements Target {
@@ -185,16 +195,9 @@ export class DockerTarget implements Target {
     }
 
     /** Container arguments common to services and tasks: limits, security, logs, labels. */
-    private containerArgs(
-        spec: WorkloadSpec,
-        name: string,
-        data?: { kind: string; protect: boolean; retainOnDelete: boolean; capabilities: string[] },
-        extraLabels: docker.types.input.ContainerLabel[] = [],
-        configFiles: string[] = [],
-    ): docker.ContainerArgs {
-        // Data services use their images' entrypoints, which drop to the image's own user.
-        const stateful = data !== undefined;
-        const readOnly = spec.readOnlyRootFilesystem ?? true;
+    private containerArgs(spec: WorkloadSpec, name: string, role: ContainerRole = {}): docker.ContainerArgs {
+        const readOnly = !role.imageUser && (spec.readOnlyRootFilesystem ?? true);
+        const scratch = [...(readOnly ? (spec.writablePaths ?? []) : []), ...(spec.imageVolumes ?? [])];
         return {
             name,
             // The pinned reference (readable in `docker ps`, checked by the policy pack); pulled first.
@@ -215,14 +218,15 @@ export class DockerTarget implements Target {
             shmSize: spec.shmMiB,
             // Browsers leave zombie processes behind: an init process reaps them (Playwright's advice).
             init: spec.runsBrowsers ? true : undefined,
-            user: stateful ? undefined : `${spec.user.uid}:${spec.user.gid}`,
-            readOnly: stateful ? false : readOnly,
-            tmpfs: readOnly && !stateful ? Object.fromEntries((spec.writablePaths ?? []).map((p) => [p, "rw,noexec,nosuid,size=256m"])) : undefined,
-            capabilities: { drops: ["ALL"], ...(data?.capabilities.length ? { adds: data.capabilities } : {}) },
-            securityOpts: ["no-new-privileges:true"],
+            user: role.imageUser ? undefined : `${spec.user.uid}:${spec.user.gid}`,
+            readOnly,
+            tmpfs: scratch.length ? Object.fromEntries(scratch.map((p) => [p, "rw,noexec,nosuid,size=256m"])) : undefined,
+            capabilities: { drops: ["ALL"], ...(role.capabilities?.length ? { adds: role.capabilities.map(dockerCapability) } : {}) },
+            // `=`: the separator dockerd no longer warns about (`:` is deprecated).
+            securityOpts: ["no-new-privileges=true"],
             logDriver: "json-file",
             logOpts: LOG_OPTS,
-            labels: pulumi.output([...this.labels(spec, data), ...extraLabels, configHashLabel(spec.env, configFiles)]),
+            labels: pulumi.output([...this.labels(spec, role.data), ...(role.labels ?? []), configHashLabel(spec.env)]),
             networksAdvanced: pulumi.output(this.networks(spec)),
             destroyGraceSeconds: spec.terminationGracePeriodSeconds,
             stopTimeout: spec.terminationGracePeriodSeconds,
@@ -252,15 +256,13 @@ export class DockerTarget implements Target {
         names: string[],
         opts: PlacementOptions,
         extra: Partial<docker.ContainerArgs>,
-        data?: Pick<StatefulServiceSpec, "volume" | "entrypointCapabilities">,
-        configFiles: string[] = [],
+        role: ContainerRole = {},
     ): docker.Container[] {
-        const protection = opts.protection ?? { protect: false, retainOnDelete: false };
         // No container, no pull: an empty pool must not fetch (or fail on) an image nothing runs.
         if (names.length === 0) return [];
         const dependsOn = this.ordering(spec);
         const args: docker.ContainerArgs = {
-            ...this.containerArgs(spec, "", data && { kind: data.volume.data, ...protection, capabilities: data.entrypointCapabilities }, [], configFiles),
+            ...this.containerArgs(spec, "", role),
             ...extra,
             ports: spec.ports.filter((p) => p.hostBinding).map((p) => ({ internal: p.port, external: p.hostBinding!.port, ip: p.hostBinding!.ip })),
             healthcheck: healthcheck(spec.health),
@@ -296,26 +298,65 @@ export class DockerTarget implements Target {
             // protection markers) must never replace, that is empty, a data volume.
             this.host.opts(opts.parent, { ...protection, ignoreChanges: ["labels"] }),
         );
+        const mount = { volumeName: volume.name, containerPath: spec.volume.mountPath };
+        // An image whose entrypoint starts as root fixes its data's owner and drops to its user
+        // itself. Any other runs as the service's user from the start, on a volume a one-shot task
+        // has handed to that user (a new volume is root's; one an older stack filled as root is too).
+        const imageUser = spec.entrypointCapabilities.length > 0;
+        const after = imageUser ? [] : [this.volumeOwner(spec, mount, opts)];
         const ports = this.args.publishDataPorts ? spec.ports.map((p) => ({ ...p, hostBinding: { ip: "127.0.0.1", port: p.port } })) : spec.ports;
         const containers = this.service(
-            { ...spec, ports },
+            { ...spec, ports, after: [...(spec.after ?? []), ...after] },
             [spec.role],
             opts,
-            { volumes: [{ volumeName: volume.name, containerPath: spec.volume.mountPath }] },
-            spec,
+            { volumes: [mount] },
+            {
+                data: { kind: spec.volume.data, ...protection },
+                capabilities: spec.entrypointCapabilities,
+                imageUser,
+            },
         );
         return this.handle(spec, containers);
     }
 
+    /** The task that hands a data volume to its service's user: `chown -R`, as root with nothing but CHOWN and the right to read every folder. */
+    private volumeOwner(spec: StatefulServiceSpec, mount: docker.types.input.ContainerVolume, opts: PlacementOptions): TaskHandle {
+        const owner = `${spec.user.uid}:${spec.user.gid}`;
+        return this.runToCompletion(
+            {
+                role: `${spec.role}-data-owner`,
+                component: spec.component,
+                image: spec.image,
+                command: ["chown", "-R", owner, spec.volume.mountPath],
+                resources: { cpu: { request: 100, limit: 500 }, memory: { request: 32, limit: 128 } },
+                user: { uid: 0, gid: 0 },
+                runKey: JSON.stringify({ owner, path: spec.volume.mountPath }),
+            },
+            opts,
+            { capabilities: ["CHOWN", "DAC_READ_SEARCH"], volumes: [mount] },
+        );
+    }
+
     task(spec: TaskSpec, opts: PlacementOptions): TaskHandle {
+        return this.runToCompletion(spec, opts, {});
+    }
+
+    /** A one-shot container run to completion during `pulumi up`; its handle's `succeeded` fails on a non-zero exit. */
+    private runToCompletion(
+        spec: TaskSpec,
+        opts: PlacementOptions,
+        extra: { capabilities?: string[]; volumes?: docker.types.input.ContainerVolume[] },
+    ): TaskHandle {
         const dependsOn = this.ordering(spec);
-        const base = this.containerArgs(spec, `${this.prefix}-${spec.role}-${shortHash(spec.runKey)}`, undefined, [
-            { label: "quorvex.io/run-key", value: shortHash(spec.runKey) },
-        ]);
+        const base = this.containerArgs(spec, `${this.prefix}-${spec.role}-${shortHash(spec.runKey)}`, {
+            capabilities: extra.capabilities,
+            labels: [{ label: "quorvex.io/run-key", value: shortHash(spec.runKey) }],
+        });
         const container = new docker.Container(
             spec.role,
             {
                 ...base,
+                volumes: extra.volumes,
                 // Run to completion during `pulumi up`; a new run key is a new container, so a new run.
                 attach: true,
                 // Not `logs: true`: the provider would keep the task's output in the state, unencrypted.
@@ -339,22 +380,9 @@ export class DockerTarget implements Target {
 
     route(spec: RouteSpec, opts: PlacementOptions): RouteHandle {
         const { ingress } = this.args;
-        const certDir = "/etc/nginx/certs";
-        const uploads: docker.types.input.ContainerUpload[] = [];
-        let certificate: { certificate: string; key: string } | null = null;
+        const scratchDir = "/tmp";
         const pem = routeCertificate(spec, opts.parent);
-        if (pem) {
-            uploads.push({ file: `${certDir}/tls.crt`, content: pem.certPem });
-            // Readable by the proxy's user only (an upload is 0644 and root's by default).
-            uploads.push({
-                file: `${certDir}/tls.key`,
-                content: pem.keyPem,
-                permissions: "0400",
-                owner: String(PROXY_USER.uid),
-                group: String(PROXY_USER.gid),
-            });
-            certificate = { certificate: `${certDir}/tls.crt`, key: `${certDir}/tls.key` };
-        }
+        const certificate = pem ? proxyCertificatePaths(scratchDir) : null;
         const conf = renderNginxConf({
             host: spec.host,
             upstream: `${spec.backend.host}:${spec.backend.ports[spec.port]}`,
@@ -364,23 +392,29 @@ export class DockerTarget implements Target {
             timeoutSeconds: spec.timeoutSeconds,
             httpPort: PROXY_PORTS.http,
             httpsPort: PROXY_PORTS.https,
-            scratchDir: "/tmp",
+            scratchDir,
             resolver: "127.0.0.11",
             publicHttpsPort: ingress.httpsPort,
         });
-        uploads.push({ file: "/etc/nginx/nginx.conf", content: conf });
+        // The config and certificate travel as env values, the key as a secret one: the proxy writes
+        // them into its tmpfs itself (see proxyStart), so its root filesystem stays read-only.
+        const env: Record<string, EnvValue> = { [PROXY_ENV.config]: conf };
+        if (pem) {
+            const key = this.secret(`${spec.role}-tls`, { [PROXY_ENV.key]: pem.keyPem }, { parent: opts.parent });
+            env[PROXY_ENV.certificate] = pem.certPem;
+            env[PROXY_ENV.key] = { secret: key, key: PROXY_ENV.key };
+        }
         const ports = [{ name: "http", port: PROXY_PORTS.http, hostBinding: { ip: ingress.bindAddress, port: ingress.httpPort } }];
         if (certificate) ports.push({ name: "https", port: PROXY_PORTS.https, hostBinding: { ip: ingress.bindAddress, port: ingress.httpsPort } });
         const proxySpec: StatelessServiceSpec = {
             role: spec.role,
             component: "ingress",
             image: ingress.image,
-            command: ["nginx", "-g", "daemon off;"],
+            command: ["sh", "-c", proxyStart(scratchDir)],
+            env,
             resources: ingress.resources,
             user: PROXY_USER,
-            // Docker cannot upload the config and certificate into a read-only root filesystem.
-            readOnlyRootFilesystem: false,
-            writablePaths: ["/tmp"],
+            writablePaths: [scratchDir],
             connectsTo: [spec.backend],
             ports,
             health: {
@@ -392,7 +426,7 @@ export class DockerTarget implements Target {
             replicas: 1,
             terminationGracePeriodSeconds: 30,
         };
-        const proxy = this.service(proxySpec, [spec.role], opts, { uploads }, undefined, [conf]);
+        const proxy = this.service(proxySpec, [spec.role], opts, {});
         const scheme = certificate ? "https" : "http";
         const port = certificate ? ingress.httpsPort : ingress.httpPort;
         const defaultPort = certificate ? 443 : 80;
