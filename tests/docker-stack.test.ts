@@ -291,6 +291,27 @@ describe("dev stack on every later `pulumi up`", () => {
         for (const name of ["backend", "ingress", "backend-migrate", "minio-buckets"]) expect(caps[name], name).toEqual({ drops: ["ALL"] });
     });
 
+    it("caps every limit above the host's at the host's (docker.hostCpus, hostMemory), and says so naming the key", async () => {
+        const { resolveConfig } = await import("../config/load");
+        const small = merge(DEV, { docker: { hostCpus: 2, hostMemory: "16Gi" } });
+        const { warnings } = resolveConfig(small);
+        expect(warnings).toContain(
+            "quorvex:backend.resources.cpu.limit = 8: above the Docker host's 2 CPUs (quorvex:docker.hostCpus); its containers get 2, the whole host (Docker refuses more)",
+        );
+        expect(warnings).toContain(
+            "quorvex:backend.resources.memory.limit = 24576Mi: above the Docker host's 16384Mi (quorvex:docker.hostMemory); its containers get 16384Mi, the whole host",
+        );
+        expect(warnings.filter((w) => w.includes("docker.hostCpus"))).toHaveLength(1); // postgres (2), the rest fit
+        const run = await stack("dev", small);
+        const backend = inputs(one(run, T.container, "backend"));
+        // A real 2-CPU engine refused "8.0" after 40 resources existed ("Range of CPUs is from 0.01 to 2.00").
+        expect(backend).toMatchObject({ cpus: "2.0", memory: 16384, memorySwap: 16384, memoryReservation: 4096 });
+        expect(inputs(one(run, T.container, "postgres")).cpus).toBe("2.0");
+        // The seed's recommended host (8 CPUs, 32Gi) holds every default as it is.
+        expect(resolveConfig(DEV).warnings).toEqual([]);
+        expect(inputs(one(await stack("dev", DEV), T.container, "backend")).cpus).toBe("8.0");
+    });
+
     it("runs MinIO as its own user on a read-only root, after a root task with CHOWN alone has handed it the volume", async () => {
         const run = await stack("dev", DEV);
         const minio = one(run, T.container, "minio");

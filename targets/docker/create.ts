@@ -1,4 +1,5 @@
 import type { QuorvexConfig } from "../../config/schema";
+import { hostSizeOf } from "./host";
 import { DockerTarget } from "./target";
 
 /** The Docker host of a stack: its provider, networks and proxy, from the stack's config. */
@@ -7,6 +8,7 @@ export function create(stack: string, config: QuorvexConfig): DockerTarget {
         stack,
         host: config.docker.host,
         publishDataPorts: config.docker.publishDataPorts,
+        hostSize: hostSizeOf(config),
         registryAuth: config.registry.auth,
         ingress: { ...config.ingress, image: config.images.proxy, resources: config.proxy.resources },
     });

@@ -18,12 +18,14 @@
  */
 import { z } from "zod";
 import { sizing } from "../../config/defaults";
-import { bool, memory } from "../../config/fields";
+import { bool, int, memory } from "../../config/fields";
 import type { TargetPlugin } from "../plugin";
+import { hostWarnings } from "./host";
 import { dockerReview } from "./review";
 
 /** The recommended single Docker host (seed: "8-core server with 32GB RAM"). */
 export const DOCKER_HOST_MEMORY = "32Gi";
+export const DOCKER_HOST_CPUS = 8;
 /** Above this many workers on one Docker host the seed's sizing no longer holds: warn. */
 export const DOCKER_WORKERS_RECOMMENDED_MAX = 8;
 /** The smallest CPU limit the Docker provider reads back as it was sent (below, 50m comes back as "0.1"). */
@@ -39,6 +41,7 @@ const dockerHost = z
 
 const section = z.strictObject({
     host: z.union([dockerHost, z.null()]),
+    hostCpus: int(1, 1024),
     hostMemory: memory,
     publishDataPorts: bool,
 });
@@ -58,10 +61,13 @@ export const docker: TargetPlugin<"docker", typeof section> = {
     },
     config: {
         schema: section,
-        defaults: { host: null, hostMemory: DOCKER_HOST_MEMORY, publishDataPorts: false },
+        defaults: { host: null, hostCpus: DOCKER_HOST_CPUS, hostMemory: DOCKER_HOST_MEMORY, publishDataPorts: false },
         docs: {
             host: "Docker engine address (unix:///path, tcp://host:port, ssh://user@host[:port], npipe://...); null: DOCKER_HOST or the local socket.",
-            hostMemory: "Memory of the Docker host, for the docker-host-memory-budget policy.",
+            hostCpus:
+                "CPUs of the Docker host (`docker info`'s CPUs). A CPU limit above it is capped at it, with a warning: Docker refuses a limit above the host's CPU count, and one of all of them is no limit. `npm run deploy:dev` sets it from the engine at the first deploy.",
+            hostMemory:
+                "Memory of the Docker host (`docker info`'s Total Memory). A memory limit above it is capped at it, with a warning, and the docker-host-memory-budget policy checks the sum. `npm run deploy:dev` sets it from the engine at the first deploy.",
             publishDataPorts:
                 "Publish Postgres/Redis/MinIO on 127.0.0.1 (for local tools), through a second network of theirs that is not internal (Docker maps no port on an internal one). Never on other addresses.",
         },
@@ -83,8 +89,10 @@ export const docker: TargetPlugin<"docker", typeof section> = {
         minio: { resources: sizing("250m", "1", "512Mi", "1536Mi") },
     }),
     warnings: (config, key) => {
-        if (config.workers.replicas <= DOCKER_WORKERS_RECOMMENDED_MAX) return [];
+        const host = hostWarnings(config, key);
+        if (config.workers.replicas <= DOCKER_WORKERS_RECOMMENDED_MAX) return host;
         return [
+            ...host,
             config.mode === "workers"
                 ? `${key(["workers", "replicas"])} = ${config.workers.replicas}: more than the ${DOCKER_WORKERS_RECOMMENDED_MAX} workers the platform sizes one Docker host for; the docker-host-memory-budget policy checks that the host has the memory`
                 : `${key(["workers", "replicas"])} = ${config.workers.replicas}: more than ${DOCKER_WORKERS_RECOMMENDED_MAX} workers beside the standard backend; check the host's memory`,

@@ -21,6 +21,7 @@ import {
     type WorkloadSpec,
 } from "../contract";
 import { routeCertificate } from "../tls";
+import { withinHost, type HostSize } from "./host";
 import { proxyCertificatePaths, proxyStart, PROXY_ENV, renderNginxConf } from "./nginx";
 import { cpuShares, dockerCapability, dockerCpus, goDuration } from "./readback";
 
@@ -30,6 +31,8 @@ export interface DockerTargetArgs {
     host: string | null;
     /** Publish the data services' ports on 127.0.0.1 (for local tools); never on other addresses. */
     publishDataPorts: boolean;
+    /** Every container's limits are capped at the host's (see host.ts). */
+    hostSize: HostSize;
     /** Credentials the provider pulls private images with; passwords are secret end to end. */
     registryAuth: { address: string; username: string; password: string }[];
     /** Where the proxy listens on the host. */
@@ -198,6 +201,7 @@ export class DockerTarget implements Target {
     private containerArgs(spec: WorkloadSpec, name: string, role: ContainerRole = {}): docker.ContainerArgs {
         const readOnly = !role.imageUser && (spec.readOnlyRootFilesystem ?? true);
         const scratch = [...(readOnly ? (spec.writablePaths ?? []) : []), ...(spec.imageVolumes ?? [])];
+        const resources = withinHost(spec.resources, this.args.hostSize);
         return {
             name,
             // The pinned reference (readable in `docker ps`, checked by the policy pack); pulled first.
@@ -208,13 +212,13 @@ export class DockerTarget implements Target {
             command: spec.args,
             // One Output per list, shared by every replica: a pool of 500 costs little more than one.
             envs: pulumi.all(envList(spec.env)),
-            memory: spec.resources.memory.limit,
-            memoryReservation: spec.resources.memory.request,
-            memorySwap: spec.resources.memory.limit,
+            memory: resources.memory.limit,
+            memoryReservation: resources.memory.request,
+            memorySwap: resources.memory.limit,
             // In the form the provider reads back ("2.0"): any other form replaces the container on every up.
-            cpus: dockerCpus(spec.resources.cpu.limit),
+            cpus: dockerCpus(resources.cpu.limit),
             // The request as a relative weight under contention (Docker has no reservation for CPU).
-            cpuShares: cpuShares(spec.resources.cpu.request),
+            cpuShares: cpuShares(resources.cpu.request),
             shmSize: spec.shmMiB,
             // Browsers leave zombie processes behind: an init process reaps them (Playwright's advice).
             init: spec.runsBrowsers ? true : undefined,
