@@ -11,7 +11,7 @@
  * bench/results.json (not committed) for comparing runs.
  */
 import { spawnSync } from "child_process";
-import { EngineProject, findPulumi } from "../tests/engine/harness";
+import { EngineProject, findPulumi, NO_ENTRY_CHECK } from "../tests/engine/harness";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -107,7 +107,7 @@ async function engineCases(): Promise<Case[]> {
     const floorProject = await EngineProject.create({ stack: "bench", program: ONE_RESOURCE });
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(floorProject.dir, "node_modules"));
     const prod = await EngineProject.create({ stack: "prod" });
-    prod.writeConfig([`kubernetes.renderYamlToDirectory=${path.join(prod.tmp, "rendered")}`]);
+    prod.writeConfig([NO_ENTRY_CHECK, `kubernetes.renderYamlToDirectory=${path.join(prod.tmp, "rendered")}`]);
     process.on("exit", () => [floorProject, prod].forEach((p) => p.dispose()));
     const preview = (p: EngineProject, name: string): Case => {
         const c = p.command(["preview", "--stack", p.stack]);

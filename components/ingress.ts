@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Target, RouteSpec } from "../targets/contract";
 import type { Backend } from "./backend";
+import { entryCheck } from "./entry-check";
 
 export interface IngressArgs {
     target: Target;
@@ -13,6 +14,8 @@ export interface IngressArgs {
     maxBodySize: string;
     /** Read/send timeout for long requests and WebSockets. */
     timeoutSeconds: number;
+    /** After each change, check from the deploying machine that the backend answers through the route (null: no check). */
+    check: { path: string; timeoutSeconds: number } | null;
 }
 
 /** The way in: TLS, the API, and the VNC WebSocket in standard mode. */
@@ -36,6 +39,7 @@ export class Ingress extends pulumi.ComponentResource {
             { parent: this },
         );
         this.url = route.url;
+        if (args.check) entryCheck(`${name}-check`, { route, ...args.check }, this);
         this.registerOutputs({ url: this.url });
     }
 }

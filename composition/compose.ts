@@ -167,6 +167,7 @@ export function compose(target: Target, config: QuorvexConfig): Composition {
         vnc: config.mode === "standard",
         maxBodySize: config.ingress.maxBodySize,
         timeoutSeconds: config.ingress.timeoutSeconds,
+        check: config.ingress.check.enabled ? { path: config.backend.readinessPath, timeoutSeconds: config.ingress.check.timeoutSeconds } : null,
     });
     return { postgres, redis, minio, backend, workers, ingress, backup };
 }

@@ -125,6 +125,8 @@ export function sharedDefaults(mode: Mode): Raw {
             bindAddress: "127.0.0.1",
             httpPort: 80,
             httpsPort: 443,
+            // After every up that changes the way in: the backend answers through it (README, Operations).
+            check: { enabled: true, timeoutSeconds: 300 },
         },
         archive: { hotDays: 30, totalDays: 90 },
         // Change a value (any string) to generate that credential anew; see README "Rotate a password".

@@ -66,6 +66,9 @@ export const CONFIG_DOCS: Record<string, string> = {
     "ingress.tls.clusterIssuer": "cert-manager ClusterIssuer for `certManager` mode.",
     "ingress.maxBodySize": "Largest upload (nginx notation).",
     "ingress.timeoutSeconds": "Proxy read/send timeout: long API calls and the VNC WebSocket.",
+    "ingress.check.enabled":
+        "After every `up` that changes the backend, the route or its certificate, GET the readiness path through the way in from the deploying machine (TLS checked for the host) and fail the `up` if it does not answer 200. Turn off on runners that cannot reach the host.",
+    "ingress.check.timeoutSeconds": "How long the check retries (a new certificate or load balancer can take minutes) before it fails the `up`.",
     "ingress.bindAddress": "Docker: host address the proxy publishes on (0.0.0.0 to serve a team).",
     "ingress.httpPort": "Docker: host HTTP port (redirects to HTTPS).",
     "ingress.httpsPort": "Docker: host HTTPS port.",

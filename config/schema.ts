@@ -123,6 +123,7 @@ const shared = {
         bindAddress: z.union([z.ipv4({ error: "must be an IPv4 address such as 127.0.0.1" }), z.literal("0.0.0.0")]),
         httpPort: port,
         httpsPort: port,
+        check: z.strictObject({ enabled: bool, timeoutSeconds: int(1, 3600) }),
     }),
     archive: z.strictObject({
         hotDays: int(1, 3650),

@@ -291,6 +291,15 @@ export interface RouteSpec {
 export interface RouteHandle {
     readonly url: string;
     readonly ready: pulumi.Resource[];
+    /** How a client outside reaches it (the entry check). */
+    readonly entry: {
+        /** Where to connect when the host name is not in DNS (the Docker host's published port); null: the host's own address. */
+        connect: { address: string; port: number } | null;
+        /** A certificate to trust for the host besides the system's roots (a self-signed or provided one); null: the roots alone. */
+        trust: pulumi.Output<string> | null;
+        /** Changes whenever what answers there changes (the route, its certificate, the backend behind it). */
+        revision: pulumi.Output<string>;
+    };
 }
 
 /** Options every platform call takes: the component that owns the children. */

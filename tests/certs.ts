@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-export function selfSigned(prefix = "quorvex-cert-"): { dir: string; cert: string; key: string } {
+/** For `host` (its subject and its one DNS name). */
+export function selfSigned(prefix = "quorvex-cert-", host = "quorvex.localhost"): { dir: string; cert: string; key: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const cert = path.join(dir, "tls.crt");
     const key = path.join(dir, "tls.key");
@@ -19,7 +20,9 @@ export function selfSigned(prefix = "quorvex-cert-"): { dir: string; cert: strin
         "-days",
         "1",
         "-subj",
-        "/CN=quorvex.localhost",
+        `/CN=${host}`,
+        "-addext",
+        `subjectAltName=DNS:${host}`,
         "-keyout",
         key,
         "-out",

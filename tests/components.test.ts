@@ -135,6 +135,7 @@ function everything(target: Target, autoscaler: "hpa" | "keda" | undefined, mode
         vnc: mode === "standard",
         maxBodySize: "512m",
         timeoutSeconds: 3600,
+        check: null,
     });
 }
 

@@ -434,6 +434,15 @@ export class DockerTarget implements Target {
         const scheme = certificate ? "https" : "http";
         const port = certificate ? ingress.httpsPort : ingress.httpPort;
         const defaultPort = certificate ? 443 : 80;
-        return { url: `${scheme}://${spec.host}${port === defaultPort ? "" : `:${port}`}`, ready: proxy };
+        // The host name is the user's (often `*.localhost`, which only browsers resolve): a client
+        // connects to the published port and asks for the host by name.
+        const address = ingress.bindAddress === "0.0.0.0" ? "127.0.0.1" : ingress.bindAddress;
+        // A changed container is a new container: their ids are what answers there.
+        const revision = pulumi.all([...proxy, ...spec.backend.ready].map((r) => (r as docker.Container).id)).apply((ids) => ids.join(","));
+        return {
+            url: `${scheme}://${spec.host}${port === defaultPort ? "" : `:${port}`}`,
+            ready: proxy,
+            entry: { connect: { address, port }, trust: pem ? pem.certPem : null, revision },
+        };
     }
 }

@@ -533,6 +533,7 @@ export class KubernetesTarget implements Target {
     route(spec: RouteSpec, opts: PlacementOptions): RouteHandle {
         const meta = { role: spec.role, component: "ingress" };
         let secretName: string | undefined;
+        let pem: ReturnType<typeof routeCertificate> = null;
         const annotations: Record<string, string> = {
             "nginx.ingress.kubernetes.io/proxy-body-size": spec.maxBodySize,
             "nginx.ingress.kubernetes.io/proxy-read-timeout": String(spec.timeoutSeconds),
@@ -561,7 +562,7 @@ export class KubernetesTarget implements Target {
         } else if (spec.tls.mode === "secret") {
             secretName = spec.tls.secretName!;
         } else {
-            const pem = routeCertificate(spec, opts.parent);
+            pem = routeCertificate(spec, opts.parent);
             if (pem) {
                 secretName = `${spec.role}-tls`;
                 new k8s.core.v1.Secret(
@@ -599,6 +600,12 @@ export class KubernetesTarget implements Target {
             },
             this.opts(opts.parent, { dependsOn: [...spec.backend.ready, ...issuer] }),
         );
-        return { url: `${secretName ? "https" : "http"}://${spec.host}`, ready: [ingress] };
+        // A spec change bumps an object's generation (a rollout of the backend, an edit of the route); status updates do not.
+        const generations = [ingress, ...spec.backend.ready].map((r) => (r as k8s.networking.v1.Ingress).metadata.generation);
+        return {
+            url: `${secretName ? "https" : "http"}://${spec.host}`,
+            ready: [ingress],
+            entry: { connect: null, trust: pem ? pem.certPem : null, revision: pulumi.all(generations).apply((g) => g.join(",")) },
+        };
     }
 }

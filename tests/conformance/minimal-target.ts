@@ -70,7 +70,7 @@ class MinimalTarget implements Target {
 
     route(spec: RouteSpec, opts: PlacementOptions) {
         const route = new Thing("Route", spec.role, { host: spec.host, to: spec.backend.role }, { parent: opts.parent, dependsOn: spec.backend.ready });
-        return { url: `http://${spec.host}`, ready: [route] };
+        return { url: `http://${spec.host}`, ready: [route], entry: { connect: null, trust: null, revision: route.urn.apply((u) => u) } };
     }
 }
 

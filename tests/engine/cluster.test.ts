@@ -10,7 +10,7 @@ import { toYaml } from "../../tools/yaml";
 import { planStack } from "../../tools/planner";
 import { Cluster, CLUSTER_ISSUER, findClusterBinaries } from "./cluster";
 import * as path from "path";
-import { EngineProject, previewSteps, ROOT, urnId } from "./harness";
+import { EngineProject, NO_ENTRY_CHECK, previewSteps, ROOT, urnId } from "./harness";
 
 const NAMESPACE = "playwright-agent";
 
@@ -45,7 +45,7 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         if (!bin) throw new Error("no control plane on PATH: run `npm run toolchain` (unit `cluster`) and put the folder it prints first on PATH");
         cluster = await Cluster.start(bin);
         project = await EngineProject.create({ stack: "prod", sets: [] });
-        configure(`kubernetes.kubeconfig=${cluster.kubeconfig}`);
+        configure(NO_ENTRY_CHECK, `kubernetes.kubeconfig=${cluster.kubeconfig}`);
     });
     afterAll(async () => {
         project?.dispose();

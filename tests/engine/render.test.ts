@@ -13,7 +13,7 @@ import { manifestsOf, SECRET_DATA_PLACEHOLDER } from "../../targets/kubernetes/m
 import { planStack } from "../../tools/planner";
 import { SECRET_PLACEHOLDER } from "../../tools/harness";
 import { validateObject } from "../k8s-schema";
-import { EngineProject, POLICY_PACK, previewSteps, urnId } from "./harness";
+import { EngineProject, NO_ENTRY_CHECK, POLICY_PACK, previewSteps, urnId } from "./harness";
 
 type Obj = Record<string, unknown>;
 
@@ -67,7 +67,7 @@ describe.each(VARIANTS)("$name through the real engine, rendered to YAML", ({ se
     beforeAll(async () => {
         project = await EngineProject.create({ stack: "prod", sets: [] });
         renderDir = path.join(project.tmp, "rendered");
-        allSets = [...sets, `kubernetes.renderYamlToDirectory=${renderDir}`];
+        allSets = [NO_ENTRY_CHECK, ...sets, `kubernetes.renderYamlToDirectory=${renderDir}`];
         project.writeConfig(allSets);
     });
     afterAll(() => project?.dispose());
@@ -144,7 +144,7 @@ describe.each(VARIANTS)("$name through the real engine, rendered to YAML", ({ se
 
 describe("a config that breaks a mandatory policy, through the real CLI", () => {
     let project: EngineProject;
-    const sets = ["protection.protect=false", "protection.retainOnDelete=false"];
+    const sets = [NO_ENTRY_CHECK, "protection.protect=false", "protection.retainOnDelete=false"];
     const policyConfig = path.join(POLICY_PACK, "policy-config.json");
 
     beforeAll(async () => {
@@ -178,7 +178,7 @@ describe("change review: the real `pulumi preview` and `npm run plan -- --compar
     beforeAll(async () => {
         project = await EngineProject.create({ stack: "prod", sets: [] });
         renderSet = `kubernetes.renderYamlToDirectory=${path.join(project.tmp, "rendered")}`;
-        project.writeConfig([renderSet]);
+        project.writeConfig([NO_ENTRY_CHECK, renderSet]);
         await project.up();
     });
     afterAll(() => project?.dispose());
@@ -195,10 +195,10 @@ describe("change review: the real `pulumi preview` and `npm run plan -- --compar
     ];
 
     it.each(CASES)("on $change", async ({ sets }) => {
-        const before = (await planStack({ stack: "prod", sets: [renderSet] })).document.resources;
-        const after = (await planStack({ stack: "prod", sets: [renderSet, ...sets] })).document.resources;
+        const before = (await planStack({ stack: "prod", sets: [NO_ENTRY_CHECK, renderSet] })).document.resources;
+        const after = (await planStack({ stack: "prod", sets: [NO_ENTRY_CHECK, renderSet, ...sets] })).document.resources;
         const review = compare(before, after);
-        project.writeConfig([renderSet, ...sets]);
+        project.writeConfig([NO_ENTRY_CHECK, renderSet, ...sets]);
         try {
             const r = await project.preview(["--json", "--diff"]);
             if (r.code !== 0) {
@@ -218,7 +218,7 @@ describe("change review: the real `pulumi preview` and `npm run plan -- --compar
             // What --compare calls refused (a PVC shrink) is an in-place update for the provider, not a replacement.
             for (const d of review.refused) expect(ids(["update"])).toContain(d.resource);
         } finally {
-            project.writeConfig([renderSet]);
+            project.writeConfig([NO_ENTRY_CHECK, renderSet]);
         }
     });
 });
