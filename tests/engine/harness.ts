@@ -57,6 +57,30 @@ export function runProcess(bin: string, args: string[], opts: { env: NodeJS.Proc
     });
 }
 
+/**
+ * The Kubernetes rungs run no route a client could reach (render mode; kwok's fake nodes), and the
+ * toolchain builds no command provider: their stacks turn the entry check off (the Docker rung runs it).
+ */
+export const NO_ENTRY_CHECK = "ingress.check.enabled=false";
+
+/** The user's Pulumi home, where `pulumi plugin install` puts plugins. */
+export const userPulumiHome = () => process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
+
+/** The version of a provider package the program pins (package.json), which is the plugin version it loads. */
+export function pinnedVersion(name: string): string {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    return pkg.dependencies[`@pulumi/${name}`];
+}
+
+/**
+ * The folder of an installed resource plugin at the version the program pins (as `pulumi plugin
+ * install resource NAME VERSION` leaves it in the user's Pulumi home), or null.
+ */
+export function installedPlugin(name: string): string | null {
+    const dir = path.join(userPulumiHome(), "plugins", `resource-${name}-v${pinnedVersion(name)}`);
+    return fs.existsSync(path.join(dir, `pulumi-resource-${name}`)) ? dir : null;
+}
+
 export interface ProjectOptions {
     /** The stack file the config starts from (Pulumi.<stack>.yaml in the repository). */
     stack: string;
@@ -64,6 +88,12 @@ export interface ProjectOptions {
     sets?: string[];
     /** Another program instead of ours: file name -> text (Pulumi.yaml included). */
     program?: Record<string, string>;
+    /** Installed plugins (by name, at the pinned versions) the CLI may use beside the toolchain's own. */
+    plugins?: string[];
+    /** A command prefix every CLI run goes through (`ip netns exec NAME`: the engine's network namespace). */
+    wrap?: string[];
+    /** More environment for the CLI (DOCKER_HOST). */
+    env?: NodeJS.ProcessEnv;
 }
 
 /** One program folder with its own state backend; `dispose()` removes everything. */
@@ -74,10 +104,13 @@ export class EngineProject {
     readonly cli: Cli;
     private readonly env: NodeJS.ProcessEnv;
 
+    private readonly wrap: string[];
+
     private constructor(
         readonly tmp: string,
         stack: string,
         program?: Record<string, string>,
+        opts: Pick<ProjectOptions, "plugins" | "wrap" | "env"> = {},
     ) {
         this.cli = findPulumi();
         this.stack = stack;
@@ -95,8 +128,29 @@ export class EngineProject {
         }
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
         const home = path.join(tmp, "pulumi-home");
+        this.wrap = opts.wrap ?? [];
+        if (this.cli.offline) {
+            for (const name of opts.plugins ?? []) {
+                const dir = installedPlugin(name);
+                if (!dir)
+                    throw new Error(
+                        `the ${name} plugin ${pinnedVersion(name)} is not installed (pulumi plugin install resource ${name} ${pinnedVersion(name)} -f BINARY)`,
+                    );
+                // The CLI lists plugin folders and skips symbolic links: a folder of links to the files.
+                const into = path.join(home, "plugins", path.basename(dir));
+                fs.mkdirSync(into, { recursive: true });
+                for (const f of fs.readdirSync(dir)) {
+                    try {
+                        fs.linkSync(path.join(dir, f), path.join(into, f));
+                    } catch {
+                        fs.copyFileSync(path.join(dir, f), path.join(into, f));
+                    }
+                }
+            }
+        }
         this.env = {
             ...process.env,
+            ...opts.env,
             PULUMI_BACKEND_URL: `file://${this.stateDir}`,
             PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString("hex"),
             PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -108,7 +162,7 @@ export class EngineProject {
 
     static async create(opts: ProjectOptions): Promise<EngineProject> {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-engine-"));
-        const p = new EngineProject(tmp, opts.stack, opts.program);
+        const p = new EngineProject(tmp, opts.stack, opts.program, opts);
         if (!opts.program) p.writeConfig(opts.sets ?? []);
         await p.ok(["stack", "init", opts.stack, "--secrets-provider", "passphrase"]);
         return p;
@@ -127,11 +181,14 @@ export class EngineProject {
 
     /** The command line and environment of `pulumi ARGS` in this project (for timing it from outside). */
     command(args: string[]): { bin: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } {
-        return { bin: this.cli.bin, args: [...args, "--non-interactive", "--color", "never"], cwd: this.dir, env: this.env };
+        const full = [this.cli.bin, ...args, "--non-interactive", "--color", "never"];
+        const [bin, ...rest] = [...this.wrap, ...full];
+        return { bin, args: rest, cwd: this.dir, env: this.env };
     }
 
     run(args: string[], opts: { cwd?: string } = {}): Promise<RunResult> {
-        return runProcess(this.cli.bin, [...args, "--non-interactive", "--color", "never"], { cwd: opts.cwd ?? this.dir, env: this.env });
+        const c = this.command(args);
+        return runProcess(c.bin, c.args, { cwd: opts.cwd ?? this.dir, env: this.env });
     }
 
     /** Runs and fails with the CLI's own output when it does not exit 0. */
