@@ -291,6 +291,15 @@ describe("dev stack on every later `pulumi up`", () => {
         for (const name of ["backend", "ingress", "backend-migrate", "minio-buckets"]) expect(caps[name], name).toEqual({ drops: ["ALL"] });
     });
 
+    it("never replaces a container for the log options a daemon adds to it (its daemon.json's), which the provider reads back", async () => {
+        const run = await stack("dev", DEV_WORKERS);
+        for (const c of all(run, T.container)) {
+            expect(inputs(c).logOpts, c.name).toEqual({ "max-size": "10m", "max-file": "5" });
+            // A real engine started with `--log-opt compress=true` replaced every container on every up.
+            expect(c.options.ignoreChanges, c.name).toContain("logOpts");
+        }
+    });
+
     it("caps every limit above the host's at the host's (docker.hostCpus, hostMemory), and says so naming the key", async () => {
         const { resolveConfig } = await import("../config/load");
         const small = merge(DEV, { docker: { hostCpus: 2, hostMemory: "16Gi" } });

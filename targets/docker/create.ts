@@ -9,6 +9,7 @@ export function create(stack: string, config: QuorvexConfig): DockerTarget {
         host: config.docker.host,
         publishDataPorts: config.docker.publishDataPorts,
         hostSize: hostSizeOf(config),
+        healthWaitSeconds: config.docker.healthWaitSeconds,
         registryAuth: config.registry.auth,
         ingress: { ...config.ingress, image: config.images.proxy, resources: config.proxy.resources },
     });

@@ -44,6 +44,7 @@ const section = z.strictObject({
     hostCpus: int(1, 1024),
     hostMemory: memory,
     publishDataPorts: bool,
+    healthWaitSeconds: int(10, 3600),
 });
 
 export const docker: TargetPlugin<"docker", typeof section> = {
@@ -61,13 +62,15 @@ export const docker: TargetPlugin<"docker", typeof section> = {
     },
     config: {
         schema: section,
-        defaults: { host: null, hostCpus: DOCKER_HOST_CPUS, hostMemory: DOCKER_HOST_MEMORY, publishDataPorts: false },
+        defaults: { host: null, hostCpus: DOCKER_HOST_CPUS, hostMemory: DOCKER_HOST_MEMORY, publishDataPorts: false, healthWaitSeconds: 300 },
         docs: {
             host: "Docker engine address (unix:///path, tcp://host:port, ssh://user@host[:port], npipe://...); null: DOCKER_HOST or the local socket.",
             hostCpus:
                 "CPUs of the Docker host (`docker info`'s CPUs). A CPU limit above it is capped at it, with a warning: Docker refuses a limit above the host's CPU count, and one of all of them is no limit. `npm run deploy:dev` sets it from the engine at the first deploy.",
             hostMemory:
                 "Memory of the Docker host (`docker info`'s Total Memory). A memory limit above it is capped at it, with a warning, and the docker-host-memory-budget policy checks the sum. `npm run deploy:dev` sets it from the engine at the first deploy.",
+            healthWaitSeconds:
+                "How long `pulumi up` waits for a container to become healthy; then the `up` fails and the unhealthy container stays, to be read with `docker logs` (the next `up` replaces it).",
             publishDataPorts:
                 "Publish Postgres/Redis/MinIO on 127.0.0.1 (for local tools), through a second network of theirs that is not internal (Docker maps no port on an internal one). Never on other addresses.",
         },

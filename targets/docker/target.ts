@@ -33,15 +33,22 @@ export interface DockerTargetArgs {
     publishDataPorts: boolean;
     /** Every container's limits are capped at the host's (see host.ts). */
     hostSize: HostSize;
+    /** How long `pulumi up` waits for a container to become healthy before it fails. */
+    healthWaitSeconds: number;
     /** Credentials the provider pulls private images with; passwords are secret end to end. */
     registryAuth: { address: string; username: string; password: string }[];
     /** Where the proxy listens on the host. */
     ingress: { bindAddress: string; httpPort: number; httpsPort: number; image: string; resources: WorkloadSpec["resources"] };
 }
 
-/** Seconds Pulumi waits for a container to become healthy. */
-const HEALTH_WAIT_SECONDS = 300;
 const LOG_OPTS = { "max-size": "10m", "max-file": "5" };
+/**
+ * A daemon's own `log-opts` (daemon.json: `compress`, `tag`...) are merged into every container's
+ * log config, and the provider reads them back: `logOpts` is replace-on-change, so on such a host
+ * every container was replaced on every `up` (a real engine with `--log-opt compress=true` did it).
+ * The program's log options apply when a container is created, and are never a reason to replace one.
+ */
+const CONTAINER_IGNORES = ["logOpts"];
 const PROXY_PORTS = { http: 8080, https: 8443 };
 const PROXY_USER = { uid: 101, gid: 101 };
 
@@ -272,9 +279,9 @@ export class DockerTarget implements Target {
             healthcheck: healthcheck(spec.health),
             restart: "unless-stopped",
             wait: true,
-            waitTimeout: HEALTH_WAIT_SECONDS,
+            waitTimeout: this.args.healthWaitSeconds,
         };
-        const resourceOpts = this.host.opts(opts.parent, { dependsOn });
+        const resourceOpts = this.host.opts(opts.parent, { dependsOn, ignoreChanges: CONTAINER_IGNORES });
         return names.map((name) => new docker.Container(name, { ...args, name: `${this.prefix}-${name}` }, resourceOpts));
     }
 
@@ -368,7 +375,7 @@ export class DockerTarget implements Target {
                 mustRun: false,
                 restart: "no",
             },
-            this.host.opts(opts.parent, { dependsOn, deleteBeforeReplace: true }),
+            this.host.opts(opts.parent, { dependsOn, deleteBeforeReplace: true, ignoreChanges: CONTAINER_IGNORES }),
         );
         const succeeded = pulumi.all([container.exitCode, container.name, container.urn]).apply(([code, name, urn]) => {
             if (code !== undefined && code !== null && code !== 0) {
