@@ -97,12 +97,18 @@ describe("dangerous changes are flagged", () => {
         expect(c.dataLoss.map((d) => d.resource)).toContain("docker:index/volume:Volume::postgres-data");
     });
 
-    it("a Docker volume driver change", async () => {
-        const c = await edited("dev", (rs) => (find(rs, "docker:index/volume:Volume", "minio-data").inputs.driver = "local"));
-        expect(c.dataLoss).toContainEqual({
-            resource: "docker:index/volume:Volume::minio-data",
-            reason: expect.stringMatching(/replaces the Docker volume.*driver/),
+    it("a renamed Docker volume resource without an alias: the old volume would be deleted", async () => {
+        const c = await edited("dev", (rs) => (find(rs, "docker:index/volume:Volume", "minio-data").name = "objects-data"));
+        expect(c.dataLoss).toContainEqual({ resource: "docker:index/volume:Volume::objects-data", reason: expect.stringMatching(/^deletes it/) });
+    });
+
+    it("not a Docker volume's driver or name edited in the program: the program ignores them, so the volume is never replaced", async () => {
+        const c = await edited("dev", (rs) => {
+            const v = find(rs, "docker:index/volume:Volume", "minio-data");
+            v.inputs.driver = "local";
+            v.inputs.name = "quorvex-dev-objects";
         });
+        expect(c.dataLoss).toEqual([]);
     });
 
     it("a data container mounted elsewhere", async () => {

@@ -146,8 +146,8 @@ describe("protection of stateful resources", () => {
         }
     });
 
-    it("never lets a Docker volume be replaced by a label edit", async () => {
-        for (const v of all(await stack("dev", DEV), T.volume)) expect(v.options.ignoreChanges).toEqual(["labels"]);
+    it("never lets a change of the program's replace (that is, empty) a Docker volume: a label edit, a rename, a driver", async () => {
+        for (const v of all(await stack("dev", DEV), T.volume)) expect(v.options.ignoreChanges).toEqual(["name", "driver", "driverOpts", "labels"]);
     });
 });
 

@@ -49,6 +49,8 @@ const LOG_OPTS = { "max-size": "10m", "max-file": "5" };
  * The program's log options apply when a container is created, and are never a reason to replace one.
  */
 const CONTAINER_IGNORES = ["logOpts"];
+/** Every input of a data volume (see statefulService). */
+const VOLUME_IGNORES = ["name", "driver", "driverOpts", "labels"];
 const PROXY_PORTS = { http: 8080, https: 8443 };
 const PROXY_USER = { uid: 101, gid: 101 };
 
@@ -305,9 +307,10 @@ export class DockerTarget implements Target {
                 name: `${this.prefix}-${spec.role}-data`,
                 labels: Object.entries({ ...standardLabels(this.args.stack, spec), ...markers }).map(([label, value]) => ({ label, value })),
             },
-            // Every volume attribute is replace-on-change in the Docker provider: a label edit (say, the
-            // protection markers) must never replace, that is empty, a data volume.
-            this.host.opts(opts.parent, { ...protection, ignoreChanges: ["labels"] }),
+            // Every volume attribute is replace-on-change in the Docker provider, and a replaced volume is
+            // an empty one: no change of the program's (a label such as the protection markers, a renamed
+            // role) ever replaces a data volume; its containers keep mounting it by the name it has.
+            this.host.opts(opts.parent, { ...protection, ignoreChanges: VOLUME_IGNORES }),
         );
         const mount = { volumeName: volume.name, containerPath: spec.volume.mountPath };
         // An image whose entrypoint starts as root fixes its data's owner and drops to its user
