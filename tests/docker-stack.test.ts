@@ -300,6 +300,15 @@ describe("dev stack on every later `pulumi up`", () => {
         }
     });
 
+    it("replaces a service's container when its healthcheck changes: Docker cannot change a live one, and the provider's update did nothing", async () => {
+        const run = await stack("dev", DEV_WORKERS);
+        for (const c of all(run, T.container).filter((x) => inputs(x).healthcheck)) {
+            expect(c.options.replaceOnChanges, c.name).toEqual(["healthcheck"]);
+            // The engine replaces create-first unless told: the new container's name was still taken.
+            expect(c.options.deleteBeforeReplace, c.name).toBe(true);
+        }
+    });
+
     it("caps every limit above the host's at the host's (docker.hostCpus, hostMemory), and says so naming the key", async () => {
         const { resolveConfig } = await import("../config/load");
         const small = merge(DEV, { docker: { hostCpus: 2, hostMemory: "16Gi" } });

@@ -283,7 +283,15 @@ export class DockerTarget implements Target {
             wait: true,
             waitTimeout: this.args.healthWaitSeconds,
         };
-        const resourceOpts = this.host.opts(opts.parent, { dependsOn, ignoreChanges: CONTAINER_IGNORES });
+        // Docker cannot change a live container's healthcheck, and the provider's update of one does
+        // nothing (a real engine kept the old check): a new healthcheck is a new container. A
+        // container keeps its name, so the old one goes first (as for the provider's own replacements).
+        const resourceOpts = this.host.opts(opts.parent, {
+            dependsOn,
+            ignoreChanges: CONTAINER_IGNORES,
+            replaceOnChanges: ["healthcheck"],
+            deleteBeforeReplace: true,
+        });
         return names.map((name) => new docker.Container(name, { ...args, name: `${this.prefix}-${name}` }, resourceOpts));
     }
 

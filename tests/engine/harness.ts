@@ -15,7 +15,18 @@ import { readStackConfig } from "../../tools/stackconfig";
 export const ROOT = path.resolve(__dirname, "../..");
 
 /** What the program needs at run time (it imports the pack's readers); tests, tools and examples stay out. */
-const PROGRAM_ENTRIES = ["index.ts", "tsconfig.json", "package.json", "Pulumi.yaml", "components", "composition", "config", "contract", "targets", "policies"];
+export const PROGRAM_ENTRIES = [
+    "index.ts",
+    "tsconfig.json",
+    "package.json",
+    "Pulumi.yaml",
+    "components",
+    "composition",
+    "config",
+    "contract",
+    "targets",
+    "policies",
+];
 
 /** The policy pack as users pass it: `pulumi preview --policy-pack policies` (its own npm ci first). */
 export const POLICY_PACK = path.join(ROOT, "policies");
