@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { unpinnedReason } from "../policies/lib/images";
+import { cronProblem } from "./cron";
 import { parseCpuMilli, parseMemoryMiB } from "./quantity";
 
 /** The largest memory figure any key takes (a container limit, /dev/shm, a host's memory). */
@@ -93,12 +94,42 @@ export const dnsSubdomain = z
 export const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, {
     error: "must be a lowercase DNS host name such as quorvex.example.com",
 });
-export const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')" });
+/** A bucket name as MinIO takes it (it refuses the rest at creation: the setup task would fail). */
+export const bucket = z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')" })
+    .refine((b) => !/\.\.|\.-|-\./.test(b), { error: "must not have '..', '.-' or '-.' (MinIO refuses them)" })
+    .refine((b) => !/^\d{1,3}(\.\d{1,3}){3}$/.test(b), { error: "must not be an IP address (MinIO refuses it)" })
+    .refine((b) => b !== "minio", { error: "must not be `minio`, a name MinIO keeps for itself" });
 export const ident = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase SQL identifier" });
-/** A role name that its derived roles (`<name>_migrate`...) keep within Postgres's 63 characters. */
+/** A database the Postgres image can create (its templates exist already). */
+export const databaseName = ident.refine((d) => d !== "template0" && d !== "template1", {
+    error: "must not be template0 or template1, Postgres's own templates",
+});
+/**
+ * A role name that its derived roles (`<name>_migrate`...) keep within Postgres's 63 characters,
+ * and that neither it nor they are names Postgres reserves (`public`, `none`, `pg_*`).
+ */
 export const roleBase = z
     .string()
-    .regex(/^[a-z_][a-z0-9_]{0,54}$/, { error: "must be a lowercase SQL identifier of at most 55 characters (the roles add a suffix)" });
+    .regex(/^[a-z_][a-z0-9_]{0,54}$/, { error: "must be a lowercase SQL identifier of at most 55 characters (the roles add a suffix)" })
+    .refine((u) => u !== "public" && u !== "none" && u !== "pg" && !u.startsWith("pg_"), {
+        error: "must not be public, none, pg or start with pg_: Postgres reserves those role names (pg_ for its own, and the roles add _migrate, _app...)",
+    });
+/**
+ * An HTTP path a probe asks for: letters, digits and `/ - . _ ~ %`. A Docker healthcheck runs it
+ * in the container's shell (as data, see the Docker target), a proxy and the entry check put it in
+ * a URL: nothing else is needed for a health path, and nothing else can be misread.
+ */
+export const httpPath = z
+    .string()
+    .max(1024, { error: "must be at most 1024 characters" })
+    .regex(/^\/[A-Za-z0-9._~%/-]*$/, { error: "must be an absolute HTTP path of letters, digits and / - . _ ~ % (no query, space or shell character)" });
+/** A schedule a Kubernetes CronJob takes (see cron.ts). */
+export const cronSchedule = z.string().superRefine((s, ctx) => {
+    const problem = cronProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: `must be a cron schedule of five fields, such as \`17 3 * * *\`, or @daily: this one ${problem}` });
+});
 /** A Redis key pattern for an ACL rule: no spaces (which would start another rule) and never every key. */
 export const redisKeyPattern = z
     .string()

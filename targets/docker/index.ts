@@ -20,6 +20,9 @@ import { z } from "zod";
 import { sizing } from "../../config/defaults";
 import { bool, int, memory } from "../../config/fields";
 import type { TargetPlugin } from "../plugin";
+import { MINIO_PORT } from "../../components/minio";
+import { POSTGRES_PORT } from "../../components/postgres";
+import { REDIS_PORT } from "../../components/redis";
 import { hostWarnings } from "./host";
 import { dockerReview } from "./review";
 
@@ -91,6 +94,15 @@ export const docker: TargetPlugin<"docker", typeof section> = {
         redis: { resources: sizing("250m", "1", "256Mi", "1536Mi") },
         minio: { resources: sizing("250m", "1", "512Mi", "1536Mi") },
     }),
+    rules: (config, rule) => {
+        // Everything the host publishes on loopback must have a port of its own there.
+        if (!config.docker.publishDataPorts || !["127.0.0.1", "0.0.0.0"].includes(config.ingress.bindAddress)) return;
+        const data = { Postgres: POSTGRES_PORT, ...(config.redis.enabled ? { Redis: REDIS_PORT } : {}), MinIO: MINIO_PORT };
+        for (const key of ["httpPort", "httpsPort"] as const) {
+            const taken = Object.entries(data).find(([, port]) => port === config.ingress[key]);
+            if (taken) rule(["ingress", key], `must differ from ${taken[1]}, where docker.publishDataPorts publishes ${taken[0]} on 127.0.0.1`);
+        }
+    },
     warnings: (config, key) => {
         const host = hostWarnings(config, key);
         if (config.workers.replicas <= DOCKER_WORKERS_RECOMMENDED_MAX) return host;

@@ -132,11 +132,17 @@ function configHashLabel(env: Record<string, EnvValue> | undefined): docker.type
     return { label: "quorvex.io/config-hash", value: pulumi.all(plainEnv).apply((vars) => shortHash(JSON.stringify([vars, []]))) };
 }
 
+/**
+ * A probe as a command inside the container. The URL is the shell's argument (`$1`), never part
+ * of its script: whatever a path holds stays data (the config allows a safe alphabet, and this is
+ * the second wall). curl or wget, whichever the image has (the image contract).
+ */
+export const HTTP_PROBE = 'curl -fsS -o /dev/null "$1" || wget -q -O /dev/null "$1"';
+
 function probeCommand(probe: Probe): string[] {
     if ("exec" in probe) return ["CMD", ...probe.exec];
-    if ("tcp" in probe) return ["CMD-SHELL", `nc -z 127.0.0.1 ${probe.tcp.port} || exit 1`];
-    const url = `http://127.0.0.1:${probe.http.port}${probe.http.path}`;
-    return ["CMD-SHELL", `curl -fsS -o /dev/null ${url} || wget -q -O /dev/null ${url} || exit 1`];
+    if ("tcp" in probe) return ["CMD", "sh", "-c", 'nc -z 127.0.0.1 "$1"', "probe", String(probe.tcp.port)];
+    return ["CMD", "sh", "-c", HTTP_PROBE, "probe", `http://127.0.0.1:${probe.http.port}${probe.http.path}`];
 }
 
 /** Durations as Go prints them, the form the provider reads back ("1m0s", not "60s"): no diff on the next up. */
