@@ -4,8 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/pulumi";
-import { compose } from "./composition/compose";
-import { stackOutputs } from "./composition/outputs";
+import { compose } from "./stacks/compose";
+import { stackOutputs } from "./stacks/outputs";
 import { targetNamed } from "./targets/registry";
 
 const stack = pulumi.getStack();

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { compose, type Composition } from "../composition/compose";
+import { compose, type Composition } from "../stacks/compose";
 import { resolveConfig } from "../config/load";
 import { targetNamed } from "../targets/registry";
 import { PROD, runStack } from "./helpers";

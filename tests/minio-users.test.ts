@@ -12,7 +12,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UPLOAD_SCRIPT } from "../components/backup";
 import { setupScript, userSecretVar } from "../components/minio";
-import { grants } from "../composition/compose";
+import { grants } from "../stacks/compose";
 import { resolveConfig } from "../config/load";
 import { PROD } from "./helpers";
 

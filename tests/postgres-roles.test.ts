@@ -10,7 +10,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DUMP_SCRIPT } from "../components/backup";
 import { rolePasswordVar, rolesScript, type PostgresRole } from "../components/postgres";
-import { grants } from "../composition/compose";
+import { grants } from "../stacks/compose";
 import { resolveConfig } from "../config/load";
 import { PROD } from "./helpers";
 import { initdb, POSTGRES_MISSING, POSTGRES_NEEDED, POSTGRES_RUNNABLE, psql, startServer } from "./real-postgres";

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REDIS_ADMIN, redisServe, userPasswordVar } from "../components/redis";
-import { grants } from "../composition/compose";
+import { grants } from "../stacks/compose";
 import { resolveConfig } from "../config/load";
 import { PROD_KEDA } from "./helpers";
 

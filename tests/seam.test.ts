@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { TARGETS } from "../targets/registry";
 
 const ROOT = path.resolve(__dirname, "..");
-const SOURCES = ["index.ts", "composition", "components", "config", "contract", "targets", "policies", "tools", "bench"];
+const SOURCES = ["index.ts", "stacks", "components", "config", "contract", "targets", "policies", "tools", "bench"];
 const names = TARGETS.map((t) => t.name);
 
 /** Where a target may be named: its own folder, its reader in the pack, the registries. */

@@ -7,7 +7,7 @@ import { DUMP_SCRIPT, UPLOAD_SCRIPT } from "../components/backup";
 import { setupScript } from "../components/minio";
 import { POSTGRES_START, rolesScript } from "../components/postgres";
 import { redisServe } from "../components/redis";
-import { grants } from "../composition/compose";
+import { grants } from "../stacks/compose";
 import { resolveConfig } from "../config/load";
 import { PROD_KEDA } from "./helpers";
 

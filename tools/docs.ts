@@ -17,7 +17,7 @@ import { settingsFor } from "../policies/evaluate";
 import { policies, stackPolicies } from "../policies/pack";
 import { BUCKET_ACCESS } from "../components/minio";
 import { DATABASE_ACCESS } from "../components/postgres";
-import { grants, OTHER_TEAMS } from "../composition/compose";
+import { grants, OTHER_TEAMS } from "../stacks/compose";
 import { resolveConfig } from "../config/load";
 
 const README = path.resolve(__dirname, "..", "README.md");

@@ -11,8 +11,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { compose, type Composition } from "../../composition/compose";
-import { stackOutputs } from "../../composition/outputs";
+import { compose, type Composition } from "../../stacks/compose";
+import { stackOutputs } from "../../stacks/outputs";
 import { resolveConfig } from "../../config/load";
 import { outputsSchema } from "../../contract/outputs";
 import { MARKERS, type Target } from "../../targets/contract";

@@ -21,7 +21,7 @@ export const PROGRAM_ENTRIES = [
     "package.json",
     "Pulumi.yaml",
     "components",
-    "composition",
+    "stacks",
     "config",
     "contract",
     "targets",
