@@ -1,55 +1,20 @@
 /**
- * Every shared default of the stack config, in one place; each target lays
- * its own over these (`targets/<name>/index.ts`: its section and its sizing).
+ * The stack-wide defaults, in one place, and the assembly of a stack's full
+ * default config: these, each registered service's own defaults with its line
+ * of the sizing table the target follows, the target's defaults for shared
+ * keys, and every target's section.
  *
  * Sizing comes from the platform's own sizing tables (seed
- * `000_e21d9dc3573bf14a.txt`, "Resource Sizing"). The shared figures are the
- * per-replica requests and limits of its Kubernetes table:
- *
- * | service    | requests    | limits              |
- * |------------|-------------|---------------------|
- * | backend    | 1 CPU, 1Gi  | 4 CPU, 4Gi          |
- * | worker     | 1 CPU, 1Gi  | 2 CPU, 2Gi + 1Gi shm|
- * | PostgreSQL | 256Mi       | 1Gi                 |
- * | Redis      | 64Mi        | 256Mi               |
- *
- * The shm emptyDir of a pod is charged to the container's memory limit, so
- * the worker limit is 3Gi (2Gi for the browser as the seed intends + 1Gi shm).
- * A target's defaults replace these where its own table differs (the Docker
- * host's sizing).
+ * `000_e21d9dc3573bf14a.txt`, "Resource Sizing"); each service keeps its lines
+ * of them beside its other defaults (`components/services/`).
  */
-import type { Mode } from "./fields";
+import type { ServicePlugin } from "../components/plugin";
 import type { TargetPlugin } from "../targets/plugin";
+import type { Mode } from "./fields";
+import { deepMerge, sizing, type Raw } from "./sizing";
 
-export type Raw = { [key: string]: unknown };
-
-/** Memory a browser container must keep above its /dev/shm. */
-export const SHM_HEADROOM = "1Gi";
-
-/** A `resources` value: CPU and memory, requested and limited. */
-export const sizing = (cpuRequest: string, cpuLimit: string, memRequest: string, memLimit: string): Raw => ({
-    cpu: { request: cpuRequest, limit: cpuLimit },
-    memory: { request: memRequest, limit: memLimit },
-});
-
-const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/**
- * Objects merge key by key; scalars and lists from `over` replace. Keys are
- * defined as own properties, so a `__proto__` key stays a key (and is then
- * refused as unknown) instead of replacing the object's prototype.
- */
-export function deepMerge(base: Raw, over: Raw): Raw {
-    const out: Raw = { ...base };
-    for (const [k, v] of Object.entries(over)) {
-        const value = isObject(v) && Object.hasOwn(base, k) && isObject(base[k]) ? deepMerge(base[k] as Raw, v) : v;
-        Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-}
-
-/** The shared keys' defaults, before a target's own. */
-export function sharedDefaults(mode: Mode): Raw {
+/** The stack-wide keys' defaults: images, registries, the Docker proxy, archive days, rotation keepers, backup, protection. */
+export function stackDefaults(mode: Mode): Raw {
     return {
         images: {
             backend: mode === "standard" ? "ghcr.io/quorvex/quorvex-backend:1.0.0" : "ghcr.io/quorvex/quorvex-backend-slim:1.0.0",
@@ -70,63 +35,8 @@ export function sharedDefaults(mode: Mode): Raw {
             // Where the deploying tool pulls: credentials (password set with `pulumi config set --secret`).
             auth: [],
         },
-        backend: {
-            replicas: 2,
-            port: 8000,
-            vncPort: 6080,
-            resources: sizing("1", "4", "1Gi", "4Gi"),
-            shm: "2Gi",
-            readinessPath: "/health/ready",
-            livenessPath: "/health/live",
-        },
-        workers: {
-            replicas: 2,
-            min: 2,
-            max: 20,
-            targetCpuPercent: 70,
-            autoscaler: "none",
-            queue: { listName: "browser-jobs", listLength: 5 },
-            resources: sizing("1", "2", "1Gi", "3Gi"),
-            shm: "1Gi",
-            shmHeadroom: SHM_HEADROOM,
-            terminationGracePeriodSeconds: 600,
-            artifactAccess: "write",
-        },
-        postgres: {
-            resources: sizing("250m", "1", "256Mi", "1Gi"),
-            storageSize: "20Gi",
-            storageClass: null,
-            database: "quorvex",
-            user: "quorvex",
-        },
-        redis: {
-            enabled: true,
-            resources: sizing("100m", "500m", "64Mi", "256Mi"),
-            storageSize: "5Gi",
-            storageClass: null,
-            maxmemoryPercent: 75,
-            workerExtraKeys: [],
-        },
-        minio: {
-            resources: sizing("250m", "1", "512Mi", "1Gi"),
-            storageSize: "100Gi",
-            storageClass: null,
-            bucket: "quorvex-artifacts",
-        },
         proxy: {
             resources: sizing("100m", "1", "64Mi", "256Mi"),
-        },
-        ingress: {
-            host: "quorvex.localhost",
-            className: "nginx",
-            tls: { mode: "selfSigned", secretName: null, clusterIssuer: null, certificate: null, key: null },
-            maxBodySize: "512m",
-            timeoutSeconds: 3600,
-            bindAddress: "127.0.0.1",
-            httpPort: 80,
-            httpsPort: 443,
-            // After every up that changes the way in: the backend answers through it (README, Operations).
-            check: { enabled: true, timeoutSeconds: 300 },
         },
         archive: { hotDays: 30, totalDays: 90 },
         // Change a value (any string) to generate that credential anew; see README "Rotate a password".
@@ -142,8 +52,14 @@ export function sharedDefaults(mode: Mode): Raw {
     };
 }
 
+/** A service's defaults on `target` in `mode`: its own, with its line of the target's sizing table. */
+export const serviceDefaults = (service: ServicePlugin, target: TargetPlugin, mode: Mode): Raw =>
+    deepMerge(service.config.defaults, service.config.sizing?.(target.sizingTable, mode) ?? {});
+
 /** The full default config of a stack on `target` in `mode`: every key, with every target's section. */
-export function defaultsOf(target: TargetPlugin, mode: Mode, targets: readonly TargetPlugin[]): Raw {
+export function defaultsOf(target: TargetPlugin, mode: Mode, targets: readonly TargetPlugin[], services: readonly ServicePlugin[]): Raw {
+    const { images, registry, ...rest } = stackDefaults(mode);
+    const own = Object.fromEntries(services.map((s) => [s.name, serviceDefaults(s, target, mode)]));
     const sections = Object.fromEntries(targets.map((t) => [t.name, t.config.defaults]));
-    return { target: target.name, mode, ...deepMerge(sharedDefaults(mode), target.sharedDefaults(mode)), ...sections };
+    return { target: target.name, mode, ...deepMerge({ images, registry, ...own, ...rest }, target.sharedDefaults(mode)), ...sections };
 }

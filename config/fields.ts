@@ -182,3 +182,6 @@ export const ARTIFACT_ACCESS = ["write", "readWrite"] as const;
 
 export const AUTOSCALERS = ["none", "hpa", "keda"] as const;
 export type Autoscaler = (typeof AUTOSCALERS)[number];
+
+/** `a`, `a or b`, `a, b or c`: the allowed values in a message. */
+export const list = (xs: readonly string[]) => (xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join(", ")} or ${xs[xs.length - 1]}`);

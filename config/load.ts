@@ -2,11 +2,13 @@
  * Turns raw stack config into a validated `QuorvexConfig`, or a `ConfigError`
  * with one line per problem: `quorvex:<key> = <value>: <rule>`.
  */
+import { SERVICES, type ServicePlugin } from "../components/registry";
 import { TARGETS } from "../targets/registry";
 import type { TargetPlugin } from "../targets/plugin";
 import { configSchema, configSchemaFor, MODES, type Mode, type QuorvexConfig } from "./schema";
-import { deepMerge, defaultsOf, type Raw } from "./defaults";
+import { defaultsOf } from "./defaults";
 import { withMirror } from "./images";
+import { deepMerge, type Raw } from "./sizing";
 
 export { deepMerge };
 
@@ -82,15 +84,15 @@ const keyName = (path: PropertyKey[]): string =>
 
 /**
  * Validates raw config (as nested objects) and applies the defaults. Throws ConfigError.
- * `targets`: the registered ones, or a test's own.
+ * `targets`, `services`: the registered ones, or a test's own.
  */
-export function resolveConfig(raw: Raw, targets: readonly TargetPlugin[] = TARGETS): ResolvedConfig {
+export function resolveConfig(raw: Raw, targets: readonly TargetPlugin[] = TARGETS, services: readonly ServicePlugin[] = SERVICES): ResolvedConfig {
     // An unknown target is reported by the schema; the defaults are then the first target's.
     const target = targets.find((t) => t.name === raw.target) ?? targets[0];
     const mode: Mode = (MODES as readonly unknown[]).includes(raw.mode) ? (raw.mode as Mode) : target.capabilities.modes[0];
-    const defaults = defaultsOf(target, mode, targets);
+    const defaults = defaultsOf(target, mode, targets, services);
     const merged = deepMerge(defaults, raw);
-    const schema = targets === TARGETS ? configSchema : configSchemaFor(targets);
+    const schema = targets === TARGETS && services === SERVICES ? configSchema : configSchemaFor(targets, services);
     const result = schema.safeParse(merged);
     if (!result.success) {
         const problems: string[] = [];

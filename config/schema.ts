@@ -9,42 +9,16 @@
  * capabilities, never of its name.
  */
 import { z } from "zod";
+import { SERVICES, type ServicePlugin, type ServiceSections } from "../components/registry";
 import { TARGETS, targetNamed, type TargetName, type TargetSections } from "../targets/registry";
 import type { TargetPlugin } from "../targets/plugin";
-import { defaultsOf, type Raw } from "./defaults";
-import {
-    ARTIFACT_ACCESS,
-    AUTOSCALERS,
-    bool,
-    bucket,
-    cronSchedule,
-    databaseName,
-    hostname,
-    httpPath,
-    image,
-    int,
-    memory,
-    MODES,
-    port,
-    redisKeyPattern,
-    registryHost,
-    resources,
-    roleBase,
-    rotation,
-    storage,
-    storageClass,
-    tls,
-    dnsLabel,
-    dnsSubdomain,
-    type Mode,
-} from "./fields";
+import { defaultsOf } from "./defaults";
+import { bool, bucket, cronSchedule, dnsSubdomain, image, int, list, MODES, registryHost, resources, rotation, type Mode } from "./fields";
+import type { Raw } from "./sizing";
 
 export { cpu, MAX_MEMORY, MAX_STORAGE, memory, MODES, storage, type Mode } from "./fields";
 
-/** `a`, `a or b`, `a, b or c`. */
-const list = (xs: readonly string[]) => (xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join(", ")} or ${xs[xs.length - 1]}`);
-
-/** The keys every target shares, and their value types. */
+/** The stack-wide keys (no service's own section), and their value types. */
 const shared = {
     images: z.strictObject({
         backend: image,
@@ -69,64 +43,7 @@ const shared = {
             )
             .max(16, { error: "must list at most 16 registries" }),
     }),
-    backend: z.strictObject({
-        replicas: int(1, 50),
-        port,
-        vncPort: port,
-        resources,
-        shm: memory,
-        readinessPath: httpPath,
-        livenessPath: httpPath,
-    }),
-    workers: z.strictObject({
-        replicas: int(0, 1000),
-        min: int(0, 1000),
-        max: int(1, 1000),
-        targetCpuPercent: int(1, 100),
-        autoscaler: z.enum(AUTOSCALERS, { error: `must be ${list(AUTOSCALERS)}` }),
-        queue: z.strictObject({
-            listName: z.string().regex(/^[A-Za-z0-9:_.-]{1,128}$/, { error: "must be a Redis key name" }),
-            listLength: int(1, 10000),
-        }),
-        resources,
-        shm: memory,
-        shmHeadroom: memory,
-        terminationGracePeriodSeconds: int(0, 86400),
-        artifactAccess: z.enum(ARTIFACT_ACCESS, { error: `must be ${list(ARTIFACT_ACCESS)}` }),
-    }),
-    postgres: z.strictObject({
-        resources,
-        storageSize: storage,
-        storageClass,
-        database: databaseName,
-        user: roleBase,
-    }),
-    redis: z.strictObject({
-        enabled: bool,
-        resources,
-        storageSize: storage,
-        storageClass,
-        maxmemoryPercent: int(10, 95),
-        workerExtraKeys: z.array(redisKeyPattern, { error: "must be a list of Redis key patterns" }).max(32, { error: "must list at most 32 patterns" }),
-    }),
-    minio: z.strictObject({
-        resources,
-        storageSize: storage,
-        storageClass,
-        bucket,
-    }),
     proxy: z.strictObject({ resources }),
-    ingress: z.strictObject({
-        host: hostname,
-        className: dnsLabel,
-        tls,
-        maxBodySize: z.string().regex(/^\d+[kmg]?$/, { error: "must be an nginx size such as 512m" }),
-        timeoutSeconds: int(1, 86400),
-        bindAddress: z.union([z.ipv4({ error: "must be an IPv4 address such as 127.0.0.1" }), z.literal("0.0.0.0")]),
-        httpPort: port,
-        httpsPort: port,
-        check: z.strictObject({ enabled: bool, timeoutSeconds: int(1, 3600) }),
-    }),
     archive: z.strictObject({
         hotDays: int(1, 3650),
         totalDays: int(1, 36500),
@@ -145,22 +62,21 @@ const shared = {
 
 type Shared = z.output<z.ZodObject<typeof shared>>;
 
-/** A validated stack config: the shared keys, the chosen target's name and every target's section. */
-export type QuorvexConfig = Shared & { target: TargetName; mode: Mode } & TargetSections;
+/** A validated stack config: the stack-wide keys, each service's section, the chosen target's name and every target's section. */
+export type QuorvexConfig = Shared & ServiceSections & { target: TargetName; mode: Mode } & TargetSections;
 export type Resources = QuorvexConfig["postgres"]["resources"];
 
-/** The services that have a `resources` key. */
-const SIZED = ["backend", "workers", "postgres", "redis", "minio", "proxy"] as const;
-
-/** The schema of a stack config on these targets (the registry's, or a test's own). */
-export function configSchemaFor(targets: readonly TargetPlugin[]) {
+/** The schema of a stack config on these targets, with these services (the registries', or a test's own). */
+export function configSchemaFor(targets: readonly TargetPlugin[], services: readonly ServicePlugin[] = SERVICES) {
     const names = targets.map((t) => t.name);
     const sections = Object.fromEntries(targets.map((t) => [t.name, t.config.schema]));
+    const own = Object.fromEntries(services.map((s) => [s.name, s.config.schema]));
     return z
         .strictObject({
             target: z.enum(names as [string, ...string[]], { error: `must be ${list(names)}` }),
             mode: z.enum(MODES, { error: `must be ${list(MODES)}` }),
             ...shared,
+            ...own,
             ...sections,
         })
         .superRefine((raw, ctx) => {
@@ -188,23 +104,27 @@ export function configSchemaFor(targets: readonly TargetPlugin[]) {
             if (can.registryCredentials === "pullSecrets" && config.registry.auth.length) {
                 rule(["registry", "auth"], `must be empty ${on}: the cluster pulls there, so name docker-registry Secrets in registry.pullSecrets`);
             }
-            for (const svc of SIZED) {
-                const r = config[svc].resources;
+            // Every section with a `resources` key: a service's, or the proxy's.
+            for (const [section, value] of Object.entries(config)) {
+                const r = (value as { resources?: Resources } | null)?.resources;
+                if (!r?.cpu || !r.memory) continue;
                 if (r.memory.request > r.memory.limit)
-                    rule([svc, "resources", "memory", "request"], `must not exceed ${svc}.resources.memory.limit (${r.memory.limit}Mi)`);
-                if (r.cpu.request > r.cpu.limit) rule([svc, "resources", "cpu", "request"], `must not exceed ${svc}.resources.cpu.limit (${r.cpu.limit}m)`);
+                    rule([section, "resources", "memory", "request"], `must not exceed ${section}.resources.memory.limit (${r.memory.limit}Mi)`);
+                if (r.cpu.request > r.cpu.limit)
+                    rule([section, "resources", "cpu", "request"], `must not exceed ${section}.resources.cpu.limit (${r.cpu.limit}m)`);
                 if (r.cpu.limit < can.minCpuLimitMilli)
                     rule(
-                        [svc, "resources", "cpu", "limit"],
+                        [section, "resources", "cpu", "limit"],
                         `must be at least ${can.minCpuLimitMilli}m ${on} (its provider reads a smaller limit back in another form, which would replace the container on every up)`,
                     );
             }
             sharedRules(config, rule);
+            for (const s of services) s.rules?.((config as unknown as Record<string, never>)[s.name], (path, message) => rule([s.name, ...path], message));
             target.rules?.(config, rule);
         });
 }
 
-/** Rules between shared keys, the same on every target. */
+/** Rules between sections, the same on every target (a service's own rules are its plug-in's). */
 function sharedRules(config: QuorvexConfig, rule: (path: (string | number)[], message: string) => void): void {
     if (config.archive.totalDays <= config.archive.hotDays) {
         rule(
@@ -223,41 +143,22 @@ function sharedRules(config: QuorvexConfig, rule: (path: (string | number)[], me
     if (config.workers.autoscaler === "keda" && !config.redis.enabled) {
         rule(["workers", "autoscaler"], "keda scales on the Redis job queue, so redis.enabled must be true");
     }
-    if (config.workers.min > config.workers.max) {
-        rule(["workers", "min"], `must not exceed workers.max (${config.workers.max})`);
-    }
-    if (config.workers.autoscaler !== "none" && config.workers.min < 1) {
-        rule(["workers", "min"], "must be at least 1 with an autoscaler");
-    }
     const headroom = config.workers.shmHeadroom;
-    if (config.workers.resources.memory.limit - config.workers.shm < headroom) {
-        rule(
-            ["workers", "resources", "memory", "limit"],
-            `must leave at least ${headroom}Mi of headroom (workers.shmHeadroom) above workers.shm (${config.workers.shm}Mi): /dev/shm is charged to the container's memory`,
-        );
-    }
     if (config.mode === "standard" && config.backend.resources.memory.limit - config.backend.shm < headroom) {
         rule(
             ["backend", "resources", "memory", "limit"],
             `must leave at least ${headroom}Mi of headroom above backend.shm (${config.backend.shm}Mi): in standard mode the backend runs the browsers`,
         );
     }
-    const tlsCfg = config.ingress.tls;
-    if (tlsCfg.mode === "secret" && !tlsCfg.secretName) rule(["ingress", "tls", "secretName"], "is required when ingress.tls.mode is `secret`");
-    if (tlsCfg.mode === "certManager" && !tlsCfg.clusterIssuer) rule(["ingress", "tls", "clusterIssuer"], "is required when ingress.tls.mode is `certManager`");
-    if (tlsCfg.mode === "provided" && !tlsCfg.certificate) rule(["ingress", "tls", "certificate"], "is required when ingress.tls.mode is `provided`");
-    if (tlsCfg.mode === "provided" && !tlsCfg.key) rule(["ingress", "tls", "key"], "is required when ingress.tls.mode is `provided` (set it with --secret)");
     if (config.backup.bucket === config.minio.bucket)
         rule(["backup", "bucket"], `must differ from minio.bucket (${config.minio.bucket}): the buckets expire on different schedules`);
-    if (config.ingress.httpPort === config.ingress.httpsPort) rule(["ingress", "httpsPort"], "must differ from ingress.httpPort");
-    if (config.backend.port === config.backend.vncPort) rule(["backend", "vncPort"], "must differ from backend.port");
 }
 
 /** The schema of the registered targets. */
 export const configSchema = configSchemaFor(TARGETS);
 
 /** The full default config of a stack on the target named `name`, in `mode` (its default mode when omitted). */
-export function defaultsFor(name: string, mode?: Mode, targets: readonly TargetPlugin[] = TARGETS): Raw {
+export function defaultsFor(name: string, mode?: Mode, targets: readonly TargetPlugin[] = TARGETS, services: readonly ServicePlugin[] = SERVICES): Raw {
     const target = targetNamed(name, targets);
-    return defaultsOf(target, mode ?? target.capabilities.modes[0], targets);
+    return defaultsOf(target, mode ?? target.capabilities.modes[0], targets, services);
 }

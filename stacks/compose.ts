@@ -1,7 +1,9 @@
 /**
  * The platform's six parts, composed once for every target: the platform
  * layer decides how each part becomes Docker containers or Kubernetes objects.
+ * A registered service beyond them places itself (its plug-in's `compose`).
  */
+import { SERVICES, type ServicePlugin } from "../components/registry";
 import type { QuorvexConfig } from "../config/schema";
 import type { Target } from "../targets/contract";
 import { Backend } from "../components/backend";
@@ -59,7 +61,7 @@ export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis
     };
 }
 
-export function compose(target: Target, config: QuorvexConfig): Composition {
+export function compose(target: Target, config: QuorvexConfig, services: readonly ServicePlugin[] = SERVICES): Composition {
     const protection = config.protection;
     const who = grants(config);
     const postgres = new Postgres("postgres", {
@@ -169,5 +171,8 @@ export function compose(target: Target, config: QuorvexConfig): Composition {
         timeoutSeconds: config.ingress.timeoutSeconds,
         check: config.ingress.check.enabled ? { path: config.backend.readinessPath, timeoutSeconds: config.ingress.check.timeoutSeconds } : null,
     });
+    for (const s of services) {
+        s.compose?.({ target, own: (config as unknown as Record<string, unknown>)[s.name], placement: { protection } });
+    }
     return { postgres, redis, minio, backend, workers, ingress, backup };
 }

@@ -8,11 +8,40 @@
  * `create` does, for the one target a stack chose.
  */
 import type { z } from "zod";
-import type { Raw } from "../config/defaults";
 import type { Autoscaler, Mode, TlsMode } from "../config/fields";
-import type { QuorvexConfig } from "../config/schema";
-import type { Target } from "./contract";
+import type { Raw, SizingTable } from "../config/sizing";
+import type { ResourceBudget, Target } from "./contract";
 import type { PlanReaders } from "./review";
+
+/**
+ * What a target reads of a validated stack config besides its own section. The
+ * assembled config (`config/schema.ts`, which knows every target and service)
+ * has this shape, so a target never imports it: the assembly sits above the
+ * targets, never beside them.
+ */
+export interface TargetView {
+    target: string;
+    mode: Mode;
+    images: { readonly [image: string]: string };
+    registry: { auth: { address: string; username: string; password: string }[]; pullSecrets: string[] };
+    proxy: { resources: ResourceBudget };
+    ingress: {
+        host: string;
+        className: string;
+        tls: { mode: TlsMode; secretName: string | null; clusterIssuer: string | null; certificate: string | null; key: string | null };
+        maxBodySize: string;
+        timeoutSeconds: number;
+        bindAddress: string;
+        httpPort: number;
+        httpsPort: number;
+    };
+    workers: { replicas: number };
+    redis: { enabled: boolean };
+    protection: { protect: boolean; retainOnDelete: boolean };
+}
+
+/** A target's view of a stack config: the shared part, and its own section under its name. */
+export type ConfigView<Name extends string, Section extends z.ZodType> = TargetView & { readonly [K in Name]: z.output<Section> };
 
 export interface Capabilities {
     /** The modes it runs; the first is its default. */
@@ -48,14 +77,16 @@ export interface TargetPlugin<Name extends string = string, Section extends z.Zo
         /** One line per key of its section, for the config reference (keys without the section name). */
         readonly docs: Readonly<Record<string, string>>;
     };
-    /** Its defaults for shared keys (sizing for the resources it runs on), laid over the shared ones. */
+    /** The sizing table its services' defaults follow (each service keeps its lines of both). */
+    readonly sizingTable: SizingTable;
+    /** Its defaults for shared keys beyond the sizing (where a cluster's stack differs from a host's), laid over the shared ones. */
     sharedDefaults(mode: Mode): Raw;
     /** Rules of its own beyond what its capabilities say, run on a stack that chose it. */
-    rules?(config: QuorvexConfig, rule: RuleReporter): void;
+    rules?(config: ConfigView<Name, Section>, rule: RuleReporter): void;
     /** Advice that does not stop the run (`key` names a config key as the user writes it). */
-    warnings?(config: QuorvexConfig, key: (path: string[]) => string): string[];
+    warnings?(config: ConfigView<Name, Section>, key: (path: string[]) => string): string[];
     /** What the offline tools (review, capacity, mock runtime, manifests) read from its resources. */
-    readonly review: PlanReaders;
+    readonly review: PlanReaders<ConfigView<Name, Section>>;
     /** Registers its provider and stack-wide resources, and returns where the components go. */
-    create(stack: string, config: QuorvexConfig): Target;
+    create(stack: string, config: ConfigView<Name, Section>): Target;
 }

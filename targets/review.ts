@@ -6,7 +6,6 @@
  * apply. Each target implements this in its own folder (`review.ts`).
  */
 import type { PackConfig } from "../policies/evaluate";
-import type { QuorvexConfig } from "../config/schema";
 
 /** What a plan shows in place of a secret value. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -41,7 +40,8 @@ export interface Manifest {
     object: Record<string, unknown>;
 }
 
-export interface PlanReaders {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a target's own view of the config (ConfigView); the tools pass the whole validated config
+export interface PlanReaders<Config = any> {
     /** Whether deleting this resource deletes stored data. */
     holdsData(r: ReviewedResource): boolean;
     /** A data-holding resource the review cannot read for certain: it is refused, never passed. */
@@ -59,7 +59,7 @@ export interface PlanReaders {
     /** A read of an existing object (its prerequisites), not a resource the plan manages. */
     isLookup?(type: string, id: unknown): boolean;
     /** Settings of the policy pack that come from the stack config (a host's memory for its budget). */
-    policySettings?(config: QuorvexConfig): PackConfig;
+    policySettings?(config: Config): PackConfig;
 }
 
 /** Whether `path` is `prefix` or lies under it. */

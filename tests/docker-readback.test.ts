@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DOCKER_MIN_CPU_LIMIT_MILLI } from "../targets/docker";
+import { DOCKER_MIN_CPU_LIMIT_MILLI } from "../targets/docker/config";
 import { cpuShares, dockerCpus, goDuration } from "../targets/docker/readback";
 import { durationSeconds, goDurationString, nanoCpusOf, providerCpus, readBack } from "./docker-provider-model";
 

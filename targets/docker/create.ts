@@ -1,9 +1,9 @@
-import type { QuorvexConfig } from "../../config/schema";
+import type { DockerConfig } from "./config";
 import { hostSizeOf } from "./host";
 import { DockerTarget } from "./target";
 
 /** The Docker host of a stack: its provider, networks and proxy, from the stack's config. */
-export function create(stack: string, config: QuorvexConfig): DockerTarget {
+export function create(stack: string, config: DockerConfig): DockerTarget {
     return new DockerTarget({
         stack,
         host: config.docker.host,

@@ -6,7 +6,7 @@
  * above the host's is capped at the host's, and the plan and preview say so,
  * naming the key. The same holds for memory.
  */
-import type { QuorvexConfig } from "../../config/schema";
+import type { DockerConfig } from "./config";
 import type { ResourceBudget } from "../contract";
 
 /** The host as the stack declares it (`docker.hostCpus`, `docker.hostMemory`), in millicores and MiB. */
@@ -15,7 +15,7 @@ export interface HostSize {
     memoryMiB: number;
 }
 
-export const hostSizeOf = (config: QuorvexConfig): HostSize => ({ cpuMilli: config.docker.hostCpus * 1000, memoryMiB: config.docker.hostMemory });
+export const hostSizeOf = (config: DockerConfig): HostSize => ({ cpuMilli: config.docker.hostCpus * 1000, memoryMiB: config.docker.hostMemory });
 
 /** A workload's budget with its limits (and requests) capped at the host's. */
 export function withinHost(r: ResourceBudget, host: HostSize): ResourceBudget {
@@ -27,7 +27,7 @@ export function withinHost(r: ResourceBudget, host: HostSize): ResourceBudget {
 const cores = (milli: number) => `${milli / 1000}`;
 
 /** One warning per configured limit the host cannot give (`key` names a config key as the user writes it). */
-export function hostWarnings(config: QuorvexConfig, key: (path: string[]) => string): string[] {
+export function hostWarnings(config: DockerConfig, key: (path: string[]) => string): string[] {
     const host = hostSizeOf(config);
     const out: string[] = [];
     for (const [section, value] of Object.entries(config)) {

@@ -16,39 +16,13 @@
  * Standard mode bundles API + browsers + VNC into one 24GB container with a
  * 2GB /dev/shm; workers get a 1GB /dev/shm.
  */
-import { z } from "zod";
-import { sizing } from "../../config/defaults";
-import { bool, int, memory } from "../../config/fields";
 import type { TargetPlugin } from "../plugin";
 import { MINIO_PORT } from "../../components/minio";
 import { POSTGRES_PORT } from "../../components/postgres";
 import { REDIS_PORT } from "../../components/redis";
+import { DOCKER_HOST_CPUS, DOCKER_HOST_MEMORY, DOCKER_MIN_CPU_LIMIT_MILLI, DOCKER_WORKERS_RECOMMENDED_MAX, section } from "./config";
 import { hostWarnings } from "./host";
 import { dockerReview } from "./review";
-
-/** The recommended single Docker host (seed: "8-core server with 32GB RAM"). */
-export const DOCKER_HOST_MEMORY = "32Gi";
-export const DOCKER_HOST_CPUS = 8;
-/** Above this many workers on one Docker host the seed's sizing no longer holds: warn. */
-export const DOCKER_WORKERS_RECOMMENDED_MAX = 8;
-/** The smallest CPU limit the Docker provider reads back as it was sent (below, 50m comes back as "0.1"). */
-export const DOCKER_MIN_CPU_LIMIT_MILLI = 100;
-
-/** How the Docker provider reaches an engine. */
-const dockerHost = z
-    .string()
-    .max(512, { error: "must be at most 512 characters" })
-    .regex(/^(unix:\/\/\/\S+|npipe:\/\/\S+|tcp:\/\/[A-Za-z0-9.\-[\]:]+:\d{1,5}|ssh:\/\/[^\s/@]+@[A-Za-z0-9.\-[\]:]+(:\d{1,5})?)$/, {
-        error: "must be a Docker engine address: unix:///path/to/docker.sock, tcp://host:2376, ssh://user@host or npipe://...",
-    });
-
-const section = z.strictObject({
-    host: z.union([dockerHost, z.null()]),
-    hostCpus: int(1, 1024),
-    hostMemory: memory,
-    publishDataPorts: bool,
-    healthWaitSeconds: int(10, 3600),
-});
 
 export const docker: TargetPlugin<"docker", typeof section> = {
     name: "docker",
@@ -78,22 +52,9 @@ export const docker: TargetPlugin<"docker", typeof section> = {
                 "Publish Postgres/Redis/MinIO on 127.0.0.1 (for local tools), through a second network of theirs that is not internal (Docker maps no port on an internal one). Never on other addresses.",
         },
     },
-    sharedDefaults: (mode) => ({
-        backend: {
-            replicas: 1,
-            // Standard mode: one big container holding API, browsers and VNC (seed: 24GB, shm 2GB).
-            resources: mode === "standard" ? sizing("2", "8", "4Gi", "24Gi") : sizing("1", "4", "1Gi", "4Gi"),
-        },
-        workers: {
-            // Standard mode: the backend runs the browsers; workers may run alongside (seed: "run one
-            // standard container for VNC debugging alongside worker containers").
-            replicas: mode === "standard" ? 0 : 2,
-            resources: sizing("1", "2", "1Gi", "2Gi"),
-        },
-        postgres: { resources: sizing("500m", "2", "1Gi", "4Gi") },
-        redis: { resources: sizing("250m", "1", "256Mi", "1536Mi") },
-        minio: { resources: sizing("250m", "1", "512Mi", "1536Mi") },
-    }),
+    sizingTable: "singleHost",
+    // Its services' lines of the Docker host table are theirs (components/services/).
+    sharedDefaults: () => ({}),
     rules: (config, rule) => {
         // Everything the host publishes on loopback must have a port of its own there.
         if (!config.docker.publishDataPorts || !["127.0.0.1", "0.0.0.0"].includes(config.ingress.bindAddress)) return;

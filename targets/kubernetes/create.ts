@@ -1,8 +1,8 @@
-import type { QuorvexConfig } from "../../config/schema";
+import type { KubernetesConfig } from "./config";
 import { KubernetesTarget } from "./target";
 
 /** The stack's namespace of a cluster: its provider, namespace and network rules, from the stack's config. */
-export function create(stack: string, config: QuorvexConfig): KubernetesTarget {
+export function create(stack: string, config: KubernetesConfig): KubernetesTarget {
     return new KubernetesTarget({
         stack,
         namespace: config.kubernetes.namespace,

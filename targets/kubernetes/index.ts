@@ -3,48 +3,9 @@
  * `prod` stack. Its config section is `quorvex:kubernetes.*`. It runs workers
  * mode only, with the shared (per-replica) sizing of `config/defaults.ts`.
  */
-import { z } from "zod";
-import { dnsLabel, ipv4Cidr, optionalString, port } from "../../config/fields";
 import type { TargetPlugin } from "../plugin";
+import { section } from "./config";
 import { kubernetesReview } from "./review";
-
-/** Namespaces the cluster itself owns: the stack labels, enforces and may delete its namespace. */
-export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
-const platformNamespace = dnsLabel.refine((ns) => !SYSTEM_NAMESPACES.includes(ns) && !ns.startsWith("kube-"), {
-    error: "must be the platform's own namespace, not `default` or a `kube-*` system namespace (the stack labels, enforces and can delete it)",
-});
-
-/**
- * Pod labels as `key=value` items (a list, so a stack's value replaces the default whole; `[]`
- * selects every pod), to a map.
- */
-const podLabels = z
-    .array(
-        z
-            .string()
-            .regex(
-                /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?=([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/,
-                {
-                    error: "must be a pod label as key=value, such as app.kubernetes.io/name=ingress-nginx",
-                },
-            ),
-        { error: "must be a list of key=value pod labels" },
-    )
-    .max(8, { error: "must list at most 8 labels" })
-    .transform((items) => Object.fromEntries(items.map((i) => [i.slice(0, i.indexOf("=")), i.slice(i.indexOf("=") + 1)])));
-
-const section = z.strictObject({
-    namespace: platformNamespace,
-    kubeconfig: optionalString,
-    context: optionalString,
-    renderYamlToDirectory: optionalString,
-    ingressControllerNamespace: dnsLabel,
-    ingressControllerPodLabels: podLabels,
-    kedaNamespace: dnsLabel,
-    kedaOperatorPodLabels: podLabels,
-    workerEgressPorts: z.array(port, { error: "must be a list of TCP ports" }).max(32, { error: "must list at most 32 ports" }),
-    dnsResolvers: z.array(ipv4Cidr, { error: "must be a list of IPv4 networks" }).max(16, { error: "must list at most 16 networks" }),
-});
 
 export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
     name: "kubernetes",
@@ -91,7 +52,9 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
                 "Networks (IPv4 CIDR) of DNS resolvers that are not kube-dns pods (NodeLocal DNSCache, a cloud's metadata resolver): every pod may reach them on port 53, besides the kube-dns pods.",
         },
     },
+    sizingTable: "cluster",
     sharedDefaults: () => ({
+        // The seed's Kubernetes workers scale with an HPA on CPU.
         workers: { autoscaler: "hpa" },
         ingress: { host: "quorvex.example.com", tls: { mode: "certManager", clusterIssuer: "letsencrypt-prod" } },
         // A CronJob dumps Postgres into MinIO.

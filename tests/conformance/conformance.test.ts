@@ -20,9 +20,15 @@ import type { TargetPlugin } from "../../targets/plugin";
 import { TARGETS } from "../../targets/registry";
 import { reveal, runStack, type StackRun } from "../../tools/harness";
 import { leaks, plainStrings } from "../helpers";
+import { SERVICES } from "../../components/registry";
+import type { ServicePlugin } from "../../components/plugin";
+import { describeKey } from "../../config/docs";
+import { cache } from "./cache-service";
 import { minimal } from "./minimal-target";
 
 const SUBJECTS: readonly TargetPlugin[] = [...TARGETS, minimal];
+/** The registered services and a seventh, the tests' own: every target must place it too. */
+const WITH_CACHE: readonly ServicePlugin[] = [...SERVICES, cache];
 
 interface Planned {
     run: StackRun;
@@ -31,7 +37,7 @@ interface Planned {
 }
 
 async function plan(plugin: TargetPlugin, raw: Record<string, unknown> = {}): Promise<Planned> {
-    const { config } = resolveConfig({ target: plugin.name, ...raw }, SUBJECTS);
+    const { config } = resolveConfig({ target: plugin.name, ...raw }, SUBJECTS, WITH_CACHE);
     let target: Target | undefined;
     let parts: Composition | undefined;
     const run = await runStack({
@@ -39,7 +45,7 @@ async function plan(plugin: TargetPlugin, raw: Record<string, unknown> = {}): Pr
         config: {},
         build: () => {
             target = plugin.create("conformance", config);
-            parts = compose(target, config);
+            parts = compose(target, config, WITH_CACHE);
             return stackOutputs("conformance", config, target.namespace, parts);
         },
     });
@@ -90,12 +96,30 @@ describe.each(SUBJECTS.map((t) => [t.name, t] as const))("target %s", (_name, pl
 
     it("is refused, before any resource, a mode, autoscaler, TLS mode or schedule it does not declare", () => {
         const can = plugin.capabilities;
-        const refused = (raw: Record<string, unknown>) => () => resolveConfig({ target: plugin.name, ...raw }, SUBJECTS);
+        const refused = (raw: Record<string, unknown>) => () => resolveConfig({ target: plugin.name, ...raw }, SUBJECTS, WITH_CACHE);
         if (!can.modes.includes("standard")) expect(refused({ mode: "standard" })).toThrow(/quorvex:mode/);
         if (!can.autoscalers.includes("keda")) expect(refused({ workers: { autoscaler: "keda" } })).toThrow(/quorvex:workers\.autoscaler/);
         if (!can.tlsModes.includes("certManager"))
             expect(refused({ ingress: { tls: { mode: "certManager", clusterIssuer: "x" } } })).toThrow(/quorvex:ingress\.tls\.mode/);
         if (!can.scheduledTasks) expect(refused({ backup: { enabled: true } })).toThrow(/quorvex:backup\.enabled/);
+    });
+
+    it("places a seventh service from its plug-in alone: its section validated with its defaults and its table's sizing, its rule kept, its workload there", async () => {
+        const { run } = await plan(plugin);
+        const cacheResources = run.resources.filter((r) => r.parent === "quorvex:test:Cache::cache" || r.name.startsWith("cache"));
+        expect(cacheResources.length).toBeGreaterThan(0);
+        expect(
+            run.resources.some(
+                (r) => carries(r.inputs, "app.kubernetes.io/component", "cache") || JSON.stringify(r.inputs).includes("memcached:1.6.39-alpine"),
+            ),
+        ).toBe(true);
+        const { config } = resolveConfig({ target: plugin.name }, SUBJECTS, WITH_CACHE);
+        const own = (config as unknown as Record<string, { replicas: number }>).cache;
+        expect(own.replicas).toBe(plugin.sizingTable === "singleHost" ? 1 : 2);
+        expect(() => resolveConfig({ target: plugin.name, cache: { port: 80 } }, SUBJECTS, WITH_CACHE)).toThrow(
+            "quorvex:cache.port = 80: must be 1024 or above: the cache runs without privileges",
+        );
+        expect(() => resolveConfig({ target: plugin.name, cache: { size: 1 } }, SUBJECTS, WITH_CACHE)).toThrow(/quorvex:cache\.size = 1: unknown key/);
     });
 
     it("has a scheduler exactly when it declares scheduled tasks", async () => {
@@ -183,5 +207,25 @@ describe("the minimal target", () => {
             /quorvex:minimal\.zonee = "eu": unknown key \(did you mean `zone`\?\)/,
         );
         expect(() => z.string().parse(config.target)).not.toThrow();
+    });
+});
+
+describe("every service's plug-in", () => {
+    it.each(WITH_CACHE.map((s) => [s.name, s] as const))("%s describes every key of its section, and its defaults pass its own schema", (_name, service) => {
+        const parsed = service.config.schema.parse(service.config.defaults) as Record<string, unknown>;
+        const keys = (o: Record<string, unknown>, prefix = ""): string[] =>
+            Object.entries(o).flatMap(([k, v]) =>
+                k === "resources"
+                    ? []
+                    : typeof v === "object" && v !== null && !Array.isArray(v) && k !== "tls"
+                      ? keys(v as Record<string, unknown>, `${prefix}${k}.`)
+                      : [`${prefix}${k}`],
+            );
+        for (const key of keys(parsed)) {
+            const described = service.config.docs[key] ?? Object.keys(service.config.docs).find((d) => d.startsWith(`${key}.`));
+            expect(described, `${service.name}.${key}`).toBeTruthy();
+        }
+        if (SERVICES.some((s) => s === service))
+            for (const key of Object.keys(service.config.docs)) expect(describeKey(`${service.name}.${key}`), key).toBeTruthy();
     });
 });

@@ -81,6 +81,7 @@ export const minimal: TargetPlugin<"minimal", typeof section> = {
     description: "the tests' own target",
     capabilities: { modes: ["workers"], autoscalers: ["none"], scheduledTasks: false, tlsModes: ["none"], registryCredentials: "auth", minCpuLimitMilli: 1 },
     config: { schema: section, defaults: { zone: "test" }, docs: { zone: "Where the tests' target places things." } },
+    sizingTable: "cluster",
     sharedDefaults: () => ({ ingress: { tls: { mode: "none" } } }),
     review: {
         holdsData: (r) => r.type === "minimal:index:Volume",

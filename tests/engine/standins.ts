@@ -16,7 +16,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { sharedDefaults } from "../../config/defaults";
+import { stackDefaults } from "../../config/defaults";
 import { runProcess } from "./harness";
 import { engineCacheDir, type DockerEngine } from "./docker-engine";
 
@@ -62,8 +62,8 @@ export const withTag = (ref: string, tag: string) => `${ref.slice(0, ref.lastInd
 
 /** Every image the stacks' defaults name (both modes), plus the backend's other versions the rung rolls to. */
 export function standinImages(): StandinImage[] {
-    const standard = sharedDefaults("standard").images as Record<string, string>;
-    const workers = sharedDefaults("workers").images as Record<string, string>;
+    const standard = stackDefaults("standard").images as Record<string, string>;
+    const workers = stackDefaults("workers").images as Record<string, string>;
     const app = (ref: string, role: string, migrations: string): StandinImage => ({
         ref,
         dir: "app",
