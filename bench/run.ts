@@ -101,7 +101,7 @@ async function engineCases(): Promise<Case[]> {
     try {
         findPulumi();
     } catch {
-        process.stderr.write("  (no pulumi on PATH: the engine cases are skipped; see the README's engine tier)\n");
+        process.stderr.write("  (no pulumi on PATH: the engine cases are skipped; see docs/engine-tier.md)\n");
         return [];
     }
     const floorProject = await EngineProject.create({ stack: "bench", program: ONE_RESOURCE });

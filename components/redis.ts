@@ -40,7 +40,7 @@ export interface RedisUser {
     rules: string;
 }
 
-/** ACL rules for the platform's kinds of consumer (the image contract for key names: README). */
+/** ACL rules for the platform's kinds of consumer (the image contract for key names: docs/images.md). */
 export const REDIS_ACCESS = {
     /** Every key and channel, every command but the dangerous ones (FLUSHALL, CONFIG, KEYS, SHUTDOWN, ACL, DEBUG...). */
     application: () => "resetkeys ~* resetchannels &* -@all +@all -@dangerous",

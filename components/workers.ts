@@ -97,7 +97,7 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
                             : undefined,
                 },
                 terminationGracePeriodSeconds: args.terminationGracePeriodSeconds,
-                // Asked to finish the browser job in hand before it is stopped (the image contract, README).
+                // Asked to finish the browser job in hand before it is stopped (the image contract, docs/images.md).
                 drain: { http: { path: WORKER_DRAIN_PATH, port: WORKER_HEALTH_PORT } },
             },
             { parent: this },

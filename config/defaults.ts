@@ -39,7 +39,7 @@ export function stackDefaults(mode: Mode): Raw {
             resources: sizing("100m", "1", "64Mi", "256Mi"),
         },
         archive: { hotDays: 30, totalDays: 90 },
-        // Change a value (any string) to generate that credential anew; see README "Rotate a password".
+        // Change a value (any string) to generate that credential anew; see docs/operations.md, "Rotate a password".
         secrets: { rotation: { postgres: "0", redis: "0", minio: "0", backend: "0" } },
         backup: {
             // Scheduled pg_dump into MinIO, where the target runs scheduled tasks.

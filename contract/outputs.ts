@@ -9,7 +9,7 @@
  *
  * 2.0.0 (least privilege): the credentials are other teams' own, read-only,
  * never a root or superuser one. The names are those of 1.x; what they grant
- * is not (the README's "Outputs" says how to migrate).
+ * is not (docs/outputs.md says how to migrate).
  */
 import { z } from "zod";
 
@@ -62,7 +62,7 @@ export const SECRET_OUTPUTS = ["postgresPassword", "databaseUrl", "redisUrl", "m
 
 export const OUTPUT_NAMES = Object.keys(outputsSchema.shape) as OutputName[];
 
-/** One line per output, for the README's outputs table. */
+/** One line per output, for the outputs table (docs/outputs.md). */
 export const OUTPUT_DOCS: Record<OutputName, string> = {
     contractVersion: "Version of this contract (semver; major = breaking).",
     stack: "Stack name.",

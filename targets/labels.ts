@@ -11,7 +11,7 @@ export function standardLabels(stack: string, spec: Pick<WorkloadSpec, "role" | 
     };
 }
 
-/** Markers the policy pack reads (see README, "Policies"). */
+/** Markers the policy pack reads (see docs/policies.md). */
 export function markerLabels(
     spec: { runsBrowsers?: boolean; env?: Record<string, EnvValue> },
     data?: { kind: string; protect: boolean; retainOnDelete: boolean },

@@ -2,7 +2,7 @@
  * MinIO's setup task and the users the composition declares for prod, run for
  * real against a MinIO server and `mc` built from Go modules (opt-in:
  * `QUORVEX_TOOLCHAIN_UNITS="minio mc" npm run toolchain`, then its bin folder
- * first on PATH; README, "What is verified"). Skipped where they are not on
+ * first on PATH; docs/verified.md). Skipped where they are not on
  * PATH, in CI too: the cold CI build has no time left for them.
  */
 import { spawn, spawnSync, type ChildProcess } from "child_process";

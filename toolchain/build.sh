@@ -158,7 +158,7 @@ build_cluster() {
 # MinIO's server and client, for the MinIO users test (opt-in: not in the default set, which a
 # cold CI run builds within its time budget; build them with
 # QUORVEX_TOOLCHAIN_UNITS="minio mc"). The proxy serves only their newest commits, not the
-# releases the images pin (README, "How the toolchain is built").
+# releases the images pin (docs/engine-tier.md, "How the toolchain is built").
 build_tool() { (cd "$here/$2" && go build -ldflags "-s -w" -o "$1" "$3"); }
 build_minio() { build_tool "$1" minio github.com/minio/minio; }
 build_mc() { build_tool "$1" mc github.com/minio/mc; }

@@ -1,14 +1,15 @@
 /**
  * npm run docs [-- --check]
  *
- * Regenerates the README's config, outputs and policies tables from their
- * sources (the zod schema and defaults, the outputs contract, the policy
- * pack). `--check` exits 1 when the README differs.
+ * Regenerates the generated tables of the docs from their sources (the zod
+ * schema and defaults, the outputs contract, the policy pack, the grants):
+ * the config reference, who holds which credential, the outputs, the
+ * policies. `--check` exits 1 when a file differs.
  */
 import * as fs from "fs";
 import * as path from "path";
 import type { z } from "zod";
-import type { Raw } from "../config/defaults";
+import type { Raw } from "../config/sizing";
 import { describeKey } from "../config/docs";
 import { configSchema, cpu, defaultsFor, MAX_MEMORY, MAX_STORAGE, memory, storage } from "../config/schema";
 import { TARGETS } from "../targets/registry";
@@ -20,7 +21,7 @@ import { DATABASE_ACCESS } from "../components/postgres";
 import { grants, OTHER_TEAMS } from "../stacks/compose";
 import { resolveConfig } from "../config/load";
 
-const README = path.resolve(__dirname, "..", "README.md");
+const ROOT = path.resolve(__dirname, "..");
 
 type Schema = z.ZodType;
 type Def = {
@@ -145,32 +146,46 @@ export function credentialsTable(): string {
     return ["| workload | Postgres | Redis | MinIO |", "|---|---|---|---|", ...rows].join("\n");
 }
 
-const BLOCKS: Record<string, () => string> = { config: configTable, outputs: outputsTable, policies: policiesTable, credentials: credentialsTable };
+/** Each generated block, and the file of the docs it lives in. */
+export const BLOCKS: Record<string, { file: string; render: () => string }> = {
+    config: { file: "docs/configuration.md", render: configTable },
+    credentials: { file: "docs/credentials.md", render: credentialsTable },
+    outputs: { file: "docs/outputs.md", render: outputsTable },
+    policies: { file: "docs/policies.md", render: policiesTable },
+};
 
-/** The README with every generated block replaced. */
-export function generate(readme: string): string {
-    let out = readme;
-    for (const [name, render] of Object.entries(BLOCKS)) {
+/** `text` (the file `file`) with each of its generated blocks replaced. */
+export function generate(file: string, text: string): string {
+    let out = text;
+    for (const [name, block] of Object.entries(BLOCKS)) {
+        if (block.file !== file) continue;
         const start = `<!-- generated:${name} (npm run docs) -->`;
         const end = `<!-- /generated:${name} -->`;
         const i = out.indexOf(start);
         const j = out.indexOf(end);
-        if (i < 0 || j < i) throw new Error(`README.md lacks the ${start} ... ${end} block`);
-        out = `${out.slice(0, i + start.length)}\n${render()}\n${out.slice(j)}`;
+        if (i < 0 || j < i) throw new Error(`${file} lacks the ${start} ... ${end} block`);
+        out = `${out.slice(0, i + start.length)}\n${block.render()}\n${out.slice(j)}`;
     }
     return out;
 }
 
+/** Every file that holds a generated block. */
+export const GENERATED_FILES = [...new Set(Object.values(BLOCKS).map((b) => b.file))];
+
 if (require.main === module) {
-    const current = fs.readFileSync(README, "utf8");
-    const next = generate(current);
-    if (process.argv.includes("--check")) {
-        if (next !== current) {
-            process.stderr.write("README.md is out of date: run `npm run docs`\n");
-            process.exit(1);
+    const stale: string[] = [];
+    for (const file of GENERATED_FILES) {
+        const current = fs.readFileSync(path.join(ROOT, file), "utf8");
+        const next = generate(file, current);
+        if (next === current) continue;
+        stale.push(file);
+        if (!process.argv.includes("--check")) {
+            fs.writeFileSync(path.join(ROOT, file), next);
+            process.stdout.write(`${file} updated\n`);
         }
-    } else if (next !== current) {
-        fs.writeFileSync(README, next);
-        process.stdout.write("README.md updated\n");
+    }
+    if (process.argv.includes("--check") && stale.length) {
+        process.stderr.write(`out of date: ${stale.join(", ")}: run \`npm run docs\`\n`);
+        process.exit(1);
     }
 }

@@ -29,7 +29,7 @@ export const ingress: ServicePlugin<"ingress", typeof section> = {
             bindAddress: "127.0.0.1",
             httpPort: 80,
             httpsPort: 443,
-            // After every up that changes the way in: the backend answers through it (README, Operations).
+            // After every up that changes the way in: the backend answers through it (docs/operations.md).
             check: { enabled: true, timeoutSeconds: 300 },
         },
         docs: {

@@ -34,7 +34,7 @@ export const redis: ServicePlugin<"redis", typeof section> = {
             storageSize: "Redis volume size (AOF).",
             storageClass: "Storage class of the Redis PVC.",
             workerExtraKeys:
-                "Key patterns the workers' ACL user may use besides the queue list and `<queue>:*` (the worker image's contract, README); never `*`.",
+                "Key patterns the workers' ACL user may use besides the queue list and `<queue>:*` (the worker image's contract, docs/images.md); never `*`.",
             maxmemoryPercent:
                 "`maxmemory` as a share of the Redis memory limit (with `noeviction`, Redis refuses writes rather than being killed or dropping jobs).",
         },

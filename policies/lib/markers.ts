@@ -1,4 +1,4 @@
-/** Labels our components set and the policies read; other stacks can set them too (see README, "Policies"). */
+/** Labels our components set and the policies read; other stacks can set them too (see docs/policies.md). */
 export const MARKERS = {
     runsBrowsers: "quorvex.io/runs-browsers",
     statefulData: "quorvex.io/stateful-data",

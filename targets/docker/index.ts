@@ -31,7 +31,7 @@ export const docker: TargetPlugin<"docker", typeof section> = {
         modes: ["standard", "workers"],
         // A single host has no autoscaler.
         autoscalers: ["none"],
-        // The host has no scheduler: `npm run backup:docker` (README) takes the backup.
+        // The host has no scheduler: `npm run backup:docker` (docs/operations.md) takes the backup.
         scheduledTasks: false,
         tlsModes: ["selfSigned", "provided", "none"],
         registryCredentials: "auth",

@@ -15,7 +15,7 @@ export const DOCKER_RUNG_PLUGINS = ["docker", "tls", "command"];
 export function dockerRungMissing(): string | null {
     const plugin = DOCKER_RUNG_PLUGINS.find((p) => !installedPlugin(p));
     if (plugin)
-        return `the ${plugin} plugin ${pinnedVersion(plugin)} is not installed (README, "The Docker rung": pulumi plugin install resource ${plugin} ${pinnedVersion(plugin)} -f BINARY)`;
+        return `the ${plugin} plugin ${pinnedVersion(plugin)} is not installed (docs/engine-tier.md, "Rung 2": pulumi plugin install resource ${plugin} ${pinnedVersion(plugin)} -f BINARY)`;
     return dockerEngineMissing() ?? standinsMissing(findGoBinaries());
 }
 

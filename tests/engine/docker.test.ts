@@ -9,7 +9,7 @@
  * one before it left.
  *
  * It needs the docker, tls and command plugins installed (they are not on the
- * Go module proxy: README, "The Docker rung"); without them it is skipped with
+ * Go module proxy: docs/engine-tier.md, "Rung 2"); without them it is skipped with
  * the one line that says what is missing.
  */
 import * as fs from "fs";

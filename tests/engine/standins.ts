@@ -6,7 +6,7 @@
  * `standins/app`) and from the toolchain's MinIO units (real `minio` and `mc`).
  * Each honours the part of its official image's contract the program relies on
  * (entrypoint and command names, environment, users, data paths, health
- * commands); the README lists how each differs from the image it stands in for.
+ * commands); docs/engine-tier.md lists how each differs from the image it stands in for.
  *
  * One Debian root filesystem holds every package (mmdebstrap, cached by its
  * package list); each image is a few metadata lines and files over it. An

@@ -1,6 +1,6 @@
 """
 The stand-in for the Quorvex backend and browser-worker images: small, ours,
-and honouring the image contract the README states ("What the images must
+and honouring the image contract docs/images.md states ("What the images must
 provide"), so that the engine tier can show the program's wiring works with
 real containers. It runs no browser: a job's "work" is a report of the
 container it ran in (user, /dev/shm size), stored as the job's artifact.
