@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --runs N] [-- --quick]
+ * npm run bench [-- --runs N] [-- --quick] [-- --dry] [-- --engine-only]
  *
  * Measures, after a warm-up, the median and spread of: the floor (a bare
  * Pulumi program under the mock runtime), the offline plan of dev, the Docker
@@ -9,6 +9,10 @@
  * there), also the real engine: `pulumi preview` of prod (rendered to YAML)
  * against `pulumi preview` of a one-resource program through the same CLI. Prints a table with each figure's ratio to the floor and writes
  * bench/results.json (not committed) for comparing runs.
+ *
+ * `--dry` runs every case once, with no warm-up and no results file, and fails
+ * on the first that fails: the tests run it, so a broken case never waits for
+ * someone to run the benchmark. `--engine-only` runs the engine cases alone.
  */
 import { spawnSync } from "child_process";
 import { EngineProject, findPulumi, NO_ENTRY_CHECK } from "../tests/engine/harness";
@@ -21,6 +25,8 @@ const TS_NODE = require.resolve("ts-node/dist/bin.js");
 const argv = process.argv.slice(2);
 const RUNS = Number(argv[argv.indexOf("--runs") + 1]) > 0 && argv.includes("--runs") ? Number(argv[argv.indexOf("--runs") + 1]) : 5;
 const QUICK = argv.includes("--quick");
+const DRY = argv.includes("--dry");
+const ENGINE_ONLY = argv.includes("--engine-only");
 
 interface Case {
     name: string;
@@ -104,8 +110,8 @@ async function engineCases(): Promise<Case[]> {
         process.stderr.write("  (no pulumi on PATH: the engine cases are skipped; see docs/engine-tier.md)\n");
         return [];
     }
+    // (Each project links the repository's node_modules itself.)
     const floorProject = await EngineProject.create({ stack: "bench", program: ONE_RESOURCE });
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(floorProject.dir, "node_modules"));
     const prod = await EngineProject.create({ stack: "prod" });
     prod.writeConfig([NO_ENTRY_CHECK, `kubernetes.renderYamlToDirectory=${path.join(prod.tmp, "rendered")}`]);
     process.on("exit", () => [floorProject, prod].forEach((p) => p.dispose()));
@@ -118,7 +124,14 @@ async function engineCases(): Promise<Case[]> {
 
 async function main() {
     const results: { name: string; runs: number; medianMs: number; minMs: number; maxMs: number; ratioToFloor: number }[] = [];
-    const cases = [...CASES, ...(await engineCases())];
+    const cases = [...(ENGINE_ONLY ? [] : CASES), ...(await engineCases())];
+    if (DRY) {
+        for (const c of cases) {
+            const ms = time(c.command, c.env, c.cwd);
+            process.stdout.write(`ok ${c.name} (${ms.toFixed(0)} ms)\n`);
+        }
+        return;
+    }
     for (const c of cases) {
         const runs = c.runs ?? RUNS;
         time(c.command, c.env, c.cwd); // warm-up: the file system cache

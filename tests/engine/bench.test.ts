@@ -1,0 +1,21 @@
+/**
+ * The benchmark's engine cases (`pulumi preview` of prod and of a one-resource
+ * program, through the CLI on PATH) run: they crashed before their first run
+ * once (a node_modules link made twice), and nothing noticed.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./harness";
+
+describe("npm run bench, its engine cases", () => {
+    it("run once each through the real CLI (--dry --engine-only)", () => {
+        const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", path.join(ROOT, "bench", "run.ts"), "--dry", "--engine-only"], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toContain("ok engine floor: pulumi preview, 1 resource (");
+        expect(r.stdout).toContain("ok engine: pulumi preview prod (rendered to YAML) (");
+    }, 600_000);
+});
