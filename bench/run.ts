@@ -98,7 +98,7 @@ const median = (xs: number[]) => {
 
 /** A one-resource TypeScript program, loaded the way ours is: the engine's floor. */
 const ONE_RESOURCE = {
-    "Pulumi.yaml": "name: floor\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n",
+    "Pulumi.yaml": "name: floor\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n    tsconfig: tsconfig.pulumi.json\nmain: index.ts\n",
     "index.ts": 'import * as random from "@pulumi/random";\nexport const id = new random.RandomPassword("one", { length: 16 }).id;\n',
 };
 

@@ -18,6 +18,7 @@ export const ROOT = path.resolve(__dirname, "../..");
 export const PROGRAM_ENTRIES = [
     "index.ts",
     "tsconfig.json",
+    "tsconfig.pulumi.json",
     "package.json",
     "Pulumi.yaml",
     "components",
@@ -131,7 +132,7 @@ export class EngineProject {
         fs.mkdirSync(this.dir);
         if (program) {
             for (const [file, text] of Object.entries(program)) fs.writeFileSync(path.join(this.dir, file), text);
-            fs.copyFileSync(path.join(ROOT, "tsconfig.json"), path.join(this.dir, "tsconfig.json"));
+            for (const f of ["tsconfig.json", "tsconfig.pulumi.json"]) fs.copyFileSync(path.join(ROOT, f), path.join(this.dir, f));
         } else {
             for (const entry of PROGRAM_ENTRIES) {
                 fs.cpSync(path.join(ROOT, entry), path.join(this.dir, entry), { recursive: true, filter: (src) => path.basename(src) !== "node_modules" });
