@@ -93,7 +93,10 @@ export function configSchemaFor(targets: readonly TargetPlugin[], services: read
                 rule(["workers", "autoscaler"], `must be ${list(can.autoscalers)} ${on}, which has no other autoscaler`);
             }
             if (config.backup.enabled && !can.scheduledTasks) {
-                rule(["backup", "enabled"], `must be false ${on}, which runs no scheduled task; take backups with \`npm run backup:docker\` (docs/operations.md)`);
+                rule(
+                    ["backup", "enabled"],
+                    `must be false ${on}, which runs no scheduled task; take backups with \`npm run backup:docker\` (docs/operations.md)`,
+                );
             }
             if (!can.tlsModes.includes(config.ingress.tls.mode)) {
                 rule(["ingress", "tls", "mode"], `must be ${list(can.tlsModes)} ${on}`);

@@ -47,7 +47,19 @@ describe("the docs", () => {
     });
 
     it("have a file for each concern, each linked from the README", () => {
-        const concerns = ["configuration", "plan", "operations", "credentials", "outputs", "policies", "images", "architecture", "engine-tier", "performance", "verified"];
+        const concerns = [
+            "configuration",
+            "plan",
+            "operations",
+            "credentials",
+            "outputs",
+            "policies",
+            "images",
+            "architecture",
+            "engine-tier",
+            "performance",
+            "verified",
+        ];
         expect(DOCS.map((d) => path.basename(d, ".md")).sort()).toEqual([...concerns].sort());
         for (const c of concerns) expect(README).toContain(`(docs/${c}.md)`);
     });
