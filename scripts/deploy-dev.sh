@@ -38,7 +38,12 @@ if [ ! -f "$DEV_CONFIG" ]; then
     read -r cpus bytes < <(docker info --format '{{.NCPU}} {{.MemTotal}}')
     "${PULUMI_CLI[@]}" config set --path quorvex:docker.hostCpus "$cpus" --config-file "$DEV_CONFIG" --stack dev
     "${PULUMI_CLI[@]}" config set --path quorvex:docker.hostMemory "$((bytes / 1048576))Mi" --config-file "$DEV_CONFIG" --stack dev
-    echo "dev stack config: $DEV_CONFIG (from Pulumi.dev.yaml; this Docker host: $cpus CPUs, $((bytes / 1048576)) MiB)"
+    # Engines of API 1.44 on (Docker 25) check a starting container often: each wait of `up` ends sooner.
+    api="$(docker version --format '{{.Server.APIVersion}}' 2>/dev/null || true)"
+    if [ "$(printf '%s\n' 1.44 "$api" | sort -V | head -n1)" = 1.44 ]; then
+        "${PULUMI_CLI[@]}" config set --path quorvex:docker.healthStartInterval 1 --config-file "$DEV_CONFIG" --stack dev
+    fi
+    echo "dev stack config: $DEV_CONFIG (from Pulumi.dev.yaml; this Docker host: $cpus CPUs, $((bytes / 1048576)) MiB, API ${api:-unknown})"
 fi
 
 # No terminal to confirm the update in: deploy without asking, as this command is for.

@@ -24,6 +24,7 @@ const docker = () =>
         publishDataPorts: false,
         hostSize: { cpuMilli: 8000, memoryMiB: 32768 },
         healthWaitSeconds: 300,
+        healthStartInterval: null,
         registryAuth: [],
         ingress: { bindAddress: "127.0.0.1", httpPort: 80, httpsPort: 443, image: "nginx:1.27.2-alpine", resources: budget(256) },
     });

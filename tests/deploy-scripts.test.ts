@@ -33,7 +33,7 @@ function checkout(): string {
  * `pulumi` one writes a stack file with a salt where `--cwd` points, as `stack select --create`
  * does; the `docker` one reports a 2-CPU, 16 GiB engine.
  */
-function standIns(): { bin: string; log: string } {
+function standIns(api = "1.41"): { bin: string; log: string } {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-cli-"));
     const log = path.join(bin, "calls.log");
     fs.writeFileSync(
@@ -46,7 +46,9 @@ function standIns(): { bin: string; log: string } {
         ].join("\n"),
         { mode: 0o755 },
     );
-    fs.writeFileSync(path.join(bin, "docker"), `#!/bin/sh\ncase "$*" in *NCPU*) echo "2 17179869184" ;; esac\nexit 0\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "docker"), `#!/bin/sh\ncase "$*" in *NCPU*) echo "2 17179869184" ;; *APIVersion*) echo "${api}" ;; esac\nexit 0\n`, {
+        mode: 0o755,
+    });
     return { bin, log };
 }
 
@@ -118,6 +120,20 @@ describe("npm run deploy:dev", () => {
         expect(fs.readFileSync(local, "utf8")).toBe(`${tracked}encryptionsalt: v1:from-the-cli\n`);
         expect(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8")).toBe(tracked);
         expect(r.stdout).toContain("this Docker host: 2 CPUs, 16384 MiB");
+    });
+
+    it("checks starting containers every second where the engine can (API 1.44, Docker 25, on), and leaves older engines alone", () => {
+        for (const [api, set] of [
+            ["1.47", true],
+            ["1.44", true],
+            ["1.41", false],
+        ] as const) {
+            const { bin, log } = standIns(api);
+            const dir = checkout();
+            expect(run(dir, "scripts/deploy-dev.sh", [], { PATH: `${bin}:${process.env.PATH}` }).status).toBe(0);
+            const line = `pulumi config set --path quorvex:docker.healthStartInterval 1 --config-file ${dir}/.pulumi-state/Pulumi.dev.yaml --stack dev | file://${dir}/.pulumi-state`;
+            expect(calls(log).includes(line), api).toBe(set);
+        }
     });
 
     it("on a re-run, updates the stack with the local config as it is (the values `config set` wrote)", () => {

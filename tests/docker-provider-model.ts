@@ -61,7 +61,7 @@ export function durationSeconds(d: string): number {
     return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
-const HEALTH_DURATIONS = ["interval", "timeout", "startPeriod"] as const;
+const HEALTH_DURATIONS = ["interval", "timeout", "startPeriod", "startInterval"] as const;
 
 /** dockerd's normalisation of a capability name. */
 export function engineCapability(name: string): string {

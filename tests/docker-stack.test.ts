@@ -300,6 +300,15 @@ describe("dev stack on every later `pulumi up`", () => {
         }
     });
 
+    it("checks starting containers at docker.healthStartInterval only where the stack says the engine has it", async () => {
+        const plain = await stack("dev", DEV);
+        for (const c of all(plain, T.container).filter((x) => inputs(x).healthcheck)) expect(inputs(c).healthcheck.startInterval, c.name).toBeUndefined();
+        const quick = await stack("dev", merge(DEV, { docker: { healthStartInterval: 1 } }));
+        for (const c of all(quick, T.container).filter((x) => inputs(x).healthcheck)) {
+            expect(inputs(c).healthcheck).toMatchObject({ interval: "10s", startInterval: "1s" });
+        }
+    });
+
     it("replaces a service's container when its healthcheck changes: Docker cannot change a live one, and the provider's update did nothing", async () => {
         const run = await stack("dev", DEV_WORKERS);
         for (const c of all(run, T.container).filter((x) => inputs(x).healthcheck)) {

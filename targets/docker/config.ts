@@ -25,6 +25,7 @@ export const section = z.strictObject({
     hostMemory: memory,
     publishDataPorts: bool,
     healthWaitSeconds: int(10, 3600),
+    healthStartInterval: z.union([int(1, 60), z.null()]),
 });
 
 /** What the Docker target reads of a stack config. */

@@ -10,6 +10,7 @@ export function create(stack: string, config: DockerConfig): DockerTarget {
         publishDataPorts: config.docker.publishDataPorts,
         hostSize: hostSizeOf(config),
         healthWaitSeconds: config.docker.healthWaitSeconds,
+        healthStartInterval: config.docker.healthStartInterval,
         registryAuth: config.registry.auth,
         ingress: { ...config.ingress, image: config.images.proxy, resources: config.proxy.resources },
     });

@@ -39,7 +39,7 @@ export const docker: TargetPlugin<"docker", typeof section> = {
     },
     config: {
         schema: section,
-        defaults: { host: null, hostCpus: DOCKER_HOST_CPUS, hostMemory: DOCKER_HOST_MEMORY, publishDataPorts: false, healthWaitSeconds: 300 },
+        defaults: { host: null, hostCpus: DOCKER_HOST_CPUS, hostMemory: DOCKER_HOST_MEMORY, publishDataPorts: false, healthWaitSeconds: 300, healthStartInterval: null },
         docs: {
             host: "Docker engine address (unix:///path, tcp://host:port, ssh://user@host[:port], npipe://...); null: DOCKER_HOST or the local socket.",
             hostCpus:
@@ -48,6 +48,8 @@ export const docker: TargetPlugin<"docker", typeof section> = {
                 "Memory of the Docker host (`docker info`'s Total Memory). A memory limit above it is capped at it, with a warning, and the docker-host-memory-budget policy checks the sum. `npm run deploy:dev` sets it from the engine at the first deploy.",
             healthWaitSeconds:
                 "How long `pulumi up` waits for a container to become healthy; then the `up` fails and the unhealthy container stays, to be read with `docker logs` (the next `up` replaces it).",
+            healthStartInterval:
+                "Seconds between health checks while a container starts, so each wait of `up` ends as soon as the service is ready (Docker 25 and later, API 1.44: `start_interval`); null on older engines, which ignore it. `npm run deploy:dev` sets 1 where the engine has it.",
             publishDataPorts:
                 "Publish Postgres/Redis/MinIO on 127.0.0.1 (for local tools), through a second network of theirs that is not internal (Docker maps no port on an internal one). Never on other addresses.",
         },

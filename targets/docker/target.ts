@@ -35,6 +35,8 @@ export interface DockerTargetArgs {
     hostSize: HostSize;
     /** How long `pulumi up` waits for a container to become healthy before it fails. */
     healthWaitSeconds: number;
+    /** Seconds between checks while a container starts, where the engine has start intervals (API 1.44 on); null: none. */
+    healthStartInterval: number | null;
     /** Credentials the provider pulls private images with; passwords are secret end to end. */
     registryAuth: { address: string; username: string; password: string }[];
     /** Where the proxy listens on the host. */
@@ -145,14 +147,24 @@ function probeCommand(probe: Probe): string[] {
     return ["CMD", "sh", "-c", HTTP_PROBE, "probe", `http://127.0.0.1:${probe.http.port}${probe.http.path}`];
 }
 
-/** Durations as Go prints them, the form the provider reads back ("1m0s", not "60s"): no diff on the next up. */
-function healthcheck(health: Health): docker.types.input.ContainerHealthcheck {
+/** Seconds between two checks of a running container: quiet in steady state. */
+const HEALTH_INTERVAL_SECONDS = 10;
+
+/**
+ * Durations as Go prints them, the form the provider reads back ("1m0s", not "60s"): no diff on
+ * the next up. With `startInterval` (engines of API 1.44 on, Docker 25: `docker.healthStartInterval`)
+ * a starting container is checked that often until it is healthy, so each wait of `up` ends as
+ * soon as the service is ready instead of at the first 10-second check; older engines ignore the
+ * field and read it back as nothing, so it is sent only where the stack says the engine has it.
+ */
+function healthcheck(health: Health, startInterval: number | null): docker.types.input.ContainerHealthcheck {
     return {
         tests: health.command ? ["CMD", ...health.command] : probeCommand(health.readiness),
-        interval: goDuration(10),
+        interval: goDuration(HEALTH_INTERVAL_SECONDS),
         timeout: goDuration(5),
         retries: 5,
         startPeriod: goDuration(health.startupSeconds ?? 30),
+        ...(startInterval ? { startInterval: goDuration(startInterval) } : {}),
     };
 }
 
@@ -284,7 +296,7 @@ export class DockerTarget implements Target {
             ...this.containerArgs(spec, "", role),
             ...extra,
             ports: spec.ports.filter((p) => p.hostBinding).map((p) => ({ internal: p.port, external: p.hostBinding!.port, ip: p.hostBinding!.ip })),
-            healthcheck: healthcheck(spec.health),
+            healthcheck: healthcheck(spec.health, this.args.healthStartInterval),
             restart: "unless-stopped",
             wait: true,
             waitTimeout: this.args.healthWaitSeconds,
