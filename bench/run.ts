@@ -16,6 +16,7 @@
  */
 import { spawnSync } from "child_process";
 import { EngineProject, findPulumi, NO_ENTRY_CHECK } from "../tests/engine/harness";
+import { planStack } from "../tools/planner";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -96,11 +97,11 @@ const median = (xs: number[]) => {
     return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** A one-resource TypeScript program, loaded the way ours is: the engine's floor. */
-const ONE_RESOURCE = {
+/** A TypeScript program of `n` trivial resources, loaded the way ours is: the engine's floor (one), and its per-resource cost (as many as prod's). */
+const trivialProgram = (n: number) => ({
     "Pulumi.yaml": "name: floor\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n    tsconfig: tsconfig.pulumi.json\nmain: index.ts\n",
-    "index.ts": 'import * as random from "@pulumi/random";\nexport const id = new random.RandomPassword("one", { length: 16 }).id;\n',
-};
+    "index.ts": `import * as random from "@pulumi/random";\nexport const ids = Array.from({ length: ${n} }, (_, i) => new random.RandomPassword(\`r\${i}\`, { length: 16 }).id);\n`,
+});
 
 /** `pulumi preview` of prod and of the one-resource program, when a CLI is on PATH; they are deleted on exit. */
 async function engineCases(): Promise<Case[]> {
@@ -110,16 +111,23 @@ async function engineCases(): Promise<Case[]> {
         process.stderr.write("  (no pulumi on PATH: the engine cases are skipped; see docs/engine-tier.md)\n");
         return [];
     }
+    const sets = [NO_ENTRY_CHECK];
+    const count = (await planStack({ stack: "prod", sets })).document.resources.length;
     // (Each project links the repository's node_modules itself.)
-    const floorProject = await EngineProject.create({ stack: "bench", program: ONE_RESOURCE });
+    const floorProject = await EngineProject.create({ stack: "bench", program: trivialProgram(1) });
+    const sameCount = await EngineProject.create({ stack: "bench", program: trivialProgram(count) });
     const prod = await EngineProject.create({ stack: "prod" });
-    prod.writeConfig([NO_ENTRY_CHECK, `kubernetes.renderYamlToDirectory=${path.join(prod.tmp, "rendered")}`]);
-    process.on("exit", () => [floorProject, prod].forEach((p) => p.dispose()));
+    prod.writeConfig([...sets, `kubernetes.renderYamlToDirectory=${path.join(prod.tmp, "rendered")}`]);
+    process.on("exit", () => [floorProject, sameCount, prod].forEach((p) => p.dispose()));
     const preview = (p: EngineProject, name: string): Case => {
         const c = p.command(["preview", "--stack", p.stack]);
         return { name, command: [c.bin, ...c.args], env: c.env, cwd: c.cwd, runs: 3 };
     };
-    return [preview(floorProject, "engine floor: pulumi preview, 1 resource"), preview(prod, "engine: pulumi preview prod (rendered to YAML)")];
+    return [
+        preview(floorProject, "engine floor: pulumi preview, 1 resource"),
+        preview(sameCount, `engine reference: pulumi preview, ${count} trivial resources (as many as prod)`),
+        preview(prod, "engine: pulumi preview prod (rendered to YAML)"),
+    ];
 }
 
 async function main() {
@@ -154,6 +162,9 @@ async function main() {
         prodWithin1_5xFloor: byName("plan prod") / floor,
         workers500Within2xWorkers1: byName("plan workers x500") / byName("plan workers x1"),
         enginePreviewProdToFloor: byName("engine: pulumi preview prod (rendered to YAML)") / byName("engine floor: pulumi preview, 1 resource"),
+        enginePreviewProdToSameCount:
+            byName("engine: pulumi preview prod (rendered to YAML)") /
+            (results.find((r) => r.name.startsWith("engine reference: pulumi preview,"))?.medianMs ?? NaN),
     };
     lines.push(
         "",
@@ -161,7 +172,10 @@ async function main() {
         `500 workers / 1 worker: ${targets.workers500Within2xWorkers1.toFixed(2)} (target <= 2)`,
         ...(Number.isNaN(targets.enginePreviewProdToFloor)
             ? []
-            : [`engine: preview prod / preview of 1 resource: ${targets.enginePreviewProdToFloor.toFixed(2)} (same CLI, side by side)`]),
+            : [
+                  `engine: preview prod / preview of 1 resource: ${targets.enginePreviewProdToFloor.toFixed(2)} (same CLI, side by side)`,
+                  `engine: preview prod / preview of as many trivial resources: ${targets.enginePreviewProdToSameCount.toFixed(2)} (target <= 1.3)`,
+              ]),
     );
     process.stdout.write(`${lines.join("\n")}\n`);
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };

@@ -17,5 +17,6 @@ describe("npm run bench, its engine cases", () => {
         expect(r.status, r.stderr).toBe(0);
         expect(r.stdout).toContain("ok engine floor: pulumi preview, 1 resource (");
         expect(r.stdout).toContain("ok engine: pulumi preview prod (rendered to YAML) (");
+        expect(r.stdout).toMatch(/ok engine reference: pulumi preview, \d+ trivial resources \(as many as prod\)/);
     }, 600_000);
 });
