@@ -31,6 +31,8 @@ export interface BackendArgs {
     queueName: string;
     /** Change to generate a new application secret key. @default "0" */
     secretKeyRotation?: string;
+    /** It runs the task controller (ephemeral browser tasks): it talks to the cluster's API. @default false */
+    taskController?: boolean;
 }
 
 /** The uid of the application images. */
@@ -134,6 +136,7 @@ export class Backend extends pulumi.ComponentResource {
                     startupSeconds: 60,
                 },
                 exposedToIngress: true,
+                apiAccess: args.taskController === true ? true : undefined,
                 after: [this.migration, ...db.setup, ...store.setup],
                 waitFor: dataServices,
                 replicas: args.replicas,

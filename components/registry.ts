@@ -11,9 +11,10 @@ import { ingress } from "./services/ingress";
 import { minio } from "./services/minio";
 import { postgres } from "./services/postgres";
 import { redis } from "./services/redis";
+import { tasks } from "./services/tasks";
 import { workers } from "./services/workers";
 
-export const SERVICES = [backend, workers, postgres, redis, minio, ingress] as const;
+export const SERVICES = [backend, workers, postgres, redis, minio, ingress, tasks] as const;
 
 /** Each service's own config section, under its name. */
 export type ServiceSections = { [S in (typeof SERVICES)[number] as S["name"]]: z.output<S["config"]["schema"]> };

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Target, ResourceBudget, ServiceHandle } from "../targets/contract";
+import type { EnvValue, Target, ResourceBudget, ServiceHandle } from "../targets/contract";
 import { APP_USER, type Backend } from "./backend";
 import type { ObjectStoreConnection, QueueConnection } from "./connections";
 
@@ -28,6 +28,26 @@ export const WORKER_HEALTH_PORT = 8001;
 /** On the health server: stop taking jobs, answer once the job in hand is done (the worker image's contract). */
 export const WORKER_DRAIN_PATH = "/drain";
 
+/** What a worker (a pool member or an ephemeral task) is told: its queue and its store, as its own users, and the backend. */
+export function workerEnv(a: {
+    queue: QueueConnection;
+    queueName: string;
+    backend: Backend;
+    store: ObjectStoreConnection;
+    bucket: string;
+}): Record<string, EnvValue> {
+    return {
+        REDIS_URL: a.queue.url,
+        BROWSER_JOB_QUEUE: a.queueName,
+        BACKEND_URL: a.backend.internalUrl,
+        MINIO_ENDPOINT: a.store.endpoint,
+        MINIO_BUCKET: a.bucket,
+        MINIO_ACCESS_KEY: a.store.accessKey,
+        MINIO_SECRET_KEY: a.store.secretKey,
+        HEALTH_PORT: String(WORKER_HEALTH_PORT),
+    };
+}
+
 /** Playwright browser workers that take jobs from the Redis queue. */
 export class BrowserWorkerPool extends pulumi.ComponentResource {
     public readonly service: ServiceHandle;
@@ -50,16 +70,7 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
                 role: name,
                 component: "browser-worker",
                 image: args.image,
-                env: {
-                    REDIS_URL: queue.url,
-                    BROWSER_JOB_QUEUE: args.queueName,
-                    BACKEND_URL: backend.internalUrl,
-                    MINIO_ENDPOINT: store.endpoint,
-                    MINIO_BUCKET: args.bucket,
-                    MINIO_ACCESS_KEY: store.accessKey,
-                    MINIO_SECRET_KEY: store.secretKey,
-                    HEALTH_PORT: String(WORKER_HEALTH_PORT),
-                },
+                env: workerEnv({ queue, queueName: args.queueName, backend, store, bucket: args.bucket }),
                 resources: args.resources,
                 shmMiB: args.shmMiB,
                 runsBrowsers: true,

@@ -98,6 +98,9 @@ export function configSchemaFor(targets: readonly TargetPlugin[], services: read
                     `must be false ${on}, which runs no scheduled task; take backups with \`npm run backup:docker\` (docs/operations.md)`,
                 );
             }
+            if (config.tasks.enabled && !can.taskNamespaces) {
+                rule(["tasks", "enabled"], `must be false ${on}, which gives tasks no namespace of their own`);
+            }
             if (!can.tlsModes.includes(config.ingress.tls.mode)) {
                 rule(["ingress", "tls", "mode"], `must be ${list(can.tlsModes)} ${on}`);
             }
@@ -142,6 +145,9 @@ function sharedRules(config: QuorvexConfig, rule: (path: (string | number)[], me
     }
     if (config.mode === "workers" && config.workers.autoscaler === "none" && config.workers.replicas < 1) {
         rule(["workers", "replicas"], "must be at least 1 in workers mode without an autoscaler: nothing else runs browsers");
+    }
+    if (config.tasks.enabled && !config.redis.enabled) {
+        rule(["tasks", "enabled"], "needs redis.enabled: tasks take their jobs from the Redis queue");
     }
     if (config.workers.autoscaler === "keda" && !config.redis.enabled) {
         rule(["workers", "autoscaler"], "keda scales on the Redis job queue, so redis.enabled must be true");

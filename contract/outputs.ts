@@ -10,10 +10,13 @@
  * 2.0.0 (least privilege): the credentials are other teams' own, read-only,
  * never a root or superuser one. The names are those of 1.x; what they grant
  * is not (docs/outputs.md says how to migrate).
+ *
+ * 2.1.0: where ephemeral browser tasks run (`tasksNamespace`) and the template
+ * their Jobs follow (`taskTemplate`); null without them.
  */
 import { z } from "zod";
 
-export const CONTRACT_VERSION = "2.0.0";
+export const CONTRACT_VERSION = "2.1.0";
 
 const nullableString = z.string().nullable();
 const port = z.number().int().min(1).max(65535);
@@ -52,6 +55,10 @@ export const outputsSchema = z.strictObject({
     browserJobQueue: nullableString,
     archiveHotDays: z.number().int().min(1),
     archiveTotalDays: z.number().int().min(1),
+    /** Kubernetes, with `tasks.enabled`: the tasks namespace; null otherwise. */
+    tasksNamespace: nullableString,
+    /** The ConfigMap (in the tasks namespace) whose `job.json` is the Job every task must be created from; null without tasks. */
+    taskTemplate: nullableString,
 });
 
 export type StackOutputs = z.infer<typeof outputsSchema>;
@@ -91,4 +98,6 @@ export const OUTPUT_DOCS: Record<OutputName, string> = {
     browserJobQueue: "Redis list the backend queues browser jobs on; null without Redis.",
     archiveHotDays: "`ARCHIVE_HOT_DAYS`.",
     archiveTotalDays: "`ARCHIVE_TOTAL_DAYS`.",
+    tasksNamespace: "The namespace of ephemeral browser tasks (`tasks.enabled`); null without them.",
+    taskTemplate: "The ConfigMap there whose `job.json` is the Job every task is created from (docs/tasks.md); null without tasks.",
 };

@@ -13,6 +13,7 @@ import { MinIO } from "../components/minio";
 import { Postgres, type PostgresRole } from "../components/postgres";
 import { REDIS_ACCESS, Redis, type RedisUser } from "../components/redis";
 import type { MinioUser } from "../components/minio";
+import { BrowserTasks } from "../components/tasks";
 import { BrowserWorkerPool } from "../components/workers";
 
 export interface Composition {
@@ -23,6 +24,7 @@ export interface Composition {
     workers?: BrowserWorkerPool;
     ingress: Ingress;
     backup?: PostgresBackup;
+    tasks?: BrowserTasks;
 }
 
 /** The consumer the stack outputs hand a credential to: other teams, read-only. */
@@ -38,6 +40,7 @@ export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis
     const artifacts = config.minio.bucket;
     const backup = config.backup.enabled;
     const keda = config.workers.autoscaler === "keda";
+    const tasks = config.tasks.enabled;
     return {
         postgres: [
             { consumer: "backend-migrate", name: `${u}_migrate`, access: "owner" },
@@ -49,11 +52,14 @@ export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis
             { consumer: "backend", name: "backend", rules: REDIS_ACCESS.application() },
             { consumer: "workers", name: "workers", rules: REDIS_ACCESS.queueWorker(queue, config.redis.workerExtraKeys) },
             ...(keda ? [{ consumer: "workers-scaler", name: "scaler", rules: REDIS_ACCESS.listLength(queue) }] : []),
+            // An ephemeral task is a worker that takes one job: the same keys, its own user.
+            ...(tasks ? [{ consumer: "tasks", name: "tasks", rules: REDIS_ACCESS.queueWorker(queue, config.redis.workerExtraKeys) }] : []),
             { consumer: OTHER_TEAMS, name: "reader", rules: REDIS_ACCESS.queueReader(queue) },
         ],
         minio: [
             { name: "backend", grants: [{ bucket: artifacts, access: "full" }] },
             { name: "workers", grants: [{ bucket: artifacts, access: config.workers.artifactAccess }] },
+            ...(tasks ? [{ name: "tasks", grants: [{ bucket: artifacts, access: config.workers.artifactAccess }] }] : []),
             // Put only: the backup job cannot read, list, overwrite-by-delete or delete a dump; the bucket's expiry rule is the retention.
             ...(backup ? [{ name: "postgres-backup", grants: [{ bucket: config.backup.bucket, access: "write" as const }] }] : []),
             { name: OTHER_TEAMS, grants: [{ bucket: artifacts, access: "read" }] },
@@ -133,6 +139,7 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
         archive: config.archive,
         queueName: config.workers.queue.listName,
         secretKeyRotation: config.secrets.rotation.backend,
+        taskController: config.tasks.enabled,
     });
     // In standard mode the pool is empty unless workers are asked to run beside the backend.
     const workers = redis
@@ -171,8 +178,29 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
         timeoutSeconds: config.ingress.timeoutSeconds,
         check: config.ingress.check.enabled ? { path: config.backend.readinessPath, timeoutSeconds: config.ingress.check.timeoutSeconds } : null,
     });
+    const tasks =
+        config.tasks.enabled && redis
+            ? new BrowserTasks("tasks", {
+                  target,
+                  namespace: config.tasks.namespace,
+                  image: config.images.worker,
+                  resources: config.tasks.resources,
+                  shmMiB: config.tasks.shm,
+                  job: {
+                      activeDeadlineSeconds: config.tasks.activeDeadlineSeconds,
+                      ttlSecondsAfterFinished: config.tasks.ttlSecondsAfterFinished,
+                      backoffLimit: config.tasks.backoffLimit,
+                  },
+                  quota: config.tasks.quota,
+                  queueName: config.workers.queue.listName,
+                  queue: redis.connectionFor("tasks"),
+                  objectStore: minio.connectionFor("tasks"),
+                  bucket: config.minio.bucket,
+                  backend,
+              })
+            : undefined;
     for (const s of services) {
         s.compose?.({ target, own: (config as unknown as Record<string, unknown>)[s.name], placement: { protection } });
     }
-    return { postgres, redis, minio, backend, workers, ingress, backup };
+    return { postgres, redis, minio, backend, workers, ingress, backup, tasks };
 }

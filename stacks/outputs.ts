@@ -7,7 +7,7 @@ type Outputs = { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
 
 /** The stack outputs, exactly the contract's names, secrets marked secret; the credentials are other teams' own, read-only. */
 export function stackOutputs(stack: string, config: QuorvexConfig, namespace: string | null, parts: Composition): Outputs {
-    const { postgres, redis, minio, backend, workers, ingress } = parts;
+    const { postgres, redis, minio, backend, workers, ingress, tasks } = parts;
     const db = postgres.roleCredential(OTHER_TEAMS);
     const store = minio.userCredential(OTHER_TEAMS);
     return {
@@ -38,5 +38,7 @@ export function stackOutputs(stack: string, config: QuorvexConfig, namespace: st
         browserJobQueue: redis ? config.workers.queue.listName : null,
         archiveHotDays: config.archive.hotDays,
         archiveTotalDays: config.archive.totalDays,
+        tasksNamespace: tasks ? tasks.handle.namespace : null,
+        taskTemplate: tasks ? tasks.handle.template : null,
     };
 }

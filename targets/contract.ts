@@ -150,6 +150,8 @@ export interface WorkloadSpec {
     readOnlyRootFilesystem?: boolean;
     /** Writable scratch directories (emptyDir / tmpfs) when the root is read-only. */
     writablePaths?: string[];
+    /** It talks to the cluster's API (a task controller): its identity's token is mounted, and it may reach the API server. @default false */
+    apiAccess?: boolean;
     /**
      * Folders the image declares as volumes (Dockerfile `VOLUME`) that this workload does not use:
      * kept in memory, where the target would otherwise make an anonymous volume on disk for each
@@ -254,6 +256,30 @@ export interface ScheduledTaskSpec extends Omit<WorkloadSpec, "image" | "command
     workDir: string;
 }
 
+/**
+ * Ephemeral tasks in a namespace of their own: a controller (a service of the platform) creates
+ * one Job per task from the published template; the namespace's quota bounds them all, and the
+ * cluster refuses a pod that breaks the admission rules (the pack's, at run time).
+ */
+export interface TasksSpec {
+    namespace: string;
+    /** The service whose identity creates the Jobs (and may do nothing else there). */
+    controller: ServiceHandle;
+    /** The pod every task runs: its image, env (its own credentials), resources, /dev/shm, hardening, what it reaches. */
+    template: WorkloadSpec & { shmMiB: number };
+    job: { activeDeadlineSeconds: number; ttlSecondsAfterFinished: number; backoffLimit: number };
+    /** CPU in millicores, memory and scratch disk in MiB, all tasks together. */
+    quota: { pods: number; cpu: number; memory: number; ephemeralStorage: number };
+    /** The pack's thresholds, enforced by the API server on every Job and Pod there. */
+    admission: { minShmMiB: number; minHeadroomMiB: number };
+}
+
+export interface TasksHandle {
+    readonly namespace: string;
+    /** Where the template is published (a ConfigMap's name, in the tasks namespace). */
+    readonly template: string;
+}
+
 export interface ServiceHandle {
     readonly role: string;
     /** DNS name other workloads use. */
@@ -323,6 +349,8 @@ export interface Target {
      * `scheduledTasks` capability (validation refuses what needs it elsewhere).
      */
     scheduledTask?(spec: ScheduledTaskSpec, opts: PlacementOptions): void;
+    /** A namespace of ephemeral tasks, where the target declares the `taskNamespaces` capability. */
+    tasks?(spec: TasksSpec, opts: PlacementOptions): TasksHandle;
     route(spec: RouteSpec, opts: PlacementOptions): RouteHandle;
 }
 

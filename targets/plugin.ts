@@ -37,6 +37,7 @@ export interface TargetView {
     };
     workers: { replicas: number };
     redis: { enabled: boolean };
+    tasks: { enabled: boolean; namespace: string };
     protection: { protect: boolean; retainOnDelete: boolean };
 }
 
@@ -59,6 +60,8 @@ export interface Capabilities {
     registryCredentials: "auth" | "pullSecrets";
     /** The smallest CPU limit (millicores) it deploys exactly as written. */
     minCpuLimitMilli: number;
+    /** Whether it gives ephemeral tasks a namespace of their own (`tasks.enabled`). */
+    taskNamespaces: boolean;
 }
 
 /** A config rule: the key it is about (its path) and what is wrong. */

@@ -41,6 +41,7 @@ const kubernetes = () =>
         kedaOperatorPodLabels: {},
         dnsResolvers: [],
         browsingPorts: [80, 443],
+        apiServerCidrs: ["10.0.0.0/8"],
         ingressClassName: "nginx",
         protection: keep,
         imagePullSecrets: [],

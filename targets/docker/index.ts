@@ -36,10 +36,19 @@ export const docker: TargetPlugin<"docker", typeof section> = {
         tlsModes: ["selfSigned", "provided", "none"],
         registryCredentials: "auth",
         minCpuLimitMilli: DOCKER_MIN_CPU_LIMIT_MILLI,
+        // One host runs no Jobs.
+        taskNamespaces: false,
     },
     config: {
         schema: section,
-        defaults: { host: null, hostCpus: DOCKER_HOST_CPUS, hostMemory: DOCKER_HOST_MEMORY, publishDataPorts: false, healthWaitSeconds: 300, healthStartInterval: null },
+        defaults: {
+            host: null,
+            hostCpus: DOCKER_HOST_CPUS,
+            hostMemory: DOCKER_HOST_MEMORY,
+            publishDataPorts: false,
+            healthWaitSeconds: 300,
+            healthStartInterval: null,
+        },
         docs: {
             host: "Docker engine address (unix:///path, tcp://host:port, ssh://user@host[:port], npipe://...); null: DOCKER_HOST or the local socket.",
             hostCpus:

@@ -33,67 +33,89 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const labels = {
-            "app.kubernetes.io/part-of": "quorvex",
-            "app.kubernetes.io/managed-by": "pulumi",
-            "app.kubernetes.io/instance": args.stack,
-        };
-        this.namespace = new k8s.core.v1.Namespace(
-            args.namespace,
-            {
-                metadata: {
-                    name: args.namespace,
-                    // Every Quorvex pod meets the `restricted` Pod Security Standard; the namespace enforces it.
-                    labels: {
-                        ...labels,
-                        "app.kubernetes.io/name": args.namespace,
-                        "app.kubernetes.io/component": "namespace",
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "pod-security.kubernetes.io/enforce-version": "latest",
-                    },
-                },
-            },
-            { parent: this, provider: this.provider, ...args.protection },
+        this.namespace = isolatedNamespace(
+            { name: args.namespace, stack: args.stack, dnsResolvers: args.dnsResolvers, resourcePrefix: "", protection: args.protection },
+            { parent: this, provider: this.provider },
         );
         const ns = args.namespace;
-        const o = { parent: this, provider: this.provider, dependsOn: [this.namespace] };
-        const meta = (name: string) => ({
-            name,
-            namespace: ns,
-            labels: { ...labels, "app.kubernetes.io/name": name, "app.kubernetes.io/component": "network" },
-        });
-        new k8s.networking.v1.NetworkPolicy(
-            "default-deny",
-            { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
-            o,
-        );
-        new k8s.networking.v1.NetworkPolicy(
-            "allow-dns",
-            {
-                metadata: meta("allow-dns"),
-                spec: {
-                    podSelector: {},
-                    policyTypes: ["Egress"],
-                    egress: [
-                        {
-                            to: [
-                                {
-                                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-                                    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-                                },
-                                // Where the resolver is not a kube-dns pod, pods resolve through these addresses.
-                                ...args.dnsResolvers.map((cidr) => ({ ipBlock: { cidr } })),
-                            ],
-                            ports: [
-                                { protocol: "UDP", port: 53 },
-                                { protocol: "TCP", port: 53 },
-                            ],
-                        },
-                    ],
-                },
-            },
-            o,
-        );
         this.registerOutputs({ namespace: ns });
     }
+}
+
+export interface IsolatedNamespaceArgs {
+    name: string;
+    stack: string;
+    /** Networks of DNS resolvers that are not kube-dns pods. */
+    dnsResolvers: string[];
+    /** Prefixed to the names of its policies' resources (so a second namespace's do not collide). */
+    resourcePrefix: string;
+    protection?: { protect: boolean; retainOnDelete: boolean };
+}
+
+/**
+ * A namespace that enforces the `restricted` Pod Security Standard and denies all traffic but DNS:
+ * every other connection is a NetworkPolicy of its own.
+ */
+export function isolatedNamespace(args: IsolatedNamespaceArgs, o: { parent: pulumi.Resource; provider: k8s.Provider }): k8s.core.v1.Namespace {
+    const labels = {
+        "app.kubernetes.io/part-of": "quorvex",
+        "app.kubernetes.io/managed-by": "pulumi",
+        "app.kubernetes.io/instance": args.stack,
+    };
+    const namespace = new k8s.core.v1.Namespace(
+        args.name,
+        {
+            metadata: {
+                name: args.name,
+                // Every Quorvex pod meets the `restricted` Pod Security Standard; the namespace enforces it.
+                labels: {
+                    ...labels,
+                    "app.kubernetes.io/name": args.name,
+                    "app.kubernetes.io/component": "namespace",
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                },
+            },
+        },
+        { ...o, ...args.protection },
+    );
+    const inside = { ...o, dependsOn: [namespace] };
+    const meta = (name: string) => ({
+        name,
+        namespace: args.name,
+        labels: { ...labels, "app.kubernetes.io/name": name, "app.kubernetes.io/component": "network" },
+    });
+    new k8s.networking.v1.NetworkPolicy(
+        `${args.resourcePrefix}default-deny`,
+        { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+        inside,
+    );
+    new k8s.networking.v1.NetworkPolicy(
+        `${args.resourcePrefix}allow-dns`,
+        {
+            metadata: meta("allow-dns"),
+            spec: {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [
+                    {
+                        to: [
+                            {
+                                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                            },
+                            // Where the resolver is not a kube-dns pod, pods resolve through these addresses.
+                            ...args.dnsResolvers.map((cidr) => ({ ipBlock: { cidr } })),
+                        ],
+                        ports: [
+                            { protocol: "UDP", port: 53 },
+                            { protocol: "TCP", port: 53 },
+                        ],
+                    },
+                ],
+            },
+        },
+        inside,
+    );
+    return namespace;
 }

@@ -39,6 +39,7 @@ export const section = z.strictObject({
     kedaOperatorPodLabels: podLabels,
     workerEgressPorts: z.array(port, { error: "must be a list of TCP ports" }).max(32, { error: "must list at most 32 ports" }),
     dnsResolvers: z.array(ipv4Cidr, { error: "must be a list of IPv4 networks" }).max(16, { error: "must list at most 16 networks" }),
+    apiServerCidrs: z.array(ipv4Cidr, { error: "must be a list of IPv4 networks" }).max(16, { error: "must list at most 16 networks" }),
 });
 
 /** What the Kubernetes target reads of a stack config. */

@@ -15,6 +15,7 @@ export function create(stack: string, config: KubernetesConfig): KubernetesTarge
         kedaOperatorPodLabels: config.kubernetes.kedaOperatorPodLabels,
         dnsResolvers: config.kubernetes.dnsResolvers,
         browsingPorts: config.kubernetes.workerEgressPorts,
+        apiServerCidrs: config.kubernetes.apiServerCidrs,
         ingressClassName: config.ingress.className,
         protection: config.protection,
         imagePullSecrets: config.registry.pullSecrets,

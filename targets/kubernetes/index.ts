@@ -4,7 +4,7 @@
  * mode only, with the shared (per-replica) sizing of `config/defaults.ts`.
  */
 import type { TargetPlugin } from "../plugin";
-import { section } from "./config";
+import { section, SYSTEM_NAMESPACES } from "./config";
 import { kubernetesReview } from "./review";
 
 export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
@@ -17,6 +17,7 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
         tlsModes: ["selfSigned", "provided", "secret", "certManager", "none"],
         registryCredentials: "pullSecrets",
         minCpuLimitMilli: 1,
+        taskNamespaces: true,
     },
     config: {
         schema: section,
@@ -35,6 +36,8 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
             // Resolvers that are not kube-dns pods: NodeLocal DNSCache (169.254.20.10) and the
             // metadata-server resolver of GKE Autopilot and Cloud DNS (169.254.169.254).
             dnsResolvers: ["169.254.0.0/16"],
+            // Where clusters put their API servers' addresses: the private ranges.
+            apiServerCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
         },
         docs: {
             namespace: "Namespace of every object: the platform's own (not `default` or `kube-*`).",
@@ -48,6 +51,8 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
             kedaOperatorPodLabels:
                 "Labels of the KEDA operator's pods in that namespace: only they reach Redis from there. `key=value` items; `[]`: every pod of the namespace.",
             workerEgressPorts: "Ports the browsers may reach outside the cluster (private ranges excluded).",
+            apiServerCidrs:
+                "Networks (IPv4 CIDR) of the cluster's API server, which the task controller (the backend, with `tasks.enabled`) may reach on 443 and 6443: `kubectl get endpoints kubernetes` shows its addresses.",
             dnsResolvers:
                 "Networks (IPv4 CIDR) of DNS resolvers that are not kube-dns pods (NodeLocal DNSCache, a cloud's metadata resolver): every pod may reach them on port 53, besides the kube-dns pods.",
         },
@@ -60,6 +65,13 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
         // A CronJob dumps Postgres into MinIO.
         backup: { enabled: true },
     }),
+    rules: (config, rule) => {
+        if (!config.tasks.enabled) return;
+        if (config.tasks.namespace === config.kubernetes.namespace)
+            rule(["tasks", "namespace"], "must differ from kubernetes.namespace: tasks get a namespace of their own");
+        if (SYSTEM_NAMESPACES.includes(config.tasks.namespace) || config.tasks.namespace.startsWith("kube-"))
+            rule(["tasks", "namespace"], "must be the tasks' own namespace, not `default` or a `kube-*` system namespace");
+    },
     review: kubernetesReview,
     create: (stack, config) => {
         // Loaded only for a stack on this target: the Kubernetes provider SDK comes with it.

@@ -19,10 +19,13 @@ import {
     type StatelessServiceSpec,
     type TaskHandle,
     type TaskSpec,
+    type TasksHandle,
+    type TasksSpec,
     type WorkloadSpec,
 } from "../contract";
 import { routeCertificate } from "../tls";
-import { KubernetesCluster } from "./cluster";
+import { isolatedNamespace, KubernetesCluster } from "./cluster";
+import { tasksNamespace } from "./tasks";
 import { containerBase, nonEmpty, podSecurity, podSpec, scratchVolumes, secretFiles, stringData } from "./pod";
 
 const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
@@ -66,6 +69,8 @@ export interface KubernetesTargetArgs {
     dnsResolvers: string[];
     /** The ports a `browsing` workload may reach outside the cluster (the sites under test). */
     browsingPorts: number[];
+    /** Networks of the cluster's API server, which a workload with `apiAccess` may reach. */
+    apiServerCidrs: string[];
     ingressClassName: string;
     protection: { protect: boolean; retainOnDelete: boolean };
     /** Existing docker-registry Secrets every pod pulls with (through its ServiceAccount). */
@@ -84,6 +89,8 @@ function peer(namespace: string, labels: Record<string, string>): k8s.types.inpu
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
 
 const SECRET_SUFFIX = "credentials";
+/** Where an API server listens: 443 behind a cloud's endpoint, 6443 on the nodes themselves. */
+const API_SERVER_PORTS = [443, 6443];
 
 export class KubernetesTarget implements Target {
     public readonly namespace: string;
@@ -153,7 +160,8 @@ export class KubernetesTarget implements Target {
             spec.role,
             {
                 metadata: this.meta(spec, spec.role),
-                automountServiceAccountToken: false,
+                // Only a workload that talks to the cluster's API (the task controller) gets its token.
+                automountServiceAccountToken: spec.apiAccess === true,
                 imagePullSecrets: nonEmpty(this.args.imagePullSecrets.map((name) => ({ name }))),
             },
             this.opts(parent),
@@ -171,6 +179,13 @@ export class KubernetesTarget implements Target {
             to: [{ podSelector: { matchLabels: this.selector(svc.role) } }],
             ports: Object.values(svc.ports).map((port) => ({ protocol: "TCP", port })),
         }));
+        if (spec.apiAccess) {
+            // The cluster's API server: no pod selector finds it; its addresses are the cluster's own.
+            egress.push({
+                to: this.args.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                ports: API_SERVER_PORTS.map((port) => ({ protocol: "TCP", port })),
+            });
+        }
         const outside = spec.internetEgress === "browsing" ? this.args.browsingPorts : (spec.internetEgress?.ports ?? []);
         if (outside.length) {
             egress.push({
@@ -482,6 +497,25 @@ export class KubernetesTarget implements Target {
         );
         // The provider waits for the Job to complete and fails the update if it fails.
         return { role: spec.role, ready: [job], succeeded: job.metadata.name.apply(() => "succeeded") };
+    }
+
+    tasks(spec: TasksSpec, opts: PlacementOptions): TasksHandle {
+        return tasksNamespace(spec, {
+            stack: this.args.stack,
+            platformNamespace: this.namespace,
+            provider: this.cluster.provider,
+            parent: opts.parent,
+            dnsResolvers: this.args.dnsResolvers,
+            browsingPorts: this.args.browsingPorts,
+            privateRanges: PRIVATE_RANGES,
+            secretName: (n) => `${n}-${SECRET_SUFFIX}`,
+            selector: (role) => this.selector(role),
+            isolated: (name) =>
+                isolatedNamespace(
+                    { name, stack: this.args.stack, dnsResolvers: this.args.dnsResolvers, resourcePrefix: "tasks-" },
+                    { parent: opts.parent, provider: this.cluster.provider },
+                ),
+        });
     }
 
     scheduledTask(spec: ScheduledTaskSpec, opts: PlacementOptions): void {

@@ -79,7 +79,15 @@ const section = z.strictObject({ zone: z.string() });
 export const minimal: TargetPlugin<"minimal", typeof section> = {
     name: "minimal",
     description: "the tests' own target",
-    capabilities: { modes: ["workers"], autoscalers: ["none"], scheduledTasks: false, tlsModes: ["none"], registryCredentials: "auth", minCpuLimitMilli: 1 },
+    capabilities: {
+        modes: ["workers"],
+        autoscalers: ["none"],
+        scheduledTasks: false,
+        tlsModes: ["none"],
+        registryCredentials: "auth",
+        minCpuLimitMilli: 1,
+        taskNamespaces: false,
+    },
     config: { schema: section, defaults: { zone: "test" }, docs: { zone: "Where the tests' target places things." } },
     sizingTable: "cluster",
     sharedDefaults: () => ({ ingress: { tls: { mode: "none" } } }),
