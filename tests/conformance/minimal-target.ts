@@ -6,18 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type {
-    EnvValue,
-    PlacementOptions,
-    RouteSpec,
-    SecretOptions,
-    ServiceSpecBase,
-    StatefulServiceSpec,
-    Target,
-    TaskSpec,
-    WorkloadSpec,
-} from "../../targets/contract";
-import { isSecretRef } from "../../targets/contract";
+import { isSecretRef, type EnvValue, type PlacementOptions, type RouteSpec, type SecretOptions } from "../../targets/contract";
+import type { ServiceSpecBase, StatefulServiceSpec, Target, TaskSpec, WorkloadSpec } from "../../targets/contract";
 import { markerLabels, standardLabels } from "../../targets/labels";
 import type { TargetPlugin } from "../../targets/plugin";
 
