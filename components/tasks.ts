@@ -11,6 +11,8 @@ export interface BrowserTasksArgs {
     image: string;
     resources: ResourceBudget;
     shmMiB: number;
+    /** Scratch disk of each task, in MiB. */
+    ephemeralStorageMiB: number;
     job: { activeDeadlineSeconds: number; ttlSecondsAfterFinished: number; backoffLimit: number };
     /** CPU in millicores, memory and scratch disk in MiB. */
     quota: { pods: number; cpu: number; memory: number; ephemeralStorage: number };
@@ -54,6 +56,7 @@ export class BrowserTasks extends pulumi.ComponentResource {
                     terminationGracePeriodSeconds: 60,
                     drain: { http: { path: WORKER_DRAIN_PATH, port: WORKER_HEALTH_PORT } },
                 },
+                ephemeralStorageMiB: args.ephemeralStorageMiB,
                 job: args.job,
                 quota: args.quota,
                 // The pack's own thresholds (its policies' defaults): the API server enforces what the pack checks.

@@ -186,6 +186,7 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
                   image: config.images.worker,
                   resources: config.tasks.resources,
                   shmMiB: config.tasks.shm,
+                  ephemeralStorageMiB: config.tasks.ephemeralStorage,
                   job: {
                       activeDeadlineSeconds: config.tasks.activeDeadlineSeconds,
                       ttlSecondsAfterFinished: config.tasks.ttlSecondsAfterFinished,

@@ -267,6 +267,8 @@ export interface TasksSpec {
     controller: ServiceHandle;
     /** The pod every task runs: its image, env (its own credentials), resources, /dev/shm, hardening, what it reaches. */
     template: WorkloadSpec & { shmMiB: number };
+    /** Scratch disk of each task, in MiB (its container's ephemeral-storage request and limit). */
+    ephemeralStorageMiB: number;
     job: { activeDeadlineSeconds: number; ttlSecondsAfterFinished: number; backoffLimit: number };
     /** CPU in millicores, memory and scratch disk in MiB, all tasks together. */
     quota: { pods: number; cpu: number; memory: number; ephemeralStorage: number };

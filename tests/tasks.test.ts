@@ -21,7 +21,7 @@ describe("the tasks namespace", () => {
         expect(run.outputs.taskTemplate.value).toBeNull();
     });
 
-    it("enforces the restricted standard, bounds every task together and gives a bare container the template's figures", async () => {
+    it("enforces the restricted standard, bounds every task together and gives a bare container the template's figures and its scratch disk", async () => {
         const run = await stack("prod", TASKS);
         const ns = kind(run, "core/v1:Namespace").find((n) => n.metadata.name === "playwright-tasks")!;
         expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
@@ -37,7 +37,14 @@ describe("the tasks namespace", () => {
             "limits.ephemeral-storage": "100Gi",
         });
         const [limits] = kind(run, "core/v1:LimitRange");
-        expect(limits.spec.limits).toEqual([{ type: "Container", default: { cpu: "2", memory: "3Gi" }, defaultRequest: { cpu: "1", memory: "1Gi" } }]);
+        // Scratch disk too: a pod that names none counts as none against the quota (the real API server admits it), so the LimitRange gives one.
+        expect(limits.spec.limits).toEqual([
+            {
+                type: "Container",
+                default: { cpu: "2", memory: "3Gi", "ephemeral-storage": "5Gi" },
+                defaultRequest: { cpu: "1", memory: "1Gi", "ephemeral-storage": "5Gi" },
+            },
+        ]);
         expect(run.outputs.tasksNamespace.value).toBe("playwright-tasks");
         expect(run.outputs.taskTemplate.value).toBe("task-template");
     });
@@ -158,6 +165,10 @@ describe("tasks config", () => {
         expect(problems(merge(TASKS, { tasks: { quota: { memory: "2Gi" } } }))[0]).toMatch(
             /^quorvex:tasks\.quota\.memory = "2Gi": must hold at least one task/,
         );
+        expect(problems(merge(TASKS, { tasks: { ephemeralStorage: "101Gi" } }))).toEqual([
+            'quorvex:tasks.quota.ephemeralStorage = "100Gi": must hold at least one task (tasks.ephemeralStorage 103424Mi)',
+        ]);
+        expect(problems(merge(TASKS, { tasks: { ephemeralStorage: "100Gi" } }))).toEqual([]);
         expect(problems(TASKS)).toEqual([]);
     });
 });

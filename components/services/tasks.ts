@@ -15,6 +15,8 @@ const section = z.strictObject({
     /** What every task pod gets (the template). */
     resources,
     shm: memory,
+    /** Scratch disk of each task (its container's ephemeral-storage request and limit). */
+    ephemeralStorage: storage,
     activeDeadlineSeconds: int(60, 86400),
     ttlSecondsAfterFinished: int(0, 604800),
     backoffLimit: int(0, 10),
@@ -33,6 +35,8 @@ export const tasks: ServicePlugin<"tasks", typeof section> = {
             // A worker's size (the seed's worker pod + its 1Gi /dev/shm).
             resources: sizing("1", "2", "1Gi", "3Gi"),
             shm: "1Gi",
+            // A twentieth of the quota's scratch disk.
+            ephemeralStorage: "5Gi",
             activeDeadlineSeconds: 3600,
             ttlSecondsAfterFinished: 600,
             backoffLimit: 0,
@@ -44,6 +48,8 @@ export const tasks: ServicePlugin<"tasks", typeof section> = {
                 "Kubernetes: a namespace of its own where the backend's task controller runs each browser task as a Job from the published template (docs/tasks.md), inside a quota, with the pack's memory and shm rules enforced by the API server.",
             namespace: "The tasks namespace (not the platform's, `default` or `kube-*`).",
             shm: "/dev/shm of every task pod (a Memory emptyDir, charged to its memory limit).",
+            ephemeralStorage:
+                "Scratch disk of each task: its container's ephemeral-storage request and limit (the namespace's LimitRange sets it: a pod that names no scratch disk counts as none against `tasks.quota.ephemeralStorage`, which would then bound nothing).",
             activeDeadlineSeconds: "A task running longer is stopped (the Job's `activeDeadlineSeconds`).",
             ttlSecondsAfterFinished: "A finished task's Job and pod are deleted this long after it ends.",
             backoffLimit: "Retries of a failed task (0: a browser task is not retried blindly).",
@@ -59,6 +65,8 @@ export const tasks: ServicePlugin<"tasks", typeof section> = {
         }
         if (own.resources.memory.limit > own.quota.memory)
             rule(["quota", "memory"], `must hold at least one task (tasks.resources.memory.limit ${own.resources.memory.limit}Mi)`);
+        if (own.ephemeralStorage > own.quota.ephemeralStorage)
+            rule(["quota", "ephemeralStorage"], `must hold at least one task (tasks.ephemeralStorage ${own.ephemeralStorage}Mi)`);
         if (own.resources.cpu.limit > own.quota.cpu)
             rule(["quota", "cpu"], `must hold at least one task (tasks.resources.cpu.limit ${own.resources.cpu.limit}m)`);
     },

@@ -95,9 +95,10 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
             spec: {
                 limits: [
                     {
+                        // Scratch disk too: a container that names none counts as none against the quota, which would bound nothing.
                         type: "Container",
-                        default: { cpu: formatMilli(r.cpu.limit), memory: formatMiB(r.memory.limit) },
-                        defaultRequest: { cpu: formatMilli(r.cpu.request), memory: formatMiB(r.memory.request) },
+                        default: { cpu: formatMilli(r.cpu.limit), memory: formatMiB(r.memory.limit), "ephemeral-storage": formatMiB(spec.ephemeralStorageMiB) },
+                        defaultRequest: { cpu: formatMilli(r.cpu.request), memory: formatMiB(r.memory.request), "ephemeral-storage": formatMiB(spec.ephemeralStorageMiB) },
                     },
                 ],
             },

@@ -314,6 +314,88 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         await project.up();
     });
 
+    it("runs browser tasks (`tasks.enabled`): the backend's identity starts one from the published template and may do nothing else; the API server refuses a task that breaks the pack", async () => {
+        const TASKS = "playwright-tasks";
+        const controller = "system:serviceaccount:playwright-agent:backend";
+        configure("tasks.enabled=true");
+        await project.up();
+        expect(await project.outputs()).toMatchObject({ tasksNamespace: TASKS, taskTemplate: "task-template" });
+
+        const can = async (args: string[]) => (await cluster.kubectl(["auth", "can-i", ...args, "--as", controller])).stdout.trim();
+        expect(await can(["create", "jobs.batch", "-n", TASKS])).toBe("yes");
+        expect(await can(["get", "pods", "--subresource=log", "-n", TASKS])).toBe("yes");
+        expect(await can(["get", "configmap/task-template", "-n", TASKS])).toBe("yes");
+        for (const denied of [
+            ["create", "jobs.batch", "-n", NAMESPACE],
+            ["create", "pods", "-n", TASKS],
+            ["create", "pods", "--subresource=exec", "-n", TASKS],
+            ["get", "secrets", "-n", TASKS],
+            ["get", "configmap/other", "-n", TASKS],
+            ["list", "namespaces"],
+        ])
+            expect(await can(denied), denied.join(" ")).toBe("no");
+
+        // The controller reads the template, names the task, and creates it: the API server admits it and the Job controller starts its pod.
+        const asController = (args: string[], input?: string) => cluster.kubectl([...args, "--as", controller], input);
+        const read = await asController(["get", "configmap", "task-template", "-n", TASKS, "-o", "json"]);
+        expect(read.code, read.stderr).toBe(0);
+        const template = JSON.parse((JSON.parse(read.stdout) as Json).data["job.json"] as string) as Json;
+        const created = await asController(["create", "-f", "-", "-o", "name"], JSON.stringify(template));
+        expect(created.code, created.stderr).toBe(0);
+        const jobName = created.stdout.trim().replace("job.batch/", "");
+        let pods: List<Json> = { items: [] };
+        for (let i = 0; i < 60 && pods.items.length === 0; i++) {
+            if (i > 0) await new Promise((r) => setTimeout(r, 1000));
+            pods = await cluster.getJson<List<Json>>(["pods", "-n", TASKS, "-l", `job-name=${jobName}`]);
+        }
+        expect(pods.items.length).toBe(1);
+        // The namespace's LimitRange gives it its scratch disk, which the quota then counts (a pod that names none counts as none).
+        expect(pods.items[0].spec.containers[0].resources).toEqual({
+            requests: { cpu: "1", memory: "1Gi", "ephemeral-storage": "5Gi" },
+            limits: { cpu: "2", memory: "3Gi", "ephemeral-storage": "5Gi" },
+        });
+
+        // What breaks the pack is refused, whoever creates it: the policy names the rule.
+        const refusal = async (change: (job: Json) => void) => {
+            const job = structuredClone(template);
+            change(job);
+            const r = await cluster.kubectl(["create", "--dry-run=server", "-f", "-"], JSON.stringify(job));
+            expect(r.code).not.toBe(0);
+            return r.stderr;
+        };
+        const pod = (job: Json) => job.spec.template.spec;
+        expect(await refusal((j) => delete pod(j).containers[0].resources.limits.memory)).toMatch(
+            /quorvex-prod-tasks[\s\S]*denied request: containers-have-memory-limits: container browser-task/,
+        );
+        expect(
+            await refusal((j) => {
+                const shm = pod(j).volumes.find((v: Json) => v.emptyDir?.medium === "Memory");
+                shm.emptyDir.sizeLimit = "64Mi";
+            }),
+        ).toMatch(/denied request: browser-workers-have-shm: \/dev\/shm is 64Mi; need at least 1024Mi/);
+        expect(await refusal((j) => (pod(j).containers[0].securityContext.runAsNonRoot = false))).toMatch(
+            /denied request: kubernetes-containers-hardened: container browser-task/,
+        );
+        // And the quota bounds them all: one task asking for more than all tasks may hold is refused.
+        const greedy = {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "greedy", namespace: TASKS, labels: template.spec.template.metadata.labels },
+            spec: structuredClone(template.spec.template.spec),
+        };
+        greedy.spec.containers[0].resources.limits.memory = "61Gi";
+        const over = await cluster.kubectl(["create", "--dry-run=server", "-f", "-"], JSON.stringify(greedy));
+        expect(over.stderr).toMatch(/exceeded quota: tasks, requested: limits.memory=61Gi/);
+
+        // Switched off again, the namespace goes with everything in it, the task too.
+        configure("tasks.enabled=false");
+        await project.up();
+        expect((await cluster.kubectl(["get", "namespace", TASKS])).stderr).toMatch(/NotFound/);
+        expect(await cluster.ok(["get", "networkpolicies", "-n", NAMESPACE, "-o", "name"])).not.toMatch(/from-tasks/);
+        const after = await project.preview(["--expect-no-changes"]);
+        expect(after.code, after.stdout + after.stderr).toBe(0);
+    });
+
     it("`pulumi destroy` deletes nothing while protection is on, and with `retainOnDelete` leaves the namespace, the claims and the data", async () => {
         const before = await cluster.ok(["get", "all,secrets,pvc", "-n", NAMESPACE, "-o", "name"]);
         const refused = await project.run(["destroy", "--yes", "--stack", project.stack]);
