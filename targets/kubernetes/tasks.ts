@@ -98,7 +98,11 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
                         // Scratch disk too: a container that names none counts as none against the quota, which would bound nothing.
                         type: "Container",
                         default: { cpu: formatMilli(r.cpu.limit), memory: formatMiB(r.memory.limit), "ephemeral-storage": formatMiB(spec.ephemeralStorageMiB) },
-                        defaultRequest: { cpu: formatMilli(r.cpu.request), memory: formatMiB(r.memory.request), "ephemeral-storage": formatMiB(spec.ephemeralStorageMiB) },
+                        defaultRequest: {
+                            cpu: formatMilli(r.cpu.request),
+                            memory: formatMiB(r.memory.request),
+                            "ephemeral-storage": formatMiB(spec.ephemeralStorageMiB),
+                        },
                     },
                 ],
             },
