@@ -3,7 +3,7 @@ import { admissionThresholds } from "../policies/admission";
 import type { ResourceBudget, Target, TasksHandle } from "../targets/contract";
 import { APP_USER, type Backend } from "./backend";
 import type { ObjectStoreConnection, QueueConnection } from "./connections";
-import { WORKER_DRAIN_PATH, WORKER_HEALTH_PORT, workerEnv } from "./workers";
+import { WORKER_DRAIN_PATH, WORKER_HEALTH_PORT, WORKER_MAX_JOBS, workerEnv } from "./workers";
 
 export interface BrowserTasksArgs {
     target: Target;
@@ -21,6 +21,8 @@ export interface BrowserTasksArgs {
     queue: QueueConnection;
     objectStore: ObjectStoreConnection;
     bucket: string;
+    /** KEDA runs a task Job per queued job (`workers.autoscaler: keda-job`), reading the queue's length as the scaler's own Redis user. */
+    scaling?: { min: number; max: number; scaler: QueueConnection };
     /** The task controller (it creates the Jobs) and what the tasks report to. */
     backend: Backend;
 }
@@ -45,7 +47,11 @@ export class BrowserTasks extends pulumi.ComponentResource {
                     role: "browser-task",
                     component: "browser-task",
                     image: args.image,
-                    env: workerEnv({ queue: args.queue, queueName: args.queueName, backend: args.backend, store: args.objectStore, bucket: args.bucket }),
+                    env: {
+                        ...workerEnv({ queue: args.queue, queueName: args.queueName, backend: args.backend, store: args.objectStore, bucket: args.bucket }),
+                        // A task takes one job and exits (at once, successfully, when it finds the queue empty).
+                        [WORKER_MAX_JOBS]: "1",
+                    },
                     resources: args.resources,
                     shmMiB: args.shmMiB,
                     runsBrowsers: true,
@@ -59,6 +65,19 @@ export class BrowserTasks extends pulumi.ComponentResource {
                 ephemeralStorageMiB: args.ephemeralStorageMiB,
                 job: args.job,
                 quota: args.quota,
+                scaling: args.scaling && {
+                    min: args.scaling.min,
+                    max: args.scaling.max,
+                    queue: {
+                        service: args.scaling.scaler.service,
+                        port: args.scaling.scaler.portName,
+                        listName: args.queueName,
+                        // A task takes one job: one Job per queued job.
+                        listLength: 1,
+                        username: args.scaling.scaler.username,
+                        password: args.scaling.scaler.password,
+                    },
+                },
                 // The pack's own thresholds (its policies' defaults): the API server enforces what the pack checks.
                 admission: admissionThresholds(),
             },

@@ -27,6 +27,8 @@ export interface BrowserWorkerPoolArgs {
 export const WORKER_HEALTH_PORT = 8001;
 /** On the health server: stop taking jobs, answer once the job in hand is done (the worker image's contract). */
 export const WORKER_DRAIN_PATH = "/drain";
+/** A worker given N takes N jobs and exits 0, and exits 0 at once when it finds the queue empty (the worker image's contract). */
+export const WORKER_MAX_JOBS = "WORKER_MAX_JOBS";
 
 /** What a worker (a pool member or an ephemeral task) is told: its queue and its store, as its own users, and the backend. */
 export function workerEnv(a: {

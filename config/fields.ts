@@ -180,7 +180,7 @@ export type Mode = (typeof MODES)[number];
 /** What the workers may do in the artifact bucket: put only, or get and put (neither deletes nor lists). */
 export const ARTIFACT_ACCESS = ["write", "readWrite"] as const;
 
-export const AUTOSCALERS = ["none", "hpa", "keda"] as const;
+export const AUTOSCALERS = ["none", "hpa", "keda", "keda-job"] as const;
 export type Autoscaler = (typeof AUTOSCALERS)[number];
 
 /** `a`, `a or b`, `a, b or c`: the allowed values in a message. */

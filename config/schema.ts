@@ -146,11 +146,17 @@ function sharedRules(config: QuorvexConfig, rule: (path: (string | number)[], me
     if (config.mode === "workers" && config.workers.autoscaler === "none" && config.workers.replicas < 1) {
         rule(["workers", "replicas"], "must be at least 1 in workers mode without an autoscaler: nothing else runs browsers");
     }
+    if (config.workers.autoscaler === "keda-job") {
+        if (!config.tasks.enabled)
+            rule(["workers", "autoscaler"], "keda-job runs each queued job as a task Job in the tasks namespace, so tasks.enabled must be true");
+        else if (config.workers.max > config.tasks.quota.pods)
+            rule(["workers", "max"], `must not exceed tasks.quota.pods (${config.tasks.quota.pods}) with keda-job: the quota would refuse the Jobs beyond it`);
+    }
     if (config.tasks.enabled && !config.redis.enabled) {
         rule(["tasks", "enabled"], "needs redis.enabled: tasks take their jobs from the Redis queue");
     }
-    if (config.workers.autoscaler === "keda" && !config.redis.enabled) {
-        rule(["workers", "autoscaler"], "keda scales on the Redis job queue, so redis.enabled must be true");
+    if (config.workers.autoscaler.startsWith("keda") && !config.redis.enabled) {
+        rule(["workers", "autoscaler"], `${config.workers.autoscaler} scales on the Redis job queue, so redis.enabled must be true`);
     }
     const headroom = config.workers.shmHeadroom;
     if (config.mode === "standard" && config.backend.resources.memory.limit - config.backend.shm < headroom) {

@@ -39,7 +39,8 @@ export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis
     const queue = config.workers.queue.listName;
     const artifacts = config.minio.bucket;
     const backup = config.backup.enabled;
-    const keda = config.workers.autoscaler === "keda";
+    // KEDA reads the queue's length as its own user, for the pool's ScaledObject or the tasks' ScaledJob.
+    const keda = config.workers.autoscaler.startsWith("keda");
     const tasks = config.tasks.enabled;
     return {
         postgres: [
@@ -148,7 +149,7 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
               image: config.images.worker,
               replicas: config.workers.replicas,
               autoscaling:
-                  config.workers.autoscaler === "none"
+                  config.workers.autoscaler !== "hpa" && config.workers.autoscaler !== "keda"
                       ? undefined
                       : {
                             engine: config.workers.autoscaler,
@@ -193,6 +194,10 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
                       backoffLimit: config.tasks.backoffLimit,
                   },
                   quota: config.tasks.quota,
+                  scaling:
+                      config.workers.autoscaler === "keda-job"
+                          ? { min: config.workers.min, max: config.workers.max, scaler: redis.connectionFor("workers-scaler") }
+                          : undefined,
                   queueName: config.workers.queue.listName,
                   queue: redis.connectionFor("tasks"),
                   objectStore: minio.connectionFor("tasks"),

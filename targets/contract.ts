@@ -272,6 +272,8 @@ export interface TasksSpec {
     job: { activeDeadlineSeconds: number; ttlSecondsAfterFinished: number; backoffLimit: number };
     /** CPU in millicores, memory and scratch disk in MiB, all tasks together. */
     quota: { pods: number; cpu: number; memory: number; ephemeralStorage: number };
+    /** Jobs from the template, one per queued job, by KEDA (a ScaledJob): at least min waiting, at most max at once. */
+    scaling?: { min: number; max: number; queue: NonNullable<Autoscaling["queue"]> };
     /** The pack's thresholds, enforced by the API server on every Job and Pod there. */
     admission: { minShmMiB: number; minHeadroomMiB: number };
 }

@@ -33,7 +33,7 @@ const INVALID: [string, Record<string, unknown>, string, RegExp][] = [
         "quorvex:workers.autoscaler",
         /must be none on the docker target \(one Docker host\), which has no other autoscaler/,
     ],
-    ["unknown autoscaler", { ...K8S, workers: { autoscaler: "vpa" } }, "quorvex:workers.autoscaler", /none, hpa or keda/],
+    ["unknown autoscaler", { ...K8S, workers: { autoscaler: "vpa" } }, "quorvex:workers.autoscaler", /none, hpa, keda or keda-job/],
     ["cpu target above 100%", { ...K8S, workers: { targetCpuPercent: 150 } }, "quorvex:workers.targetCpuPercent", /integer from 1 to 100/],
     [
         "a memory size without unit",

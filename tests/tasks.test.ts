@@ -5,12 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../config/load";
+import { planStack } from "../tools/planner";
+import { validateObject } from "./k8s-schema";
 import { admissionThresholds, taskAdmission } from "../policies/admission";
 import { settingsFor } from "../policies/evaluate";
 import { browserWorkersHaveShm } from "../policies/rules/browser-workers-have-shm";
 import { all, DEV, inputs, merge, PROD, stack, type Json } from "./helpers";
 
 const TASKS = merge(PROD, { tasks: { enabled: true } });
+const KEDA_JOB = merge(TASKS, { workers: { autoscaler: "keda-job", min: 0, replicas: 0 } });
+const KEDA_JOB_SETS = ["tasks.enabled=true", "workers.autoscaler=keda-job", "workers.min=0", "workers.replicas=0"];
 const kind = (run: Awaited<ReturnType<typeof stack>>, k: string) => all(run, `kubernetes:${k}`).map((r) => inputs(r));
 
 describe("the tasks namespace", () => {
@@ -95,6 +99,8 @@ describe("the tasks namespace", () => {
         const copies = kind(run, "core/v1:Secret").filter((s) => s.metadata.namespace === "playwright-tasks");
         expect(copies.map((s) => s.metadata.name).sort()).toEqual([...secretRefs].sort());
         expect(job.spec.template.metadata.labels["app.kubernetes.io/component"]).toBe("browser-task");
+        // A task takes one job and exits (the worker image's contract, docs/images.md).
+        expect(c.env).toContainEqual({ name: "WORKER_MAX_JOBS", value: "1" });
     });
 
     it("lets a task reach the platform's Redis, MinIO and backend and the sites under test, and them admit it", async () => {
@@ -147,6 +153,68 @@ describe("tasks config", () => {
             return (e as { problems: string[] }).problems;
         }
     };
+
+    it("with `workers.autoscaler: keda-job`, runs the template as one Job per queued job through a KEDA ScaledJob: none while the queue is empty, at most workers.max, running Jobs never killed", async () => {
+        const run = await stack("prod", KEDA_JOB);
+        const [sj] = kind(run, "keda.sh/v1alpha1:ScaledJob");
+        const template = JSON.parse(kind(run, "core/v1:ConfigMap").find((c) => c.metadata.name === "task-template")!.data["job.json"]) as Json;
+        expect(sj.metadata).toMatchObject({ name: "browser-tasks", namespace: "playwright-tasks", labels: template.metadata.labels });
+        expect(sj.spec).toEqual({
+            jobTargetRef: template.spec,
+            minReplicaCount: 0,
+            maxReplicaCount: 20,
+            scalingStrategy: { strategy: "accurate" },
+            rollout: { strategy: "gradual" },
+            triggers: [
+                {
+                    type: "redis",
+                    metadata: { address: "redis.playwright-agent.svc:6379", listName: "browser-jobs", listLength: "1" },
+                    authenticationRef: { name: "browser-tasks-redis-auth" },
+                },
+            ],
+        });
+        // KEDA reads the length as the scaler's own user (LLEN on the queue), from a copy of its Secret in the tasks namespace.
+        const [auth] = kind(run, "keda.sh/v1alpha1:TriggerAuthentication");
+        expect(auth.metadata).toMatchObject({ name: "browser-tasks-redis-auth", namespace: "playwright-tasks" });
+        expect(auth.spec.secretTargetRef.map((r: Json) => r.name)).toEqual(["redis-workers-scaler-credentials", "redis-workers-scaler-credentials"]);
+        const copies = kind(run, "core/v1:Secret").filter((x) => x.metadata.namespace === "playwright-tasks");
+        expect(copies.map((x) => x.metadata.name).sort()).toEqual(["minio-tasks-credentials", "redis-tasks-credentials", "redis-workers-scaler-credentials"]);
+        const admit = kind(run, "networking.k8s.io/v1:NetworkPolicy").find((x) => x.metadata.name === "redis-from-keda-tasks")!;
+        expect(admit.spec.ingress[0].from).toEqual([
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "keda" } }, podSelector: { matchLabels: { app: "keda-operator" } } },
+        ]);
+        // The pool keeps its fixed size and no autoscaler of its own; the stack reads KEDA's ScaledJob definition first.
+        expect(kind(run, "autoscaling/v2:HorizontalPodAutoscaler")).toEqual([]);
+        expect(kind(run, "keda.sh/v1alpha1:ScaledObject")).toEqual([]);
+        expect(kind(run, "apps/v1:Deployment").find((d) => d.metadata.name === "workers")!.spec.replicas).toBe(0);
+        expect(run.lookups).toContain("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition::scaledjobs.keda.sh");
+        // Every object passes its schema (KEDA's own for the ScaledJob and its TriggerAuthentication).
+        for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:")))
+            expect(() => validateObject(inputs(r)), `${r.type} ${r.name}`).not.toThrow();
+    });
+
+    it("with keda-job, the plan counts the Jobs from none to workers.max, and the pack judges the ScaledJob's pod like any other", async () => {
+        const doc = (await planStack({ stack: "prod", sets: KEDA_JOB_SETS })).document;
+        const row = doc.capacity.rows.find((r) => r.service === "browser-tasks")!;
+        expect(row).toMatchObject({ kind: "ScaledJob", replicas: { min: 0, max: 20 }, memory: { request: 1024, limit: 3072 }, shm: 1024 });
+        expect(doc.policy.violations).toEqual([]);
+        const small = (await planStack({ stack: "prod", sets: [...KEDA_JOB_SETS, "tasks.shm=64Mi"] })).document;
+        expect(small.policy.violations.map((v) => v.policy)).toContain("browser-workers-have-shm");
+        expect(small.policy.violations.find((v) => v.policy === "browser-workers-have-shm")!.message).toMatch(/ScaledJob `browser-tasks`/);
+    });
+
+    it("refuses keda-job without tasks, beyond the tasks' quota of pods, or on Docker", () => {
+        expect(problems(merge(PROD, { workers: { autoscaler: "keda-job" } }))).toEqual([
+            'quorvex:workers.autoscaler = "keda-job": keda-job runs each queued job as a task Job in the tasks namespace, so tasks.enabled must be true',
+        ]);
+        expect(problems(merge(KEDA_JOB, { workers: { max: 21 } }))).toEqual([
+            "quorvex:workers.max = 21: must not exceed tasks.quota.pods (20) with keda-job: the quota would refuse the Jobs beyond it",
+        ]);
+        expect(problems(merge(KEDA_JOB, { workers: { max: 21 }, tasks: { quota: { pods: 21 } } }))).toEqual([]);
+        expect(problems(merge(DEV, { workers: { autoscaler: "keda-job" } }))[0]).toMatch(
+            /^quorvex:workers\.autoscaler = "keda-job": must be none on the docker target/,
+        );
+    });
 
     it("is refused on a target that gives tasks no namespace (one Docker host)", () => {
         expect(problems(merge(DEV, { tasks: { enabled: true } }))).toEqual([

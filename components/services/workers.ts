@@ -55,11 +55,12 @@ export const workers: ServicePlugin<"workers", typeof section> = {
                 : {},
         docs: {
             replicas:
-                "Browser workers on Docker (in standard mode, workers beside the backend; above 8 a warning). On Kubernetes without autoscaler, the fixed count.",
-            min: "Autoscaler minimum (Kubernetes).",
-            max: "Autoscaler maximum (Kubernetes).",
+                "Browser workers on Docker (in standard mode, workers beside the backend; above 8 a warning). On Kubernetes without autoscaler (or with `keda-job`, which leaves this pool alone), the fixed count.",
+            min: "Autoscaler minimum (Kubernetes). With `keda-job`, the task Jobs kept waiting (0: none while the queue is empty).",
+            max: "Autoscaler maximum (Kubernetes). With `keda-job`, the most task Jobs at once (within `tasks.quota.pods`).",
             targetCpuPercent: "Average CPU the autoscaler aims at.",
-            autoscaler: "`hpa` (autoscaling/v2, CPU), `keda` (ScaledObject with cpu + Redis list triggers), or `none`. Docker: `none`.",
+            autoscaler:
+                "`hpa` (autoscaling/v2, CPU), `keda` (ScaledObject with cpu + Redis list triggers), `keda-job` (a ScaledJob that runs one task Job per queued job in the tasks namespace, docs/tasks.md; needs `tasks.enabled`), or `none`. Docker: `none`.",
             "queue.listName": "Redis list of the browser job queue (KEDA trigger and env of backend and workers).",
             "queue.listLength": "KEDA: queued jobs per worker before scaling up.",
             shm: "/dev/shm per worker (Memory emptyDir on Kubernetes, `shmSize` on Docker); charged to the memory limit.",
@@ -71,7 +72,7 @@ export const workers: ServicePlugin<"workers", typeof section> = {
     },
     rules: (own, rule) => {
         if (own.min > own.max) rule(["min"], `must not exceed workers.max (${own.max})`);
-        if (own.autoscaler !== "none" && own.min < 1) rule(["min"], "must be at least 1 with an autoscaler");
+        if ((own.autoscaler === "hpa" || own.autoscaler === "keda") && own.min < 1) rule(["min"], "must be at least 1 with an autoscaler of the pool");
         if (own.resources.memory.limit - own.shm < own.shmHeadroom) {
             rule(
                 ["resources", "memory", "limit"],

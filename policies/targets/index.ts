@@ -31,6 +31,8 @@ export const routesOf = (type: string, name: string, props: Obj): RouteHost[] =>
 
 export const scalesOf = (type: string, name: string, props: Obj) => readerOf(type)?.scales?.(type, name, props);
 
+export const envValuesOf = (type: string, name: string, props: Obj) => readerOf(type)?.envValues?.(type, name, props);
+
 export const rootSecretOf = (type: string, name: string, props: Obj) => readerOf(type)?.rootSecret?.(type, name, props);
 
 /**

@@ -14,7 +14,12 @@ export const POD_PATHS: Record<string, string[]> = {
     ReplicationController: ["spec", "template", "spec"],
     Job: ["spec", "template", "spec"],
     CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
+    // KEDA's: the Job it starts for each queued job.
+    ScaledJob: ["spec", "jobTargetRef", "template", "spec"],
 };
+
+/** Kinds whose pods end: a one-shot task, not a service. */
+const RUNS_TO_COMPLETION = ["Job", "CronJob", "ScaledJob"];
 
 const kindOf = (type: string) => type.slice(type.lastIndexOf(":") + 1);
 const owns = (type: string) => type.startsWith("kubernetes:");
@@ -28,7 +33,12 @@ const shownAs = (type: string, name: string, props: Obj) => `${kindOf(type)} \`$
 /** Does this object carry a pod (a kind the pack does not know, such as a controller's own CRD)? */
 const holdsPod = (props: Obj) => {
     const spec = obj(props.spec);
-    return Array.isArray(spec.containers) || Array.isArray(obj(obj(spec.template).spec).containers) || Object.keys(obj(spec.jobTemplate)).length > 0;
+    return (
+        Array.isArray(spec.containers) ||
+        Array.isArray(obj(obj(spec.template).spec).containers) ||
+        Object.keys(obj(spec.jobTemplate)).length > 0 ||
+        Object.keys(obj(spec.jobTargetRef)).length > 0
+    );
 };
 
 /**
@@ -100,7 +110,7 @@ function containers(type: string, name: string, props: Obj, browserPatterns: str
                 secretRefs: secretsRead(container, volumes).map((s) => `${ns}/${s}`),
                 stateful,
                 initContainer: init,
-                longRunning: kind !== "Job" && kind !== "CronJob",
+                longRunning: !RUNS_TO_COMPLETION.includes(kind),
                 onSharedHost: false,
                 fields: {
                     memoryLimit: `${field}.resources.limits.memory`,
@@ -136,6 +146,12 @@ function secretsRead(container: Obj, volumes: Obj[]): string[] {
         ...arr(container.volumeMounts).map((m) => obj(volumes.find((v) => v.name === obj(m).name)?.secret).secretName),
     ];
     return [...new Set(names.filter((n): n is string => typeof n === "string"))];
+}
+
+/** The Redis list a KEDA trigger reads (the redis scalers' `listName`). */
+function redisList(trigger: Obj): string[] {
+    const list = obj(trigger.metadata).listName;
+    return String(trigger.type).startsWith("redis") && typeof list === "string" ? [list] : [];
 }
 
 function scaleTarget(props: Obj): string {
@@ -179,8 +195,17 @@ export const kubernetesReader: TargetReader = {
     },
     scales(type, name, props) {
         const kind = kindOf(type);
-        const isScaler = kind === "HorizontalPodAutoscaler" || (type.startsWith("kubernetes:keda.sh/") && kind === "ScaledObject");
-        if (!owns(type) || !isScaler) return undefined;
-        return { target: scaleTarget(props), scaler: `${kind} \`${String(obj(props.metadata).name ?? name)}\`` };
+        const keda = type.startsWith("kubernetes:keda.sh/");
+        if (!owns(type) || !(kind === "HorizontalPodAutoscaler" || (keda && (kind === "ScaledObject" || kind === "ScaledJob")))) return undefined;
+        // A ScaledJob scales no workload: it starts Jobs, one per queued item.
+        const target = kind === "ScaledJob" ? undefined : scaleTarget(props);
+        const queues = keda ? arr(obj(props.spec).triggers).map(obj).flatMap(redisList) : [];
+        return { target, queues, jobs: kind === "ScaledJob", scaler: `${kind} \`${String(obj(props.metadata).name ?? name)}\``, namespace: namespaceOf(props) };
+    },
+    envValues(type, name, props) {
+        const found = podOf(type, props);
+        if (!found) return undefined;
+        const values = arr(found.pod.containers).flatMap((c) => arr(obj(c).env).map((e) => obj(e).value));
+        return { workload: `${namespaceOf(props)}/${kindOf(type)}/${metaName(name, props)}`, values: values.filter((v): v is string => typeof v === "string") };
     },
 };

@@ -77,8 +77,17 @@ export interface TargetReader {
     routes?(type: string, name: string, props: Obj): RouteHost[];
     /** A Secret that holds a root credential (it carries the `rootCredentials` marker): its `namespace/name`. */
     rootSecret?(type: string, name: string, props: Obj): string | undefined;
-    /** What an autoscaler resource scales: `namespace/Kind/name`, and the scaler as shown. */
-    scales?(type: string, name: string, props: Obj): { target: string; scaler: string } | undefined;
+    /**
+     * What an autoscaler resource scales: the workload (`namespace/Kind/name`; none for one that
+     * starts Jobs of its own), the queues (lists) it counts, and the scaler as shown.
+     */
+    scales?(
+        type: string,
+        name: string,
+        props: Obj,
+    ): { target: string | undefined; queues: string[]; jobs: boolean; scaler: string; namespace: string } | undefined;
+    /** A workload (`namespace/Kind/name`) and the plain values of its containers' environment (a queue it takes jobs from is one). */
+    envValues?(type: string, name: string, props: Obj): { workload: string; values: string[] } | undefined;
 }
 
 /** The names in a `rootCredentials` marker (`.`-separated); none when the label is absent or empty. */

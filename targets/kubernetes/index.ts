@@ -12,7 +12,7 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
     description: "a Kubernetes cluster",
     capabilities: {
         modes: ["workers"],
-        autoscalers: ["none", "hpa", "keda"],
+        autoscalers: ["none", "hpa", "keda", "keda-job"],
         scheduledTasks: true,
         tlsModes: ["selfSigned", "provided", "secret", "certManager", "none"],
         registryCredentials: "pullSecrets",

@@ -27,8 +27,8 @@ function capacity(resources: ReviewedResource[]): CapacityRow[] {
     for (const r of resources) {
         const kind = r.type.slice(r.type.lastIndexOf(":") + 1);
         const found = podOf(r.type, r.inputs);
-        // Long-running services: Jobs and CronJobs come and go.
-        if (!found || (kind !== "Deployment" && kind !== "StatefulSet")) continue;
+        // Long-running services, and the Jobs KEDA keeps running (min to max): other Jobs and CronJobs come and go.
+        if (!found || (kind !== "Deployment" && kind !== "StatefulSet" && kind !== "ScaledJob")) continue;
         const meta = obj(r.inputs.metadata);
         const name = String(meta.name ?? r.name);
         const spec = obj(r.inputs.spec);
@@ -37,7 +37,10 @@ function capacity(resources: ReviewedResource[]): CapacityRow[] {
             service: name,
             component: String(obj(meta.labels)["app.kubernetes.io/component"] ?? ""),
             kind,
-            replicas: scaled.get(name) ?? { min: Number(spec.replicas ?? 1), max: Number(spec.replicas ?? 1) },
+            replicas:
+                kind === "ScaledJob"
+                    ? { min: Number(spec.minReplicaCount ?? 0), max: Number(spec.maxReplicaCount ?? 100) }
+                    : (scaled.get(name) ?? { min: Number(spec.replicas ?? 1), max: Number(spec.replicas ?? 1) }),
             cpu: { request: null, limit: null },
             memory: { request: null, limit: null },
             shm: null,

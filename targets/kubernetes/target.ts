@@ -25,6 +25,7 @@ import {
 } from "../contract";
 import { routeCertificate } from "../tls";
 import { isolatedNamespace, KubernetesCluster } from "./cluster";
+import { KEDA_API_VERSION, redisListTrigger, redisTriggerAuthentication } from "./keda";
 import { tasksNamespace } from "./tasks";
 import { containerBase, nonEmpty, podSecurity, podSpec, scratchVolumes, secretFiles, stringData } from "./pod";
 
@@ -357,27 +358,18 @@ export class KubernetesTarget implements Target {
         }
         if (!a.queue) throw new Error(`${spec.role}: KEDA autoscaling needs the Redis queue`);
         const q = a.queue;
-        const auth = new k8s.apiextensions.CustomResource(
+        const auth = redisTriggerAuthentication(
             `${spec.role}-redis-auth`,
-            {
-                apiVersion: "keda.sh/v1alpha1",
-                kind: "TriggerAuthentication",
-                metadata: this.meta(spec, `${spec.role}-redis-auth`),
-                // The scaler's own ACL user (LLEN on the queue and nothing else).
-                spec: {
-                    secretTargetRef: [
-                        { parameter: "username", name: `${q.username.secret.name}-${SECRET_SUFFIX}`, key: q.username.key },
-                        { parameter: "password", name: `${q.password.secret.name}-${SECRET_SUFFIX}`, key: q.password.key },
-                    ],
-                },
-            },
+            this.meta(spec, `${spec.role}-redis-auth`),
+            q,
+            (n) => `${n}-${SECRET_SUFFIX}`,
             this.opts(parent),
         );
         // The CPU rule lives in the ScaledObject: KEDA owns the HPA, so no HPA of ours targets this Deployment.
         new k8s.apiextensions.CustomResource(
             spec.role,
             {
-                apiVersion: "keda.sh/v1alpha1",
+                apiVersion: KEDA_API_VERSION,
                 kind: "ScaledObject",
                 metadata: this.meta(spec, spec.role),
                 spec: {
@@ -386,11 +378,7 @@ export class KubernetesTarget implements Target {
                     maxReplicaCount: a.max,
                     triggers: [
                         { type: "cpu", metricType: "Utilization", metadata: { value: String(a.targetCpuPercent) } },
-                        {
-                            type: "redis",
-                            metadata: { address: `${q.service.host}:${q.service.ports[q.port]}`, listName: q.listName, listLength: String(q.listLength) },
-                            authenticationRef: { name: `${spec.role}-redis-auth` },
-                        },
+                        redisListTrigger(q, `${spec.role}-redis-auth`),
                     ],
                     advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: SCALE_DOWN } } },
                 },
@@ -510,6 +498,18 @@ export class KubernetesTarget implements Target {
             privateRanges: PRIVATE_RANGES,
             secretName: (n) => `${n}-${SECRET_SUFFIX}`,
             selector: (role) => this.selector(role),
+            scaledJobsDefinition: () =>
+                this.prerequisite("keda-scaledjobs", (o) => k8s.apiextensions.v1.CustomResourceDefinition.get("keda-scaledjobs", "scaledjobs.keda.sh", o)),
+            // The KEDA operator reads the queue's length from Redis.
+            admitKeda: (q, name) =>
+                this.admit(
+                    { role: name, component: "tasks" },
+                    name,
+                    this.selector(q.service.role),
+                    peer(this.args.kedaNamespace, this.args.kedaOperatorPodLabels),
+                    [q.service.ports[q.port]],
+                    opts.parent,
+                ),
             isolated: (name) =>
                 isolatedNamespace(
                     { name, stack: this.args.stack, dnsResolvers: this.args.dnsResolvers, resourcePrefix: "tasks-" },

@@ -16,6 +16,7 @@ import { taskAdmission } from "../../policies/admission";
 import { formatMilli, formatMiB } from "../../config/quantity";
 import { isSecretRef, type SecretHandle, type TasksHandle, type TasksSpec } from "../contract";
 import { markerLabels, standardLabels } from "../labels";
+import { KEDA_API_VERSION, redisListTrigger, redisTriggerAuthentication, type RedisQueue } from "./keda";
 import { podSpec } from "./pod";
 
 export interface TasksContext {
@@ -32,6 +33,10 @@ export interface TasksContext {
     secretName: (handleName: string) => string;
     /** The platform namespace's pods of a role. */
     selector: (role: string) => Record<string, string>;
+    /** KEDA's ScaledJob definition, as a prerequisite (none where only manifests are written). */
+    scaledJobsDefinition: () => pulumi.Resource[];
+    /** Let the KEDA operator reach the queue's service (a NetworkPolicy of that name in the platform's namespace). */
+    admitKeda: (queue: RedisQueue, name: string) => void;
     /** The namespace made isolated (restricted, default-deny but DNS). */
     isolated: (name: string) => k8s.core.v1.Namespace;
 }
@@ -56,6 +61,8 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
     // The task's own credentials (its Redis and MinIO users), copied into the namespace: a pod reads a Secret of its own namespace only.
     const handles = new Map<string, SecretHandle>();
     for (const v of Object.values(template.env ?? {})) if (isSecretRef(v)) handles.set(v.secret.name, v.secret);
+    // ... and, with KEDA, the scaler's (its TriggerAuthentication reads a Secret of its own namespace too).
+    for (const ref of spec.scaling ? [spec.scaling.queue.username, spec.scaling.queue.password] : []) handles.set(ref.secret.name, ref.secret);
     const copies = [...handles.values()].map(
         (h) =>
             new k8s.core.v1.Secret(
@@ -201,6 +208,8 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
         o({ dependsOn: [account, ...copies] }),
     );
 
+    if (spec.scaling) scaledJob(spec.scaling, job.spec, { ...c, meta, labels: labels(template.role, "browser-task"), o, dependsOn: [account, ...copies] });
+
     // The pack's rules, enforced by the API server on every Job and Pod of the namespace.
     const admission = taskAdmission(`quorvex-${c.stack}-tasks`, ns, spec.admission);
     const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
@@ -214,4 +223,46 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
         { parent: c.parent, provider: c.provider, dependsOn: [policy] },
     );
     return { namespace: ns, template: TEMPLATE_CONFIG_MAP };
+}
+
+/** The Job KEDA starts for each queued job, and the most at once. */
+export const SCALED_JOB = "browser-tasks";
+
+/**
+ * KEDA runs the template as one Job per queued job (each task takes one and exits): none while
+ * the queue is empty unless `min`, at most `max`. The `accurate` strategy counts the running
+ * Jobs (their jobs have left the list) and the `gradual` rollout lets a change of the ScaledJob
+ * leave running Jobs alone (KEDA's default deletes them).
+ */
+function scaledJob(
+    s: NonNullable<TasksSpec["scaling"]>,
+    jobSpec: object,
+    c: TasksContext & {
+        meta: (name: string) => { name: string; namespace: string; labels: Record<string, string> };
+        labels: Record<string, string>;
+        o: (extra?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
+        dependsOn: pulumi.Resource[];
+    },
+): void {
+    const authName = `${SCALED_JOB}-redis-auth`;
+    const auth = redisTriggerAuthentication(`tasks-${authName}`, c.meta(authName), s.queue, c.secretName, c.o({ dependsOn: c.dependsOn }));
+    new k8s.apiextensions.CustomResource(
+        "tasks-scaled-job",
+        {
+            apiVersion: KEDA_API_VERSION,
+            kind: "ScaledJob",
+            // KEDA puts the ScaledJob's labels on its Jobs: the same as a task the controller creates.
+            metadata: { ...c.meta(SCALED_JOB), labels: c.labels },
+            spec: {
+                jobTargetRef: jobSpec,
+                minReplicaCount: s.min,
+                maxReplicaCount: s.max,
+                scalingStrategy: { strategy: "accurate" },
+                rollout: { strategy: "gradual" },
+                triggers: [redisListTrigger(s.queue, authName)],
+            },
+        },
+        c.o({ dependsOn: [auth, ...c.dependsOn, ...c.scaledJobsDefinition()] }),
+    );
+    c.admitKeda(s.queue, `${s.queue.service.role}-from-keda-tasks`);
 }

@@ -387,6 +387,25 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         const over = await cluster.kubectl(["create", "--dry-run=server", "-f", "-"], JSON.stringify(greedy));
         expect(over.stderr).toMatch(/exceeded quota: tasks, requested: limits.memory=61Gi/);
 
+        // Queue-driven: KEDA's ScaledJob takes the pool's place as the queue's autoscaler, and a Job as
+        // KEDA would start it (the ScaledJob's jobTargetRef) is admitted; then back to the HPA.
+        configure("workers.autoscaler=keda-job", "workers.min=0");
+        await project.up();
+        expect(await cluster.ok(["get", "hpa,scaledobjects", "-n", NAMESPACE, "-o", "name"])).toBe("");
+        const scaled = await cluster.getJson<Json>(["scaledjob", "browser-tasks", "-n", TASKS]);
+        expect(scaled.spec).toMatchObject({ minReplicaCount: 0, maxReplicaCount: 20, rollout: { strategy: "gradual" }, jobTargetRef: template.spec });
+        const byKeda = {
+            apiVersion: "batch/v1",
+            kind: "Job",
+            metadata: { generateName: "browser-tasks-", namespace: TASKS, labels: scaled.metadata.labels },
+            spec: scaled.spec.jobTargetRef,
+        };
+        const started = await cluster.kubectl(["create", "--dry-run=server", "-f", "-"], JSON.stringify(byKeda));
+        expect(started.code, started.stderr).toBe(0);
+        configure("workers.autoscaler=hpa", "workers.min=2");
+        await project.up();
+        expect(await cluster.ok(["get", "scaledjobs", "-n", TASKS, "-o", "name"])).toBe("");
+
         // Switched off again, the namespace goes with everything in it, the task too.
         configure("tasks.enabled=false");
         await project.up();

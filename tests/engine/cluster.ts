@@ -60,6 +60,7 @@ export const STORAGE_CLASS = "engine-tier-local";
  */
 const CUSTOM_KINDS = [
     { group: "keda.sh", version: "v1alpha1", kind: "ScaledObject", plural: "scaledobjects", scope: "Namespaced" },
+    { group: "keda.sh", version: "v1alpha1", kind: "ScaledJob", plural: "scaledjobs", scope: "Namespaced" },
     { group: "keda.sh", version: "v1alpha1", kind: "TriggerAuthentication", plural: "triggerauthentications", scope: "Namespaced" },
     { group: "cert-manager.io", version: "v1", kind: "ClusterIssuer", plural: "clusterissuers", scope: "Cluster" },
 ];

@@ -251,9 +251,12 @@ def worker():
         draining.set()
 
     signal.signal(signal.SIGTERM, stop)
+    # A task takes this many jobs, and leaves at once when the queue is empty (the image contract).
+    max_jobs = int(env("WORKER_MAX_JOBS", "0"))
+    taken = 0
     log(f"taking jobs from {name} as uid {os.getuid()}")
     r = queue()
-    while not draining.is_set():
+    while not draining.is_set() and (max_jobs == 0 or taken < max_jobs):
         try:
             item = r.brpop([name], timeout=1)
         except redis.RedisError as e:
@@ -261,7 +264,10 @@ def worker():
             time.sleep(1)
             continue
         if item is None:
+            if max_jobs:
+                break
             continue
+        taken += 1
         idle.clear()
         try:
             job = json.loads(item[1])
@@ -282,7 +288,7 @@ def worker():
             log(f"job failed: {type(e).__name__}: {e}")
         finally:
             idle.set()
-    log("drained: exiting")
+    log("done: exiting" if max_jobs and not draining.is_set() else "drained: exiting")
     sys.exit(0)
 
 
