@@ -65,6 +65,11 @@ export function runProcess(bin: string, args: string[], opts: { env: NodeJS.Proc
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
         child.on("error", reject);
         child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+        // A command may exit without reading its input (a prompt answered by a flag, a failure):
+        // the write then fails with EPIPE, which says nothing its exit code does not.
+        child.stdin.on("error", (err: NodeJS.ErrnoException) => {
+            if (err.code !== "EPIPE") reject(err);
+        });
         child.stdin.end(opts.input ?? "");
     });
 }
