@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Target, RouteSpec } from "../targets/contract";
+import type { RouteHandle, RouteSpec, Target } from "../targets/contract";
 import type { Backend } from "./backend";
 import { entryCheck } from "./entry-check";
 
@@ -10,8 +10,8 @@ export interface IngressArgs {
     backend: Backend;
     /** Route `/vnc/` (WebSocket) to the backend's VNC port: standard mode only. */
     vnc: boolean;
-    /** Largest request body (artifact uploads), nginx notation. */
-    maxBodySize: string;
+    /** Largest request body (artifact uploads), nginx notation; null: no limit at the way in. */
+    maxBodySize: string | null;
     /** Read/send timeout for long requests and WebSockets. */
     timeoutSeconds: number;
     /** After each change, check from the deploying machine that the backend answers through the route (null: no check). */
@@ -22,6 +22,8 @@ export interface IngressArgs {
 export class Ingress extends pulumi.ComponentResource {
     /** Public URL of the platform. */
     public readonly url: string;
+    /** What carries it (the outputs contract's `routeKind`). */
+    public readonly kind: RouteHandle["kind"];
 
     constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:Ingress", name, {}, opts);
@@ -39,6 +41,7 @@ export class Ingress extends pulumi.ComponentResource {
             { parent: this },
         );
         this.url = route.url;
+        this.kind = route.kind;
         if (args.check) entryCheck(`${name}-check`, { route, ...args.check }, this);
         this.registerOutputs({ url: this.url });
     }

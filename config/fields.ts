@@ -152,8 +152,15 @@ export const resources = z.strictObject({
 });
 
 /** Where the route's certificate comes from; each target says which of these it can serve. */
-export const TLS_MODES = ["selfSigned", "provided", "secret", "certManager", "none"] as const;
+export const TLS_MODES = ["selfSigned", "provided", "secret", "certManager", "gateway", "none"] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
+
+/** What a stack's way in is: an Ingress (or Docker's proxy), or an HTTPRoute of Gateway API. */
+export const ROUTE_KINDS = ["ingress", "gateway"] as const;
+export type RouteKind = (typeof ROUTE_KINDS)[number];
+/** The Ingress controllers whose settings the Kubernetes target knows (`other`: the class and annotations from config alone). */
+export const INGRESS_CONTROLLERS = ["ingress-nginx", "f5-nginx", "haproxy", "traefik", "other"] as const;
+export type IngressController = (typeof INGRESS_CONTROLLERS)[number];
 
 export const tls = z.strictObject({
     /**
@@ -161,6 +168,7 @@ export const tls = z.strictObject({
      * secret: an existing TLS secret (Kubernetes) named by `secretName`;
      * certManager: a cert-manager ClusterIssuer named by `clusterIssuer` (Kubernetes);
      * provided: the PEM `certificate` and `key` given in config (both targets);
+     * gateway: the HTTPS listener of a shared Gateway the stack attaches to holds the certificate (Kubernetes);
      * none: plain HTTP (only for a throwaway local stack).
      */
     mode: z.enum(TLS_MODES, { error: `must be one of ${TLS_MODES.join(", ")}` }),
@@ -185,3 +193,39 @@ export type Autoscaler = (typeof AUTOSCALERS)[number];
 
 /** `a`, `a or b`, `a, b or c`: the allowed values in a message. */
 export const list = (xs: readonly string[]) => (xs.length < 2 ? xs.join("") : `${xs.slice(0, -1).join(", ")} or ${xs[xs.length - 1]}`);
+
+/** A label or annotation key as the API server takes it: an optional DNS-subdomain prefix and `/`, then a name of at most 63. */
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** A label value as the API server takes it (empty, or at most 63 of these). */
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/**
+ * Pod labels as `key=value` items (a list, so a stack's value replaces the default whole; `[]`
+ * selects every pod), to a map.
+ */
+export const podLabels = z
+    .array(
+        z.string().refine(
+            (item) => {
+                const at = item.indexOf("=");
+                return at > 0 && QUALIFIED_NAME.test(item.slice(0, at)) && LABEL_VALUE.test(item.slice(at + 1));
+            },
+            { error: "must be a pod label as key=value, such as app.kubernetes.io/name=ingress-nginx" },
+        ),
+        { error: "must be a list of key=value pod labels" },
+    )
+    .max(8, { error: "must list at most 8 labels" })
+    .transform((items) => Object.fromEntries(items.map((i) => [i.slice(0, i.indexOf("=")), i.slice(i.indexOf("=") + 1)])));
+
+/** Annotations as the API server takes them: qualified keys, string values, at most 256 KiB in all. */
+export const annotations = z
+    .record(
+        z.string().regex(QUALIFIED_NAME, { error: "must be an annotation key such as example.com/name (a DNS prefix, '/', a name of at most 63)" }),
+        z.string(),
+        {
+            error: "must be a map of annotation keys to string values",
+        },
+    )
+    .refine((a) => Object.entries(a).reduce((n, [k, v]) => n + k.length + v.length, 0) <= 256 * 1024, {
+        error: "must total at most 256 KiB, as the API server allows",
+    });

@@ -101,6 +101,9 @@ export function configSchemaFor(targets: readonly TargetPlugin[], services: read
             if (config.tasks.enabled && !can.taskNamespaces) {
                 rule(["tasks", "enabled"], `must be false ${on}, which gives tasks no namespace of their own`);
             }
+            if (!can.routeKinds.includes(config.ingress.kind)) {
+                rule(["ingress", "kind"], `must be ${list(can.routeKinds)} ${on}`);
+            }
             if (!can.tlsModes.includes(config.ingress.tls.mode)) {
                 rule(["ingress", "tls", "mode"], `must be ${list(can.tlsModes)} ${on}`);
             }

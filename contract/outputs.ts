@@ -13,10 +13,13 @@
  *
  * 2.1.0: where ephemeral browser tasks run (`tasksNamespace`) and the template
  * their Jobs follow (`taskTemplate`); null without them.
+ *
+ * 2.2.0: what carries `backendUrl` (`routeKind`): the stack's own proxy, an
+ * Ingress, or a Gateway API HTTPRoute.
  */
 import { z } from "zod";
 
-export const CONTRACT_VERSION = "2.1.0";
+export const CONTRACT_VERSION = "2.2.0";
 
 const nullableString = z.string().nullable();
 const port = z.number().int().min(1).max(65535);
@@ -34,6 +37,7 @@ export const outputsSchema = z.strictObject({
     /** URL inside the platform network (Docker network / cluster DNS). */
     backendInternalUrl: z.url(),
     ingressHost: z.string(),
+    routeKind: z.enum(["proxy", "ingress", "httproute"]),
     postgresHost: z.string(),
     postgresPort: port,
     postgresDatabase: z.string(),
@@ -79,6 +83,7 @@ export const OUTPUT_DOCS: Record<OutputName, string> = {
     backendUrl: "Public URL through the ingress / proxy.",
     backendInternalUrl: "Backend URL inside the Docker network or the cluster.",
     ingressHost: "Public host name.",
+    routeKind: "What carries `backendUrl`: `proxy` (the Docker host's own), `ingress` (a Kubernetes Ingress) or `httproute` (a Gateway API HTTPRoute).",
     postgresHost: "Postgres host inside the network / cluster.",
     postgresPort: "Postgres port.",
     postgresDatabase: "Database name.",

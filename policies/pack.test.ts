@@ -45,6 +45,7 @@ describe("the pack", () => {
         expect(stackPolicies.map((p) => p.name).sort()).toEqual([
             "browsers-hold-no-root-credential",
             "docker-host-memory-budget",
+            "ingress-requires-tls",
             "one-autoscaler-per-workload",
             "pack-reads-every-resource",
         ]);

@@ -34,10 +34,16 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     imagesFromAllowedRegistries,
     statefulDataProtected,
     browserWorkersHaveCpuLimits,
-    ingressRequiresTls,
     kubernetesContainersHardened,
 ];
 
-export const stackPolicies: StackValidationPolicy[] = [oneAutoscalerPerWorkload, dockerHostMemoryBudget, browsersHoldNoRootCredential, packReadsEveryResource];
+export const stackPolicies: StackValidationPolicy[] = [
+    oneAutoscalerPerWorkload,
+    dockerHostMemoryBudget,
+    browsersHoldNoRootCredential,
+    packReadsEveryResource,
+    // A Gateway API route is judged with the Gateway it attaches to.
+    ingressRequiresTls,
+];
 
 export const policies = [...resourcePolicies, ...stackPolicies];

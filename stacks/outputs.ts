@@ -19,6 +19,7 @@ export function stackOutputs(stack: string, config: QuorvexConfig, namespace: st
         backendUrl: ingress.url,
         backendInternalUrl: backend.internalUrl,
         ingressHost: config.ingress.host,
+        routeKind: ingress.kind,
         postgresHost: postgres.host,
         postgresPort: postgres.port,
         postgresDatabase: postgres.database,

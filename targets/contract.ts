@@ -7,6 +7,7 @@
  * never branch on the target.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { TlsMode } from "../config/fields";
 
 /** CPU in millicores, memory in MiB. */
 export interface ResourceBudget {
@@ -304,7 +305,7 @@ export interface RouteSpec {
     role: string;
     host: string;
     tls: {
-        mode: "selfSigned" | "provided" | "secret" | "certManager" | "none";
+        mode: TlsMode;
         secretName: string | null;
         clusterIssuer: string | null;
         certificate: string | null;
@@ -314,12 +315,15 @@ export interface RouteSpec {
     port: string;
     /** Extra paths to another port of the backend, with WebSocket upgrade (VNC). */
     websocketPaths?: { path: string; port: string }[];
-    maxBodySize: string;
+    /** Largest request body (nginx notation); null: the way in sets no limit of its own. */
+    maxBodySize: string | null;
     timeoutSeconds: number;
 }
 
 export interface RouteHandle {
     readonly url: string;
+    /** What carries it, as the outputs contract names it: `proxy` (a proxy of the stack's own), `ingress` or `httproute`. */
+    readonly kind: "proxy" | "ingress" | "httproute";
     readonly ready: pulumi.Resource[];
     /** How a client outside reaches it (the entry check). */
     readonly entry: {

@@ -8,7 +8,7 @@
  * `create` does, for the one target a stack chose.
  */
 import type { z } from "zod";
-import type { Autoscaler, Mode, TlsMode } from "../config/fields";
+import type { Autoscaler, IngressController, Mode, RouteKind, TlsMode } from "../config/fields";
 import type { Raw, SizingTable } from "../config/sizing";
 import type { ResourceBudget, Target } from "./contract";
 import type { PlanReaders } from "./review";
@@ -27,9 +27,20 @@ export interface TargetView {
     proxy: { resources: ResourceBudget };
     ingress: {
         host: string;
-        className: string;
+        kind: RouteKind;
+        controller: IngressController;
+        className: string | null;
+        annotations: Record<string, string>;
+        gateway: {
+            name: string | null;
+            namespace: string | null;
+            sectionName: string | null;
+            className: string | null;
+            dataPlaneNamespace: string | null;
+            dataPlanePodLabels: Record<string, string>;
+        };
         tls: { mode: TlsMode; secretName: string | null; clusterIssuer: string | null; certificate: string | null; key: string | null };
-        maxBodySize: string;
+        maxBodySize: string | null;
         timeoutSeconds: number;
         bindAddress: string;
         httpPort: number;
@@ -53,6 +64,8 @@ export interface Capabilities {
     scheduledTasks: boolean;
     /** Where a route's certificate may come from on it. */
     tlsModes: readonly TlsMode[];
+    /** The kinds of way in it builds (`ingress.kind`). */
+    routeKinds: readonly RouteKind[];
     /**
      * Who pulls private images: the deploying tool with `registry.auth` credentials,
      * or the cluster's nodes with the `registry.pullSecrets` it names.

@@ -19,6 +19,8 @@ function plan(stack: string, sets: string[] = []): Promise<PlanResource[]> {
 }
 
 const WORKERS = ["mode=workers", "workers.replicas=4"];
+/** The prod stack's way in as an Ingress (the checked-in one is a route on a shared Gateway). */
+const AS_INGRESS = ["ingress.kind=ingress", "ingress.tls.mode=certManager", "ingress.tls.clusterIssuer=letsencrypt-prod"];
 
 /** [title, stack, base --set, changed --set] */
 const SAFE: [string, string, string[], string[]][] = [
@@ -35,7 +37,26 @@ const SAFE: [string, string, string[], string[]][] = [
     ["postgres memory (a stateful service's resources)", "prod", [], ["postgres.resources.memory.limit=2Gi"]],
     ["archive days", "dev", [], ["archive.hotDays=14", "archive.totalDays=60"]],
     ["ingress host", "prod", [], ["ingress.host=tests.example.org"]],
-    ["ingress TLS from cert-manager to an existing secret", "prod", [], ["ingress.tls.mode=secret", "ingress.tls.secretName=wildcard-tls"]],
+    [
+        "ingress TLS from cert-manager to an existing secret",
+        "prod",
+        AS_INGRESS,
+        [...AS_INGRESS, "ingress.tls.mode=secret", "ingress.tls.secretName=wildcard-tls"],
+    ],
+    ["the way in from an Ingress to a route on the shared Gateway", "prod", AS_INGRESS, []],
+    [
+        "the way in from the shared Gateway to one of the stack's own",
+        "prod",
+        [],
+        [
+            "ingress.gateway.className=eg",
+            "ingress.gateway.namespace=null",
+            "ingress.gateway.sectionName=null",
+            "ingress.gateway.dataPlaneNamespace=envoy-gateway-system",
+            "ingress.tls.mode=certManager",
+            "ingress.tls.clusterIssuer=letsencrypt-prod",
+        ],
+    ],
     ["Docker mode standard -> workers", "dev", [], WORKERS],
     ["PVC grown in place", "prod", [], ["postgres.storageSize=100Gi"]],
     ["redis maxmemory share", "dev", [], ["redis.maxmemoryPercent=60"]],

@@ -42,7 +42,13 @@ const kubernetes = () =>
         dnsResolvers: [],
         browsingPorts: [80, 443],
         apiServerCidrs: ["10.0.0.0/8"],
-        ingressClassName: "nginx",
+        way: {
+            kind: "ingress",
+            controller: "ingress-nginx",
+            className: null,
+            annotations: {},
+            gateway: { name: null, namespace: null, sectionName: null, className: null, dataPlaneNamespace: null, dataPlanePodLabels: {} },
+        },
         protection: keep,
         imagePullSecrets: [],
     });

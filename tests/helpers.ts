@@ -91,6 +91,15 @@ export const DEV = stackFile("dev");
 export const DEV_WORKERS = merge(DEV, { mode: "workers", workers: { replicas: 4 } });
 export const PROD = stackFile("prod");
 export const PROD_KEDA = merge(PROD, { workers: { autoscaler: "keda" } });
+/** The prod stack with its way in as before Gateway API: an Ingress for ingress-nginx, TLS from cert-manager (what a stack that sets nothing gets). */
+export const PROD_INGRESS = merge(PROD, {
+    ingress: {
+        kind: "ingress",
+        maxBodySize: "512m",
+        tls: { mode: "certManager", clusterIssuer: "letsencrypt-prod" },
+        gateway: { name: null, namespace: null, sectionName: null, dataPlaneNamespace: null },
+    },
+});
 export { merge };
 
 /** Every string reachable without passing through a secret wrapper, with its path. */

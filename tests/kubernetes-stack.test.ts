@@ -4,7 +4,7 @@
  * against the Kubernetes schemas.
  */
 import { describe, expect, it } from "vitest";
-import { all, inputs, k8sEnv, merge, one, podOf, PROD, PROD_KEDA, stack, T, type Json, type StackRun } from "./helpers";
+import { all, inputs, k8sEnv, merge, one, podOf, PROD, PROD_INGRESS, PROD_KEDA, stack, T, type Json, type StackRun } from "./helpers";
 import { validateObject } from "./k8s-schema";
 import { resolveConfig } from "../config/load";
 
@@ -15,6 +15,8 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
 
 describe("prod stack", async () => {
     const run = await stack("prod", PROD);
+    /** The way in as an Ingress (the checked-in stack's is a Gateway route: tests/gateway.test.ts). */
+    const ingressRun = await stack("prod", PROD_INGRESS);
 
     it("puts every object in the playwright-agent namespace with consistent labels", () => {
         expect(inputs(one(run, T.namespace, NS)).metadata.name).toBe(NS);
@@ -125,7 +127,7 @@ describe("prod stack", async () => {
     });
 
     it("routes the host through an nginx Ingress with TLS from cert-manager and upload-friendly timeouts", () => {
-        const ing = inputs(one(run, T.ingress, "ingress"));
+        const ing = inputs(one(ingressRun, T.ingress, "ingress"));
         expect(ing.spec.ingressClassName).toBe("nginx");
         expect(ing.spec.tls).toEqual([{ hosts: ["quorvex.example.com"], secretName: "ingress-tls" }]);
         expect(ing.metadata.annotations).toMatchObject({
@@ -222,7 +224,9 @@ describe("prod stack", async () => {
         // Node-local caches and cloud metadata resolvers are not kube-dns pods: reachable on 53 too.
         expect(policies["allow-dns"].egress[0].to).toContainEqual({ ipBlock: { cidr: "169.254.0.0/16" } });
         // Only the controller's pods of the ingress controller's namespace, not every pod there.
-        expect(policies["backend-from-ingress"].ingress[0]).toEqual({
+        expect(Object.keys(policies)).not.toContain("backend-from-ingress");
+        const viaIngress: Record<string, Json> = Object.fromEntries(all(ingressRun, T.networkPolicy).map((p) => [inputs(p).metadata.name, inputs(p).spec]));
+        expect(viaIngress["backend-from-ingress"].ingress[0]).toEqual({
             from: [
                 {
                     namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
@@ -253,7 +257,7 @@ describe("prod stack", async () => {
     });
 
     it("lets the ingress controller reach cert-manager's HTTP-01 solver through the default-deny, only when TLS comes from cert-manager", async () => {
-        const policies = all(run, T.networkPolicy).map((p) => inputs(p));
+        const policies = all(ingressRun, T.networkPolicy).map((p) => inputs(p));
         const acme = policies.find((p) => p.metadata.name === "acme-http01-from-ingress")!;
         expect(acme.spec).toEqual({
             podSelector: { matchLabels: { "acme.cert-manager.io/http01-solver": "true" } },
@@ -270,7 +274,7 @@ describe("prod stack", async () => {
                 },
             ],
         });
-        const own = await stack("prod", merge(PROD, { ingress: { tls: { mode: "secret", secretName: "quorvex-tls" } } }));
+        const own = await stack("prod", merge(PROD_INGRESS, { ingress: { tls: { mode: "secret", secretName: "quorvex-tls" } } }));
         expect(all(own, T.networkPolicy).map((p) => inputs(p).metadata.name)).not.toContain("acme-http01-from-ingress");
     });
 
@@ -284,9 +288,10 @@ describe("prod stack", async () => {
         );
     });
 
-    it("reads the cluster's prerequisites it can check (the ClusterIssuer; KEDA's CRD with KEDA), except when rendering YAML", async () => {
-        expect(run.lookups).toEqual(["kubernetes:cert-manager.io/v1:ClusterIssuer::letsencrypt-prod"]);
-        const keda = await stack("prod", PROD_KEDA);
+    it("reads the cluster's prerequisites it can check (the shared Gateway or the ClusterIssuer; KEDA's CRD with KEDA), except when rendering YAML", async () => {
+        expect(run.lookups).toEqual(["kubernetes:gateway.networking.k8s.io/v1:Gateway::gateway-system/public"]);
+        expect(ingressRun.lookups).toEqual(["kubernetes:cert-manager.io/v1:ClusterIssuer::letsencrypt-prod"]);
+        const keda = await stack("prod", merge(PROD_INGRESS, { workers: { autoscaler: "keda" } }));
         expect(keda.lookups.sort()).toEqual([
             "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition::scaledobjects.keda.sh",
             "kubernetes:cert-manager.io/v1:ClusterIssuer::letsencrypt-prod",
@@ -347,7 +352,10 @@ describe("prod stack with KEDA", async () => {
     it("takes the controller's and the operator's pod labels from config, and `[]` for every pod of their namespaces", async () => {
         const custom = await stack(
             "prod",
-            merge(PROD_KEDA, { kubernetes: { ingressControllerPodLabels: ["app.kubernetes.io/name=traefik"], kedaOperatorPodLabels: [] } }),
+            merge(PROD_INGRESS, {
+                workers: { autoscaler: "keda" },
+                kubernetes: { ingressControllerPodLabels: ["app.kubernetes.io/name=traefik"], kedaOperatorPodLabels: [] },
+            }),
         );
         const from = (name: string) => inputs(all(custom, T.networkPolicy).find((r) => r.name === name)!).spec.ingress[0].from[0];
         expect(from("backend-from-ingress").podSelector).toEqual({ matchLabels: { "app.kubernetes.io/name": "traefik" } });

@@ -18,7 +18,7 @@ describe("the engine tier's process runner", () => {
     });
 
     it("hands a command its input", async () => {
-        const result = await runProcess("sh", ["-c", "read -r line; echo \"got $line\""], { env: process.env, input: "yes\n" });
+        const result = await runProcess("sh", ["-c", 'read -r line; echo "got $line"'], { env: process.env, input: "yes\n" });
         expect(result).toMatchObject({ code: 0, stdout: "got yes\n" });
     });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { selfSigned } from "./certs";
 import { resolveConfig } from "../config/load";
 import { redact } from "../tools/harness";
-import { DEV, envOf, inputs, merge, one, PROD, stack, T } from "./helpers";
+import { DEV, envOf, inputs, merge, one, PROD_INGRESS, stack, T } from "./helpers";
 
 function pem(): { certificate: string; key: string } {
     const { cert, key } = selfSigned("quorvex-tls-");
@@ -24,7 +24,7 @@ describe("ingress.tls.mode = provided", () => {
     });
 
     it("creates a kubernetes.io/tls Secret on Kubernetes, referenced by the Ingress", async () => {
-        const run = await stack("prod", merge(PROD, { ingress: { tls: { ...tls, clusterIssuer: null } } }));
+        const run = await stack("prod", merge(PROD_INGRESS, { ingress: { tls: { ...tls, clusterIssuer: null } } }));
         const secret = one(run, T.secret, "ingress-tls");
         expect(inputs(secret).type).toBe("kubernetes.io/tls");
         expect(inputs(secret).stringData["tls.crt"]).toBe(given.certificate);

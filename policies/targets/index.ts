@@ -29,6 +29,8 @@ export const dataHolderOf = (type: string, name: string, props: Obj): DataHolder
 
 export const routesOf = (type: string, name: string, props: Obj): RouteHost[] => readerOf(type)?.routes?.(type, name, props) ?? [];
 
+export const gatewayOf = (type: string, name: string, props: Obj) => readerOf(type)?.gateway?.(type, name, props);
+
 export const scalesOf = (type: string, name: string, props: Obj) => readerOf(type)?.scales?.(type, name, props);
 
 export const envValuesOf = (type: string, name: string, props: Obj) => readerOf(type)?.envValues?.(type, name, props);

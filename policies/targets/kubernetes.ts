@@ -2,7 +2,7 @@
 import { arr, obj, type Obj } from "../lib/json";
 import { MARKERS } from "../lib/markers";
 import { quantityToCores, quantityToMiB } from "../lib/quantity";
-import { markerList, matchesAny, type ContainerView, type TargetReader } from "./reader";
+import { markerList, matchesAny, type ContainerView, type RouteHost, type RouteParent, type TargetReader } from "./reader";
 
 /** Kinds that hold a pod template, and where. */
 export const POD_PATHS: Record<string, string[]> = {
@@ -180,6 +180,7 @@ export const kubernetesReader: TargetReader = {
         };
     },
     routes(type, name, props) {
+        if (owns(type) && kindOf(type) === "HTTPRoute" && type.includes(":gateway.networking.k8s.io/")) return httpRouteHosts(name, props);
         if (!owns(type) || kindOf(type) !== "Ingress") return [];
         const spec = obj(props.spec);
         const covered = new Set(arr(spec.tls).flatMap((t) => arr(obj(t).hosts).map(String)));
@@ -188,6 +189,17 @@ export const kubernetesReader: TargetReader = {
             const h = typeof host === "string" ? host : "*";
             return { where: `Ingress \`${String(obj(props.metadata).name ?? name)}\``, host: h, field: `spec.rules[${i}].host`, tls: covered.has(h) };
         });
+    },
+    gateway(type, name, props) {
+        if (!owns(type) || kindOf(type) !== "Gateway" || !type.includes(":gateway.networking.k8s.io/")) return undefined;
+        return {
+            gateway: `${namespaceOf(props)}/${metaName(name, props)}`,
+            listeners: arr(obj(props.spec).listeners).map((l) => {
+                const listener = obj(l);
+                const refs = arr(obj(listener.tls).certificateRefs);
+                return { name: String(listener.name), protocol: String(listener.protocol), tls: listener.protocol === "HTTPS" && refs.length > 0 };
+            }),
+        };
     },
     rootSecret(type, name, props) {
         if (!owns(type) || kindOf(type) !== "Secret" || !obj(obj(props.metadata).labels)[MARKERS.rootCredentials]) return undefined;
@@ -209,3 +221,34 @@ export const kubernetesReader: TargetReader = {
         return { workload: `${namespaceOf(props)}/${kindOf(type)}/${metaName(name, props)}`, values: values.filter((v): v is string => typeof v === "string") };
     },
 };
+
+/** An HTTPRoute's hosts, the Gateways it attaches to, and whether it only redirects to HTTPS. */
+function httpRouteHosts(name: string, props: Obj): RouteHost[] {
+    const spec = obj(props.spec);
+    const where = `HTTPRoute \`${metaName(name, props)}\``;
+    const parents: RouteParent[] = arr(spec.parentRefs).map((p, i) => {
+        const ref = obj(p);
+        return {
+            gateway: `${typeof ref.namespace === "string" ? ref.namespace : namespaceOf(props)}/${String(ref.name)}`,
+            sectionName: typeof ref.sectionName === "string" ? ref.sectionName : null,
+            field: `spec.parentRefs[${i}]`,
+        };
+    });
+    const rules = arr(spec.rules).map(obj);
+    const redirectsToHttps =
+        rules.length > 0 &&
+        rules.every(
+            (r) =>
+                arr(r.backendRefs).length === 0 &&
+                arr(r.filters).some((f) => obj(f).type === "RequestRedirect" && obj(obj(f).requestRedirect).scheme === "https"),
+        );
+    const hosts = arr(spec.hostnames).map(String);
+    return (hosts.length ? hosts : ["*"]).map((host, i) => ({
+        where,
+        host,
+        field: hosts.length ? `spec.hostnames[${i}]` : "spec.hostnames",
+        tls: false,
+        parents,
+        redirectsToHttps,
+    }));
+}

@@ -60,7 +60,27 @@ export interface RouteHost {
     where: string;
     host: string;
     field: string;
+    /** An Ingress: its `spec.tls` covers the host. A Gateway API route: decided by its parents' listeners. */
     tls: boolean;
+    /** A Gateway API route: the Gateways (and listeners) it attaches to. */
+    parents?: RouteParent[];
+    /** It only redirects to HTTPS (what a Gateway's plain HTTP listener may carry). */
+    redirectsToHttps?: boolean;
+}
+
+export interface RouteParent {
+    /** `namespace/name` of the Gateway. */
+    gateway: string;
+    /** The listener, or null: every listener of the Gateway. */
+    sectionName: string | null;
+    field: string;
+}
+
+/** A Gateway's listeners, and whether each terminates TLS with a certificate. */
+export interface GatewayView {
+    /** `namespace/name`. */
+    gateway: string;
+    listeners: { name: string; protocol: string; tls: boolean }[];
 }
 
 export interface TargetReader {
@@ -75,6 +95,7 @@ export interface TargetReader {
     images(type: string, name: string, props: Obj): ImageUse[];
     dataHolder(type: string, name: string, props: Obj): DataHolder | undefined;
     routes?(type: string, name: string, props: Obj): RouteHost[];
+    gateway?(type: string, name: string, props: Obj): GatewayView | undefined;
     /** A Secret that holds a root credential (it carries the `rootCredentials` marker): its `namespace/name`. */
     rootSecret?(type: string, name: string, props: Obj): string | undefined;
     /**

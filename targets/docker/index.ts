@@ -34,6 +34,7 @@ export const docker: TargetPlugin<"docker", typeof section> = {
         // The host has no scheduler: `npm run backup:docker` (docs/operations.md) takes the backup.
         scheduledTasks: false,
         tlsModes: ["selfSigned", "provided", "none"],
+        routeKinds: ["ingress"],
         registryCredentials: "auth",
         minCpuLimitMilli: DOCKER_MIN_CPU_LIMIT_MILLI,
         // One host runs no Jobs.

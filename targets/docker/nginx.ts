@@ -9,7 +9,8 @@ export interface NginxSite {
     /** WebSocket paths to other ports of the backend (VNC). */
     websockets: { path: string; upstream: string }[];
     tls: { certificate: string; key: string } | null;
-    maxBodySize: string;
+    /** null: no limit (nginx's 0). */
+    maxBodySize: string | null;
     timeoutSeconds: number;
     /** Ports nginx listens on inside the container (unprivileged). */
     httpPort: number;
@@ -112,7 +113,7 @@ export function renderNginxConf(site: NginxSite): string {
         `    fastcgi_temp_path ${d}/fastcgi;`,
         `    uwsgi_temp_path ${d}/uwsgi;`,
         `    scgi_temp_path ${d}/scgi;`,
-        `    client_max_body_size ${site.maxBodySize};`,
+        `    client_max_body_size ${site.maxBodySize ?? "0"};`,
         `    resolver ${site.resolver} valid=10s ipv6=off;`,
         "    map $http_upgrade $connection_upgrade {",
         "        default upgrade;",

@@ -477,6 +477,7 @@ export class DockerTarget implements Target {
         const revision = pulumi.all([...proxy, ...spec.backend.ready].map((r) => (r as docker.Container).id)).apply((ids) => ids.join(","));
         return {
             url: `${scheme}://${spec.host}${port === defaultPort ? "" : `:${port}`}`,
+            kind: "proxy",
             ready: proxy,
             entry: { connect: { address, port }, trust: pem ? pem.certPem : null, revision },
         };

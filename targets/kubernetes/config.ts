@@ -1,6 +1,6 @@
 /** The Kubernetes target's own config section, and what the target reads of a stack config. */
 import { z } from "zod";
-import { dnsLabel, ipv4Cidr, optionalString, port } from "../../config/fields";
+import { dnsLabel, ipv4Cidr, optionalString, podLabels, port } from "../../config/fields";
 import type { ConfigView } from "../plugin";
 
 /** Namespaces the cluster itself owns: the stack labels, enforces and may delete its namespace. */
@@ -8,25 +8,6 @@ export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube
 const platformNamespace = dnsLabel.refine((ns) => !SYSTEM_NAMESPACES.includes(ns) && !ns.startsWith("kube-"), {
     error: "must be the platform's own namespace, not `default` or a `kube-*` system namespace (the stack labels, enforces and can delete it)",
 });
-
-/**
- * Pod labels as `key=value` items (a list, so a stack's value replaces the default whole; `[]`
- * selects every pod), to a map.
- */
-const podLabels = z
-    .array(
-        z
-            .string()
-            .regex(
-                /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?=([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/,
-                {
-                    error: "must be a pod label as key=value, such as app.kubernetes.io/name=ingress-nginx",
-                },
-            ),
-        { error: "must be a list of key=value pod labels" },
-    )
-    .max(8, { error: "must list at most 8 labels" })
-    .transform((items) => Object.fromEntries(items.map((i) => [i.slice(0, i.indexOf("=")), i.slice(i.indexOf("=") + 1)])));
 
 export const section = z.strictObject({
     namespace: platformNamespace,

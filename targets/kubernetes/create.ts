@@ -16,7 +16,13 @@ export function create(stack: string, config: KubernetesConfig): KubernetesTarge
         dnsResolvers: config.kubernetes.dnsResolvers,
         browsingPorts: config.kubernetes.workerEgressPorts,
         apiServerCidrs: config.kubernetes.apiServerCidrs,
-        ingressClassName: config.ingress.className,
+        way: {
+            kind: config.ingress.kind,
+            controller: config.ingress.controller,
+            className: config.ingress.className,
+            annotations: config.ingress.annotations,
+            gateway: config.ingress.gateway,
+        },
         protection: config.protection,
         imagePullSecrets: config.registry.pullSecrets,
     });

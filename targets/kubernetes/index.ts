@@ -5,6 +5,7 @@
  */
 import type { TargetPlugin } from "../plugin";
 import { section, SYSTEM_NAMESPACES } from "./config";
+import { wayInWarnings } from "./ingress-profiles";
 import { kubernetesReview } from "./review";
 
 export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
@@ -14,7 +15,8 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
         modes: ["workers"],
         autoscalers: ["none", "hpa", "keda", "keda-job"],
         scheduledTasks: true,
-        tlsModes: ["selfSigned", "provided", "secret", "certManager", "none"],
+        tlsModes: ["selfSigned", "provided", "secret", "certManager", "gateway", "none"],
+        routeKinds: ["ingress", "gateway"],
         registryCredentials: "pullSecrets",
         minCpuLimitMilli: 1,
         taskNamespaces: true,
@@ -66,12 +68,19 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
         backup: { enabled: true },
     }),
     rules: (config, rule) => {
+        const dataPlane = config.ingress.gateway.dataPlaneNamespace;
+        if (config.ingress.kind === "gateway" && dataPlane === config.kubernetes.namespace)
+            rule(
+                ["ingress", "gateway", "dataPlaneNamespace"],
+                "must not be kubernetes.namespace: the Gateway's proxies would run under the platform's default-deny and restricted policy; run them in the controller's namespace",
+            );
         if (!config.tasks.enabled) return;
         if (config.tasks.namespace === config.kubernetes.namespace)
             rule(["tasks", "namespace"], "must differ from kubernetes.namespace: tasks get a namespace of their own");
         if (SYSTEM_NAMESPACES.includes(config.tasks.namespace) || config.tasks.namespace.startsWith("kube-"))
             rule(["tasks", "namespace"], "must be the tasks' own namespace, not `default` or a `kube-*` system namespace");
     },
+    warnings: (config, key) => wayInWarnings(config.ingress, key),
     review: kubernetesReview,
     create: (stack, config) => {
         // Loaded only for a stack on this target: the Kubernetes provider SDK comes with it.

@@ -23,9 +23,9 @@ import {
     type TasksSpec,
     type WorkloadSpec,
 } from "../contract";
-import { routeCertificate } from "../tls";
 import { isolatedNamespace, KubernetesCluster } from "./cluster";
 import { KEDA_API_VERSION, redisListTrigger, redisTriggerAuthentication } from "./keda";
+import { gatewayRoute, ingressRoute, type RouteContext, type WaySettings } from "./route";
 import { tasksNamespace } from "./tasks";
 import { containerBase, nonEmpty, podSecurity, podSpec, scratchVolumes, secretFiles, stringData } from "./pod";
 
@@ -49,16 +49,13 @@ const SCALE_DOWN = { stabilizationWindowSeconds: 300, policies: [{ type: "Pods",
  */
 const POOL_ROLLOUT_TIMEOUT = "60m";
 
-/** cert-manager's HTTP-01 solver pods: their label and the port they answer on. */
-const ACME_SOLVER = { policy: "acme-http01-from-ingress", labels: { "acme.cert-manager.io/http01-solver": "true" }, port: 8089 };
-
 export interface KubernetesTargetArgs {
     stack: string;
     namespace: string;
     kubeconfig: string | null;
     context: string | null;
     renderYamlToDirectory: string | null;
-    /** Namespace of the ingress controller, the only source of traffic into the backend. */
+    /** Namespace of the ingress controller, the only source of traffic into the backend (with an Ingress). */
     ingressControllerNamespace: string;
     /** Labels of the ingress controller's pods in that namespace. */
     ingressControllerPodLabels: Record<string, string>;
@@ -72,7 +69,8 @@ export interface KubernetesTargetArgs {
     browsingPorts: number[];
     /** Networks of the cluster's API server, which a workload with `apiAccess` may reach. */
     apiServerCidrs: string[];
-    ingressClassName: string;
+    /** The way in: an Ingress for a controller, or a Gateway API route (`ingress.*`). */
+    way: WaySettings;
     protection: { protect: boolean; retainOnDelete: boolean };
     /** Existing docker-registry Secrets every pod pulls with (through its ServiceAccount). */
     imagePullSecrets: string[];
@@ -169,9 +167,12 @@ export class KubernetesTarget implements Target {
         );
     }
 
-    /** The ingress controller's pods, the only source of traffic from outside. */
-    private ingressController(): k8s.types.input.networking.v1.NetworkPolicyPeer {
-        return peer(this.args.ingressControllerNamespace, this.args.ingressControllerPodLabels);
+    /** The only source of traffic from outside: the ingress controller's pods, or the Gateway's proxies. */
+    private entryPeer(): k8s.types.input.networking.v1.NetworkPolicyPeer {
+        const g = this.args.way.gateway;
+        return this.args.way.kind === "gateway"
+            ? peer(g.dataPlaneNamespace!, g.dataPlanePodLabels)
+            : peer(this.args.ingressControllerNamespace, this.args.ingressControllerPodLabels);
     }
 
     /** Egress of a workload, and the matching ingress on each service it talks to. */
@@ -216,9 +217,9 @@ export class KubernetesTarget implements Target {
         if (spec.exposedToIngress && spec.ports?.length) {
             this.admit(
                 spec,
-                `${spec.role}-from-ingress`,
+                `${spec.role}-from-${this.args.way.kind}`,
                 this.selector(spec.role),
-                this.ingressController(),
+                this.entryPeer(),
                 spec.ports.map((p) => p.port),
                 parent,
             );
@@ -565,81 +566,15 @@ export class KubernetesTarget implements Target {
     }
 
     route(spec: RouteSpec, opts: PlacementOptions): RouteHandle {
-        const meta = { role: spec.role, component: "ingress" };
-        let secretName: string | undefined;
-        let pem: ReturnType<typeof routeCertificate> = null;
-        const annotations: Record<string, string> = {
-            "nginx.ingress.kubernetes.io/proxy-body-size": spec.maxBodySize,
-            "nginx.ingress.kubernetes.io/proxy-read-timeout": String(spec.timeoutSeconds),
-            "nginx.ingress.kubernetes.io/proxy-send-timeout": String(spec.timeoutSeconds),
-            "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
+        const ctx: RouteContext = {
+            namespace: this.namespace,
+            way: this.args.way,
+            entryPeer: this.entryPeer(),
+            meta: (owner, name) => this.meta(owner, name),
+            opts: (parent, extra) => this.opts(parent, extra),
+            prerequisite: (name, read) => this.prerequisite(name, read),
+            admit: (...a) => this.admit(...a),
         };
-        if (spec.tls.mode !== "none") annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = "true";
-        const issuer: pulumi.Resource[] = [];
-        if (spec.tls.mode === "certManager") {
-            annotations["cert-manager.io/cluster-issuer"] = spec.tls.clusterIssuer!;
-            issuer.push(
-                ...this.prerequisite(`cluster-issuer-${spec.tls.clusterIssuer!}`, (o) =>
-                    k8s.apiextensions.CustomResource.get(`cluster-issuer-${spec.tls.clusterIssuer!}`, {
-                        ...o,
-                        apiVersion: "cert-manager.io/v1",
-                        kind: "ClusterIssuer",
-                        id: spec.tls.clusterIssuer!,
-                    }),
-                ),
-            );
-            secretName = `${spec.role}-tls`;
-            // cert-manager answers an HTTP-01 challenge from a solver pod it creates in this namespace:
-            // the ingress controller must reach it through the namespace's default-deny, or no certificate
-            // is ever issued.
-            this.admit(meta, ACME_SOLVER.policy, ACME_SOLVER.labels, this.ingressController(), [ACME_SOLVER.port], opts.parent);
-        } else if (spec.tls.mode === "secret") {
-            secretName = spec.tls.secretName!;
-        } else {
-            pem = routeCertificate(spec, opts.parent);
-            if (pem) {
-                secretName = `${spec.role}-tls`;
-                new k8s.core.v1.Secret(
-                    secretName,
-                    { metadata: this.meta(meta, secretName), type: "kubernetes.io/tls", stringData: { "tls.crt": pem.certPem, "tls.key": pem.keyPem } },
-                    this.opts(opts.parent),
-                );
-            }
-        }
-        const backendPort = spec.backend.ports[spec.port];
-        const ingress = new k8s.networking.v1.Ingress(
-            spec.role,
-            {
-                metadata: { ...this.meta(meta, spec.role), annotations },
-                spec: {
-                    ingressClassName: this.args.ingressClassName,
-                    tls: secretName ? [{ hosts: [spec.host], secretName }] : undefined,
-                    rules: [
-                        {
-                            host: spec.host,
-                            http: {
-                                // ingress-nginx passes a WebSocket upgrade through on any path: the VNC stream needs only its path.
-                                paths: [
-                                    ...(spec.websocketPaths ?? []).map((w) => ({
-                                        path: w.path,
-                                        pathType: "Prefix",
-                                        backend: { service: { name: spec.backend.role, port: { number: spec.backend.ports[w.port] } } },
-                                    })),
-                                    { path: "/", pathType: "Prefix", backend: { service: { name: spec.backend.role, port: { number: backendPort } } } },
-                                ],
-                            },
-                        },
-                    ],
-                },
-            },
-            this.opts(opts.parent, { dependsOn: [...spec.backend.ready, ...issuer] }),
-        );
-        // A spec change bumps an object's generation (a rollout of the backend, an edit of the route); status updates do not.
-        const generations = [ingress, ...spec.backend.ready].map((r) => (r as k8s.networking.v1.Ingress).metadata.generation);
-        return {
-            url: `${secretName ? "https" : "http"}://${spec.host}`,
-            ready: [ingress],
-            entry: { connect: null, trust: pem ? pem.certPem : null, revision: pulumi.all(generations).apply((g) => g.join(",")) },
-        };
+        return this.args.way.kind === "gateway" ? gatewayRoute(ctx, spec, opts) : ingressRoute(ctx, spec, opts);
     }
 }

@@ -60,7 +60,12 @@ class MinimalTarget implements Target {
 
     route(spec: RouteSpec, opts: PlacementOptions) {
         const route = new Thing("Route", spec.role, { host: spec.host, to: spec.backend.role }, { parent: opts.parent, dependsOn: spec.backend.ready });
-        return { url: `http://${spec.host}`, ready: [route], entry: { connect: null, trust: null, revision: route.urn.apply((u) => u) } };
+        return {
+            url: `http://${spec.host}`,
+            kind: "proxy" as const,
+            ready: [route],
+            entry: { connect: null, trust: null, revision: route.urn.apply((u) => u) },
+        };
     }
 }
 
@@ -74,6 +79,7 @@ export const minimal: TargetPlugin<"minimal", typeof section> = {
         autoscalers: ["none"],
         scheduledTasks: false,
         tlsModes: ["none"],
+        routeKinds: ["ingress"],
         registryCredentials: "auth",
         minCpuLimitMilli: 1,
         taskNamespaces: false,
