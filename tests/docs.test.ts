@@ -52,6 +52,7 @@ describe("the docs", () => {
             "plan",
             "operations",
             "credentials",
+            "gateway",
             "tasks",
             "outputs",
             "policies",

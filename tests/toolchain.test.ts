@@ -25,7 +25,7 @@ describe("the engine toolchain", () => {
     it("has a wrapper module with a committed go.sum for every unit the build script knows", () => {
         const script = fs.readFileSync(path.join(ROOT, "toolchain", "build.sh"), "utf8");
         const units = /QUORVEX_TOOLCHAIN_UNITS:-([a-z -]+)\}/.exec(script)![1].split(" ");
-        expect(units).toEqual(["cli", "language-nodejs", "kubernetes", "random", "cluster"]);
+        expect(units).toEqual(["cli", "language-nodejs", "kubernetes", "random", "cluster", "crds"]);
         for (const u of units) expect(fs.existsSync(path.join(ROOT, "toolchain", u, "go.sum")), u).toBe(true);
     });
 

@@ -163,7 +163,16 @@ build_tool() { (cd "$here/$2" && go build -ldflags "-s -w" -o "$1" "$3"); }
 build_minio() { build_tool "$1" minio github.com/minio/minio; }
 build_mc() { build_tool "$1" mc github.com/minio/mc; }
 
-selected="${QUORVEX_TOOLCHAIN_UNITS:-cli language-nodejs kubernetes random cluster}"
+# Gateway API's standard channel (its CRDs, and the admission policy that guards their upgrades),
+# read from the module (nothing is compiled): the API-server rung installs them, so the API
+# server validates the stack's routes against their real schemas and CEL rules.
+build_crds() {
+    local src f
+    src="$(moddir crds sigs.k8s.io/gateway-api)/config/crd/standard"
+    for f in "$src"/*.yaml; do printf -- '---\n' && cat "$f"; done > "$1"
+}
+
+selected="${QUORVEX_TOOLCHAIN_UNITS:-cli language-nodejs kubernetes random cluster crds}"
 for u in $selected; do
     case "$u" in
         cli) unit cli pulumi "$pulumi_version" build_cli ;;
@@ -173,7 +182,8 @@ for u in $selected; do
         cluster) unit cluster "$cluster_binaries" "$kube_version" build_cluster ;;
         minio) unit minio minio "" build_minio ;;
         mc) unit mc mc "" build_mc ;;
-        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster minio mc)" ;;
+        crds) unit crds gateway-api-crds.yaml "" build_crds ;;
+        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc)" ;;
     esac
 done
 

@@ -46,11 +46,24 @@ export interface RouteContext {
 /** cert-manager's HTTP-01 solver pods: their label and the port they answer on. */
 const ACME_SOLVER = { labels: { "acme.cert-manager.io/http01-solver": "true" }, port: 8089 };
 
-/** A Gateway that exists, read with its spec (the SDK's `CustomResource.get` reads no more than its metadata). */
+/**
+ * A Gateway that exists, read with its spec (the SDK's `CustomResource.get` reads no more than
+ * its metadata). Its namespace goes in the metadata too: given a kind, the provider reads the
+ * object in the namespace its inputs name, not the one of the id (a real API server answered
+ * "does not exist" for a Gateway of another namespace).
+ */
 class LiveGateway extends pulumi.CustomResource {
     declare readonly spec: pulumi.Output<{ listeners?: { name: string; protocol: string }[] } | undefined>;
-    constructor(name: string, id: string, opts: pulumi.CustomResourceOptions) {
-        super(`kubernetes:${GATEWAY_API}:Gateway`, name, { apiVersion: GATEWAY_API, kind: "Gateway", metadata: undefined, spec: undefined }, { ...opts, id });
+    constructor(name: string, at: { namespace: string; name: string }, opts: pulumi.CustomResourceOptions) {
+        super(
+            `kubernetes:${GATEWAY_API}:Gateway`,
+            name,
+            { apiVersion: GATEWAY_API, kind: "Gateway", metadata: at, spec: undefined },
+            {
+                ...opts,
+                id: `${at.namespace}/${at.name}`,
+            },
+        );
     }
 }
 
@@ -215,7 +228,7 @@ export function gatewayRoute(ctx: RouteContext, spec: RouteSpec, opts: Placement
         parent = shared;
         const read = ctx.prerequisite(
             `gateway-${shared.namespace}-${shared.name}`,
-            (o) => new LiveGateway(`gateway-${shared.namespace}-${shared.name}`, `${shared.namespace}/${shared.name}`, o),
+            (o) => new LiveGateway(`gateway-${shared.namespace}-${shared.name}`, { namespace: shared.namespace, name: shared.name }, o),
         ) as LiveGateway[];
         waits.push(...read);
         // The listener the route attaches to, as the live Gateway has it: it must exist, and serve

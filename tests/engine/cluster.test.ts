@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestsOf } from "../../targets/kubernetes/manifests";
 import { toYaml } from "../../tools/yaml";
 import { planStack } from "../../tools/planner";
-import { Cluster, CLUSTER_ISSUER, findClusterBinaries } from "./cluster";
+import { Cluster, findClusterBinaries } from "./cluster";
 import * as path from "path";
 import { EngineProject, NO_ENTRY_CHECK, previewSteps, ROOT, urnId } from "./harness";
 
@@ -103,14 +103,42 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         expect(mountsRoot.sort()).toEqual(["minio", "minio-buckets", "postgres", "postgres-roles", "redis"]);
     });
 
-    it("stops at a missing prerequisite with its name: no ClusterIssuer, no preview", async () => {
-        await cluster.ok(["delete", "clusterissuer", "letsencrypt-prod"]);
+    it("routes through the shared Gateway: its controller accepted the route and resolved the backend, and no Ingress exists", async () => {
+        const route = await cluster.getJson<Json>(["httproute", "ingress", "-n", NAMESPACE]);
+        const conditions = Object.fromEntries(route.status.parents[0].conditions.map((c: Json) => [c.type, c.status]));
+        expect(conditions).toEqual({ Accepted: "True", ResolvedRefs: "True" });
+        expect(route.status.parents[0].parentRef).toMatchObject({ name: "public", namespace: "gateway-system", sectionName: "https" });
+        expect(await cluster.ok(["get", "ingress", "-n", NAMESPACE, "-o", "name"])).toBe("");
+        // The real CRD's own rules hold on this API server: a backend timeout longer than the request's is refused.
+        const bad: Json = { ...route, metadata: { name: "too-long", namespace: NAMESPACE }, status: undefined };
+        bad.spec.rules[0].timeouts = { request: "10s", backendRequest: "20s" };
+        const r = await cluster.kubectl(["apply", "--dry-run=server", "-f", "-"], JSON.stringify(bad));
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/backendRequest timeout cannot be longer than request timeout/);
+    });
+
+    it("stops at a missing prerequisite with its name: no shared Gateway, or no such listener on it, no preview", async () => {
+        const gateway = await cluster.getJson<Json>(["gateway", "public", "-n", "gateway-system"]);
+        await cluster.ok(["delete", "gateway", "public", "-n", "gateway-system"]);
         try {
             const r = await project.preview();
             expect(r.code).not.toBe(0);
-            expect(r.stdout + r.stderr).toMatch(/letsencrypt-prod/);
+            expect(r.stdout + r.stderr).toMatch(/gateway-system\/public' does not exist/);
         } finally {
-            await cluster.apply([CLUSTER_ISSUER]);
+            await cluster.apply([
+                { apiVersion: gateway.apiVersion, kind: gateway.kind, metadata: { name: "public", namespace: "gateway-system" }, spec: gateway.spec },
+            ]);
+        }
+        configure("ingress.gateway.sectionName=web");
+        try {
+            const r = await project.preview();
+            expect(r.code).not.toBe(0);
+            expect(r.stdout + r.stderr).toMatch(/ingress\.gateway\.sectionName: Gateway gateway-system\/public has no listener `web` \(it has https, http\)/);
+            configure("ingress.gateway.sectionName=http");
+            const clear = await project.preview();
+            expect(clear.stdout + clear.stderr).toMatch(/listener `http` of Gateway gateway-system\/public is HTTP, not HTTPS/);
+        } finally {
+            configure("ingress.gateway.sectionName=https");
         }
         const again = await project.preview(["--expect-no-changes"]);
         expect(again.code, again.stdout + again.stderr).toBe(0);
@@ -223,6 +251,30 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         expect(migrations.map((j) => j.status.succeeded)).toEqual([1]);
     });
 
+    it("moves the way in to an Ingress and back with a route at every moment: the new one is created before the old one goes", async () => {
+        const toIngress = ["ingress.kind=ingress", "ingress.tls.mode=certManager", "ingress.tls.clusterIssuer=letsencrypt-prod", "ingress.maxBodySize=512m"];
+        configure(...toIngress);
+        const there = await project.up();
+        const at = (text: string, line: RegExp) => text.split("\n").findIndex((l) => line.test(l));
+        const created = at(there.stdout, /Ingress ingress created/);
+        const deleted = at(there.stdout, /HTTPRoute ingress deleted/);
+        expect(created, there.stdout).toBeGreaterThan(-1);
+        expect(deleted, there.stdout).toBeGreaterThan(created);
+        expect(await cluster.ok(["get", "ingress,httproute", "-n", NAMESPACE, "-o", "name"])).toBe("ingress.networking.k8s.io/ingress\n");
+        expect(
+            (await cluster.getJson<Json>(["networkpolicy", "backend-from-ingress", "-n", NAMESPACE])).spec.ingress[0].from[0].namespaceSelector.matchLabels,
+        ).toEqual({
+            "kubernetes.io/metadata.name": "ingress-nginx",
+        });
+        configure("ingress.kind=gateway", "ingress.tls.mode=gateway", "ingress.tls.clusterIssuer=null", "ingress.maxBodySize=null");
+        const back = await project.up();
+        expect(at(back.stdout, /Ingress ingress deleted/)).toBeGreaterThan(at(back.stdout, /HTTPRoute ingress created/));
+        expect(await cluster.ok(["get", "ingress,httproute", "-n", NAMESPACE, "-o", "name"])).toBe("httproute.gateway.networking.k8s.io/ingress\n");
+        expect((await project.outputs()).routeKind).toBe("httproute");
+        const again = await project.preview(["--expect-no-changes"]);
+        expect(again.code, again.stdout + again.stderr).toBe(0);
+    });
+
     it("switches `workers.autoscaler` from hpa to keda and back on the live stack, past KEDA's admission rule", async () => {
         // The cluster plays KEDA's webhook: a ScaledObject is refused while an HPA scales its target.
         const refused = await cluster.kubectl(
@@ -268,8 +320,14 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
     it("previews a PR as the server would apply it with the PR identity of cluster-setup/, which cannot change anything", async () => {
         await cluster.ok(["apply", "-f", path.join(ROOT, "cluster-setup", "preview-identity.yaml")]);
         await cluster.ok(["create", "clusterrolebinding", "engine-read-only", "--clusterrole=view", "--group=engine:read-only"]);
-        // What a read-only identity reads besides `view`: the ClusterIssuer the program looks up.
-        await cluster.ok(["create", "clusterrole", "engine-read-issuers", "--verb=get,list,watch", "--resource=clusterissuers.cert-manager.io"]);
+        // What a read-only identity reads besides `view`: the prerequisites the program looks up (the ClusterIssuer, the shared Gateway).
+        await cluster.ok([
+            "create",
+            "clusterrole",
+            "engine-read-issuers",
+            "--verb=get,list,watch",
+            "--resource=clusterissuers.cert-manager.io,gateways.gateway.networking.k8s.io",
+        ]);
         await cluster.ok(["create", "clusterrolebinding", "engine-read-issuers", "--clusterrole=engine-read-issuers", "--group=engine:read-only"]);
         const readOnly = cluster.identity("engine-viewer", ["engine:read-only"]);
         const previewer = cluster.identity("engine-pr", ["quorvex:preview"]);

@@ -13,9 +13,11 @@
  * What a real cluster has and kwok does not, the harness provides: one fake
  * node, a default StorageClass with PersistentVolumes it binds at once, the KEDA
  * and cert-manager custom resource definitions with the ClusterIssuer the stack
- * names, KEDA's admission rule (a webhook of ours, see keda-admission.ts), and
+ * names, KEDA's admission rule (a webhook of ours, see keda-admission.ts),
  * the part of an ingress controller the provider waits for (it sets each
- * Ingress's load balancer status). NetworkPolicies are stored, never enforced: there is no CNI.
+ * Ingress's load balancer status), Gateway API's real CRDs (the toolchain's
+ * `crds` unit) with a shared Gateway as cluster admins would run it, and the
+ * status reports of a Gateway API implementation (gateway-controller.ts). NetworkPolicies are stored, never enforced: there is no CNI.
  */
 import { execFileSync } from "child_process";
 import { randomBytes } from "crypto";
@@ -23,6 +25,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
+import { GATEWAY_CLASS, GATEWAY_CONTROLLER, GatewayController } from "./gateway-controller";
 import { runProcess, type RunResult } from "./harness";
 import { KedaAdmission, type Hpa } from "./keda-admission";
 
@@ -36,6 +39,7 @@ export const CLUSTER_BINARIES = [
     "kwokctl",
     "kubectl",
     "kwok-stages.yaml",
+    "gateway-api-crds.yaml",
 ] as const;
 
 /** The folder holding every cluster binary (the toolchain's bin folder on PATH), or null. */
@@ -64,6 +68,27 @@ const CUSTOM_KINDS = [
     { group: "keda.sh", version: "v1alpha1", kind: "TriggerAuthentication", plural: "triggerauthentications", scope: "Namespaced" },
     { group: "cert-manager.io", version: "v1", kind: "ClusterIssuer", plural: "clusterissuers", scope: "Cluster" },
 ];
+
+/** The shared Gateway the checked-in prod stack attaches to (`ingress.gateway`), as cluster admins would run it. */
+export const SHARED_GATEWAY = {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "Gateway",
+    metadata: { name: "public", namespace: "gateway-system" },
+    spec: {
+        gatewayClassName: GATEWAY_CLASS,
+        listeners: [
+            {
+                name: "https",
+                protocol: "HTTPS",
+                port: 443,
+                hostname: "*.example.com",
+                tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "public-tls" }] },
+                allowedRoutes: { namespaces: { from: "All" } },
+            },
+            { name: "http", protocol: "HTTP", port: 80, allowedRoutes: { namespaces: { from: "Same" } } },
+        ],
+    },
+};
 
 /** The ClusterIssuer the prod stack names (`ingress.tls.clusterIssuer`). */
 export const CLUSTER_ISSUER = {
@@ -218,6 +243,25 @@ export class Cluster {
         await this.apply([...docs, ...CUSTOM_KINDS.map(customResourceDefinition)]);
         await this.ok(["wait", "--for=condition=Established", "--timeout=60s", ...CUSTOM_KINDS.map((k) => `crd/${k.plural}.${k.group}`)]);
         await this.apply([CLUSTER_ISSUER]);
+        // Gateway API's standard channel, as the module publishes it; the class the harness reports for, and the shared Gateway.
+        await this.ok(["apply", "--server-side", "-f", path.join(this.bin, "gateway-api-crds.yaml")]);
+        await this.ok([
+            "wait",
+            "--for=condition=Established",
+            "--timeout=60s",
+            "crd/gateways.gateway.networking.k8s.io",
+            "crd/httproutes.gateway.networking.k8s.io",
+        ]);
+        await this.apply([
+            {
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind: "GatewayClass",
+                metadata: { name: GATEWAY_CLASS },
+                spec: { controllerName: GATEWAY_CONTROLLER },
+            },
+            { apiVersion: "v1", kind: "Namespace", metadata: { name: SHARED_GATEWAY.metadata.namespace } },
+            SHARED_GATEWAY,
+        ]);
         // KEDA's admission webhook: a ScaledObject is refused while another HPA scales its target.
         this.keda = await KedaAdmission.start(this.tmp, (namespace) => {
             const out = execFileSync(path.join(this.bin, "kubectl"), ["--kubeconfig", this.kubeconfig, "get", "hpa", "-n", namespace, "-o", "json"], {
@@ -226,7 +270,8 @@ export class Cluster {
             return (JSON.parse(out.toString("utf8")) as { items: Hpa[] }).items;
         });
         await this.apply([this.keda.configuration()]);
-        this.ingressTimer = setInterval(() => void this.admitIngresses(), 1000);
+        const gateways = new GatewayController((args, input) => this.kubectl(args, input));
+        this.ingressTimer = setInterval(() => void this.admitIngresses().then(() => gateways.reconcile()), 1000);
     }
 
     /**
