@@ -198,6 +198,10 @@ export const list = (xs: readonly string[]) => (xs.length < 2 ? xs.join("") : `$
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** A label value as the API server takes it (empty, or at most 63 of these). */
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+export const labelKey = z
+    .string()
+    .regex(QUALIFIED_NAME, { error: "must be a label key such as topology.kubernetes.io/zone (a DNS prefix, '/', a name of at most 63)" });
+export const labelValue = z.string().regex(LABEL_VALUE, { error: "must be a label value (at most 63 letters, digits, '-', '_', '.')" });
 
 /**
  * Pod labels as `key=value` items (a list, so a stack's value replaces the default whole; `[]`

@@ -2,6 +2,7 @@
  * Each component alone, on each platform: what it asks the platform for
  * becomes the right Docker or Kubernetes resources, all children of it.
  */
+import { PLACEMENT_DEFAULTS, placementSection } from "../targets/kubernetes/placement";
 import { describe, expect, it } from "vitest";
 import { Backend } from "../components/backend";
 import { Ingress } from "../components/ingress";
@@ -49,6 +50,7 @@ const kubernetes = () =>
             annotations: {},
             gateway: { name: null, namespace: null, sectionName: null, className: null, dataPlaneNamespace: null, dataPlanePodLabels: {} },
         },
+        placement: placementSection.parse(PLACEMENT_DEFAULTS),
         protection: keep,
         imagePullSecrets: [],
     });

@@ -23,6 +23,7 @@ export function create(stack: string, config: KubernetesConfig): KubernetesTarge
             annotations: config.ingress.annotations,
             gateway: config.ingress.gateway,
         },
+        placement: config.kubernetes.placement,
         protection: config.protection,
         imagePullSecrets: config.registry.pullSecrets,
     });

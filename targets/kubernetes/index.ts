@@ -6,6 +6,7 @@
 import type { TargetPlugin } from "../plugin";
 import { section, SYSTEM_NAMESPACES } from "./config";
 import { wayInWarnings } from "./ingress-profiles";
+import { PLACEMENT_DEFAULTS, PLACEMENT_DOCS, placementRules } from "./placement";
 import { kubernetesReview } from "./review";
 
 export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
@@ -40,6 +41,8 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
             dnsResolvers: ["169.254.0.0/16"],
             // Where clusters put their API servers' addresses: the private ranges.
             apiServerCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+            // Nothing pinned by default; the workers spread over nodes and zones (targets/kubernetes/placement.ts).
+            placement: PLACEMENT_DEFAULTS,
         },
         docs: {
             namespace: "Namespace of every object: the platform's own (not `default` or `kube-*`).",
@@ -55,6 +58,7 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
             workerEgressPorts: "Ports the browsers may reach outside the cluster (private ranges excluded).",
             apiServerCidrs:
                 "Networks (IPv4 CIDR) of the cluster's API server, which the task controller (the backend, with `tasks.enabled`) may reach on 443 and 6443: `kubectl get endpoints kubernetes` shows its addresses.",
+            ...PLACEMENT_DOCS,
             dnsResolvers:
                 "Networks (IPv4 CIDR) of DNS resolvers that are not kube-dns pods (NodeLocal DNSCache, a cloud's metadata resolver): every pod may reach them on port 53, besides the kube-dns pods.",
         },
@@ -68,6 +72,7 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
         backup: { enabled: true },
     }),
     rules: (config, rule) => {
+        placementRules(config.kubernetes.placement, (path, message) => rule(["kubernetes", ...path], message));
         const dataPlane = config.ingress.gateway.dataPlaneNamespace;
         if (config.ingress.kind === "gateway" && dataPlane === config.kubernetes.namespace)
             rule(

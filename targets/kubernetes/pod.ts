@@ -129,6 +129,8 @@ export interface PodOptions {
     /** Extra volumes and mounts (the data PVC, config maps). */
     volumes?: { volume: Volume; mount: VolumeMount }[];
     restartPolicy?: "Always" | "Never" | "OnFailure";
+    /** Where the pod runs (node selector, tolerations, affinity, spread, priority). */
+    placement?: Pick<PodSpec, "nodeSelector" | "tolerations" | "affinity" | "topologySpreadConstraints" | "priorityClassName">;
 }
 
 /** Volume names must be DNS labels: "/var/run/postgresql" -> "tmp-var-run-postgresql". */
@@ -170,6 +172,7 @@ export function podSpec(spec: WorkloadSpec, o: PodOptions): PodSpec {
         restartPolicy: o.restartPolicy,
         containers: [container],
         volumes: nonEmpty(volumes),
+        ...o.placement,
     };
 }
 

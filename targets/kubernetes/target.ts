@@ -25,9 +25,10 @@ import {
 } from "../contract";
 import { isolatedNamespace, KubernetesCluster } from "./cluster";
 import { KEDA_API_VERSION, redisListTrigger, redisTriggerAuthentication } from "./keda";
+import { placedWorkload, placementFields, placementOf, type PlacementConfig } from "./placement";
 import { gatewayRoute, ingressRoute, type RouteContext, type WaySettings } from "./route";
 import { tasksNamespace } from "./tasks";
-import { containerBase, nonEmpty, podSecurity, podSpec, scratchVolumes, secretFiles, stringData } from "./pod";
+import { containerBase, nonEmpty, podSecurity, podSpec, scratchVolumes, secretFiles, stringData, type PodOptions } from "./pod";
 
 const HPA_TYPE = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const SCALED_OBJECT_TYPE = "kubernetes:keda.sh/v1alpha1:ScaledObject";
@@ -71,6 +72,8 @@ export interface KubernetesTargetArgs {
     apiServerCidrs: string[];
     /** The way in: an Ingress for a controller, or a Gateway API route (`ingress.*`). */
     way: WaySettings;
+    /** Where pods run (`kubernetes.placement`). */
+    placement: PlacementConfig;
     protection: { protect: boolean; retainOnDelete: boolean };
     /** Existing docker-registry Secrets every pod pulls with (through its ServiceAccount). */
     imagePullSecrets: string[];
@@ -167,6 +170,19 @@ export class KubernetesTarget implements Target {
         );
     }
 
+    /**
+     * Where a workload's pods run: its placement over the default, spread over its own pods; a
+     * PriorityClass it names is read as a prerequisite (a missing one would leave every pod Pending).
+     */
+    private placed(spec: Pick<WorkloadSpec, "role" | "component">): PodOptions["placement"] {
+        const workload = placedWorkload(spec.component);
+        if (!workload) return {};
+        const p = placementOf(this.args.placement, workload);
+        const cls = p.priorityClassName;
+        if (cls) this.prerequisite(`priority-class-${cls}`, (o) => k8s.scheduling.v1.PriorityClass.get(`priority-class-${cls}`, cls, o));
+        return placementFields(p, this.selector(spec.role));
+    }
+
     /** The only source of traffic from outside: the ingress controller's pods, or the Gateway's proxies. */
     private entryPeer(): k8s.types.input.networking.v1.NetworkPolicyPeer {
         const g = this.args.way.gateway;
@@ -261,6 +277,7 @@ export class KubernetesTarget implements Target {
                 ports: spec.ports,
                 health: spec.health,
                 volumes: extra,
+                placement: this.placed(spec),
             }),
         };
     }
@@ -478,6 +495,7 @@ export class KubernetesTarget implements Target {
                             serviceAccountName: sa.metadata.name as unknown as string,
                             secretName: (n) => `${n}-${SECRET_SUFFIX}`,
                             restartPolicy: "Never",
+                            placement: this.placed(spec),
                         }),
                     },
                 },
@@ -499,6 +517,7 @@ export class KubernetesTarget implements Target {
             privateRanges: PRIVATE_RANGES,
             secretName: (n) => `${n}-${SECRET_SUFFIX}`,
             selector: (role) => this.selector(role),
+            placement: (spec) => this.placed(spec),
             scaledJobsDefinition: () =>
                 this.prerequisite("keda-scaledjobs", (o) => k8s.apiextensions.v1.CustomResourceDefinition.get("keda-scaledjobs", "scaledjobs.keda.sh", o)),
             // The KEDA operator reads the queue's length from Redis.
@@ -555,6 +574,7 @@ export class KubernetesTarget implements Target {
                                     initContainers: containers.slice(0, -1),
                                     containers: containers.slice(-1),
                                     volumes: [work, ...scratch.volumes, ...files.volumes],
+                                    ...this.placed(spec),
                                 },
                             },
                         },

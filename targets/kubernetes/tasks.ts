@@ -14,10 +14,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { taskAdmission } from "../../policies/admission";
 import { formatMilli, formatMiB } from "../../config/quantity";
-import { isSecretRef, type SecretHandle, type TasksHandle, type TasksSpec } from "../contract";
+import { isSecretRef, type SecretHandle, type TasksHandle, type TasksSpec, type WorkloadSpec } from "../contract";
 import { markerLabels, standardLabels } from "../labels";
 import { KEDA_API_VERSION, redisListTrigger, redisTriggerAuthentication, type RedisQueue } from "./keda";
-import { podSpec } from "./pod";
+import { podSpec, type PodOptions } from "./pod";
 
 export interface TasksContext {
     stack: string;
@@ -33,6 +33,8 @@ export interface TasksContext {
     secretName: (handleName: string) => string;
     /** The platform namespace's pods of a role. */
     selector: (role: string) => Record<string, string>;
+    /** Where a workload's pods run. */
+    placement: (spec: Pick<WorkloadSpec, "role" | "component">) => PodOptions["placement"];
     /** KEDA's ScaledJob definition, as a prerequisite (none where only manifests are written). */
     scaledJobsDefinition: () => pulumi.Resource[];
     /** Let the KEDA operator reach the queue's service (a NetworkPolicy of that name in the platform's namespace). */
@@ -195,7 +197,12 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
             backoffLimit: spec.job.backoffLimit,
             template: {
                 metadata: { labels: { ...labels(template.role, "browser-task"), ...markerLabels(template) } },
-                spec: podSpec(template, { serviceAccountName: "task", secretName: c.secretName, restartPolicy: "Never" }),
+                spec: podSpec(template, {
+                    serviceAccountName: "task",
+                    secretName: c.secretName,
+                    restartPolicy: "Never",
+                    placement: c.placement({ role: template.role, component: "browser-task" }),
+                }),
             },
         },
     };
