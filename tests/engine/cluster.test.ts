@@ -275,6 +275,38 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         expect(again.code, again.stdout + again.stderr).toBe(0);
     });
 
+    it("places the browsers at their PriorityClass, tolerating their taint: a missing class stops the preview, the pods then run at it", async () => {
+        configure(
+            "kubernetes.placement.workers.priorityClassName=browsers",
+            "kubernetes.placement.workers.tolerations[0].key=quorvex.io/browsers",
+            "kubernetes.placement.workers.tolerations[0].operator=Exists",
+            "kubernetes.placement.workers.tolerations[0].effect=NoSchedule",
+        );
+        try {
+            const missing = await project.preview();
+            expect(missing.code).not.toBe(0);
+            expect(missing.stdout + missing.stderr).toMatch(/'browsers' does not exist/);
+            await cluster.apply([{ apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "browsers" }, value: 1000 }]);
+            await project.up();
+            const workers = await cluster.getJson<Json>(["deployment", "workers", "-n", NAMESPACE]);
+            expect(workers.spec.template.spec.priorityClassName).toBe("browsers");
+            expect(workers.spec.template.spec.tolerations).toEqual([{ key: "quorvex.io/browsers", operator: "Exists", effect: "NoSchedule" }]);
+            expect(workers.spec.template.spec.topologySpreadConstraints.map((c: Json) => c.topologyKey)).toEqual([
+                "kubernetes.io/hostname",
+                "topology.kubernetes.io/zone",
+            ]);
+            // Admission resolved the class to its value on every pod.
+            const pods = await cluster.getJson<List<Json>>(["pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=workers"]);
+            expect(pods.items.length).toBeGreaterThan(0);
+            for (const pod of pods.items.filter((p) => !p.metadata.deletionTimestamp)) expect(pod.spec.priority).toBe(1000);
+        } finally {
+            configure("kubernetes.placement.workers.priorityClassName=null", "kubernetes.placement.workers.tolerations=null");
+        }
+        await project.up();
+        const again = await project.preview(["--expect-no-changes"]);
+        expect(again.code, again.stdout + again.stderr).toBe(0);
+    });
+
     it("switches `workers.autoscaler` from hpa to keda and back on the live stack, past KEDA's admission rule", async () => {
         // The cluster plays KEDA's webhook: a ScaledObject is refused while an HPA scales its target.
         const refused = await cluster.kubectl(
