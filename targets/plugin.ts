@@ -46,7 +46,8 @@ export interface TargetView {
         httpPort: number;
         httpsPort: number;
     };
-    workers: { replicas: number };
+    workers: { replicas: number; autoscaler: Autoscaler };
+    backup: { enabled: boolean };
     redis: { enabled: boolean };
     tasks: { enabled: boolean; namespace: string };
     protection: { protect: boolean; retainOnDelete: boolean };

@@ -51,6 +51,7 @@ const VARIANTS: [string, Record<string, unknown>][] = [
         }),
     ],
     ["KEDA", merge(PROD, { workers: { autoscaler: "keda" } })],
+    ["monitoring and placement", merge(PROD, { kubernetes: { monitoring: { enabled: true }, placement: { workers: { priorityClassName: "browsers" } } } })],
 ];
 
 describe("the PR preview identity", () => {

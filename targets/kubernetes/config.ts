@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { dnsLabel, ipv4Cidr, optionalString, podLabels, port } from "../../config/fields";
 import type { ConfigView } from "../plugin";
+import { monitoringSection } from "./monitoring";
 import { placementSection } from "./placement";
 
 /** Namespaces the cluster itself owns: the stack labels, enforces and may delete its namespace. */
@@ -22,6 +23,7 @@ export const section = z.strictObject({
     workerEgressPorts: z.array(port, { error: "must be a list of TCP ports" }).max(32, { error: "must list at most 32 ports" }),
     dnsResolvers: z.array(ipv4Cidr, { error: "must be a list of IPv4 networks" }).max(16, { error: "must list at most 16 networks" }),
     placement: placementSection,
+    monitoring: monitoringSection,
     apiServerCidrs: z.array(ipv4Cidr, { error: "must be a list of IPv4 networks" }).max(16, { error: "must list at most 16 networks" }),
 });
 

@@ -3,7 +3,7 @@ import { KubernetesTarget } from "./target";
 
 /** The stack's namespace of a cluster: its provider, namespace and network rules, from the stack's config. */
 export function create(stack: string, config: KubernetesConfig): KubernetesTarget {
-    return new KubernetesTarget({
+    const target = new KubernetesTarget({
         stack,
         namespace: config.kubernetes.namespace,
         kubeconfig: config.kubernetes.kubeconfig,
@@ -27,4 +27,18 @@ export function create(stack: string, config: KubernetesConfig): KubernetesTarge
         protection: config.protection,
         imagePullSecrets: config.registry.pullSecrets,
     });
+    const m = config.kubernetes.monitoring;
+    if (m.enabled) {
+        const autoscaler = config.workers.autoscaler;
+        target.watch(
+            {
+                namespace: config.kubernetes.namespace,
+                workersHpa: autoscaler === "hpa" ? "workers" : autoscaler === "keda" ? "keda-hpa-workers" : null,
+                backup: config.backup.enabled,
+                tasksNamespace: config.tasks.enabled ? config.tasks.namespace : null,
+            },
+            m,
+        );
+    }
+    return target;
 }

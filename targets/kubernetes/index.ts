@@ -6,6 +6,7 @@
 import type { TargetPlugin } from "../plugin";
 import { section, SYSTEM_NAMESPACES } from "./config";
 import { wayInWarnings } from "./ingress-profiles";
+import { MONITORING_DEFAULTS, MONITORING_DOCS } from "./monitoring";
 import { PLACEMENT_DEFAULTS, PLACEMENT_DOCS, placementRules } from "./placement";
 import { kubernetesReview } from "./review";
 
@@ -43,6 +44,8 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
             apiServerCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
             // Nothing pinned by default; the workers spread over nodes and zones (targets/kubernetes/placement.ts).
             placement: PLACEMENT_DEFAULTS,
+            // Off: it needs the prometheus-operator's CRDs (targets/kubernetes/monitoring.ts).
+            monitoring: MONITORING_DEFAULTS,
         },
         docs: {
             namespace: "Namespace of every object: the platform's own (not `default` or `kube-*`).",
@@ -59,6 +62,7 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
             apiServerCidrs:
                 "Networks (IPv4 CIDR) of the cluster's API server, which the task controller (the backend, with `tasks.enabled`) may reach on 443 and 6443: `kubectl get endpoints kubernetes` shows its addresses.",
             ...PLACEMENT_DOCS,
+            ...MONITORING_DOCS,
             dnsResolvers:
                 "Networks (IPv4 CIDR) of DNS resolvers that are not kube-dns pods (NodeLocal DNSCache, a cloud's metadata resolver): every pod may reach them on port 53, besides the kube-dns pods.",
         },

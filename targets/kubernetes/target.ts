@@ -25,6 +25,7 @@ import {
 } from "../contract";
 import { isolatedNamespace, KubernetesCluster } from "./cluster";
 import { KEDA_API_VERSION, redisListTrigger, redisTriggerAuthentication } from "./keda";
+import { alertGroups, dashboard, type MonitoringConfig, type WatchedStack } from "./monitoring";
 import { placedWorkload, placementFields, placementOf, type PlacementConfig } from "./placement";
 import { gatewayRoute, ingressRoute, type RouteContext, type WaySettings } from "./route";
 import { tasksNamespace } from "./tasks";
@@ -167,6 +168,35 @@ export class KubernetesTarget implements Target {
                 imagePullSecrets: nonEmpty(this.args.imagePullSecrets.map((name) => ({ name }))),
             },
             this.opts(parent),
+        );
+    }
+
+    /**
+     * The stack's alerts as a PrometheusRule and its dashboard as a ConfigMap (the operator's CRD
+     * read as a prerequisite: without it the rule could not be created).
+     */
+    watch(s: WatchedStack, m: MonitoringConfig): void {
+        const owner = { role: "quorvex", component: "monitoring" };
+        const crd = this.prerequisite("prometheus-rules", (o) =>
+            k8s.apiextensions.v1.CustomResourceDefinition.get("prometheus-rules", "prometheusrules.monitoring.coreos.com", o),
+        );
+        new k8s.apiextensions.CustomResource(
+            "quorvex-alerts",
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { ...this.meta(owner, "quorvex"), labels: { ...this.meta(owner, "quorvex").labels, ...m.ruleLabels } },
+                spec: { groups: alertGroups(s, m) },
+            },
+            this.opts(this.cluster, { dependsOn: crd }),
+        );
+        new k8s.core.v1.ConfigMap(
+            "quorvex-dashboard",
+            {
+                metadata: { ...this.meta(owner, "quorvex-dashboard"), labels: { ...this.meta(owner, "quorvex-dashboard").labels, ...m.dashboardLabels } },
+                data: { "quorvex.json": JSON.stringify(dashboard(s), null, 2) },
+            },
+            this.opts(this.cluster),
         );
     }
 
