@@ -162,14 +162,21 @@ build_cluster() {
 build_tool() { (cd "$here/$2" && go build -ldflags "-s -w" -o "$1" "$3"); }
 build_minio() { build_tool "$1" minio github.com/minio/minio; }
 build_mc() { build_tool "$1" mc github.com/minio/mc; }
+# promtool, for the alerts test (opt-in: `promtool check rules` and `test rules` on the stack's PrometheusRule).
+build_promtool() { build_tool "$1" promtool github.com/prometheus/prometheus/cmd/promtool; }
 
-# Gateway API's standard channel (its CRDs, and the admission policy that guards their upgrades),
-# read from the module (nothing is compiled): the API-server rung installs them, so the API
-# server validates the stack's routes against their real schemas and CEL rules.
+# Gateway API's standard channel (its CRDs, and the admission policy that guards their upgrades)
+# and the prometheus-operator's PrometheusRule CRD, read from their modules (nothing is
+# compiled): the API-server rung installs them, so the API server validates the stack's routes
+# and alert rules against their real schemas and CEL rules.
+crds_files="gateway-api-crds.yaml prometheus-rule-crd.yaml"
 build_crds() {
-    local src f
+    local src f dir
+    dir="$(dirname "$1")"
     src="$(moddir crds sigs.k8s.io/gateway-api)/config/crd/standard"
-    for f in "$src"/*.yaml; do printf -- '---\n' && cat "$f"; done > "$1"
+    for f in "$src"/*.yaml; do printf -- '---\n' && cat "$f"; done > "$dir/gateway-api-crds.yaml"
+    cp "$(moddir crds github.com/prometheus-operator/prometheus-operator)/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml" \
+        "$dir/prometheus-rule-crd.yaml"
 }
 
 selected="${QUORVEX_TOOLCHAIN_UNITS:-cli language-nodejs kubernetes random cluster crds}"
@@ -182,8 +189,9 @@ for u in $selected; do
         cluster) unit cluster "$cluster_binaries" "$kube_version" build_cluster ;;
         minio) unit minio minio "" build_minio ;;
         mc) unit mc mc "" build_mc ;;
-        crds) unit crds gateway-api-crds.yaml "" build_crds ;;
-        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc)" ;;
+        crds) unit crds "$crds_files" "" build_crds ;;
+        promtool) unit promtool promtool "" build_promtool ;;
+        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc promtool)" ;;
     esac
 done
 

@@ -307,6 +307,27 @@ describe("prod on a real Kubernetes API server, through the real engine", () => 
         expect(again.code, again.stdout + again.stderr).toBe(0);
     });
 
+    it("watches the stack when asked: the API server takes its PrometheusRule under the operator's real CRD, and the dashboard; off again removes both", async () => {
+        configure("kubernetes.monitoring.enabled=true");
+        try {
+            await project.up();
+            const rule = await cluster.getJson<Json>(["prometheusrule", "quorvex", "-n", NAMESPACE]);
+            expect(rule.metadata.labels.release).toBe("kube-prometheus-stack");
+            expect(rule.spec.groups[0].rules.map((r: Json) => r.alert)).toContain("QuorvexWorkersAtMax");
+            const board = await cluster.getJson<Json>(["configmap", "quorvex-dashboard", "-n", NAMESPACE]);
+            expect(JSON.parse(board.data["quorvex.json"]).title).toBe(`Quorvex (${NAMESPACE})`);
+            // The CRD's own schema holds: a rule without an expression is refused.
+            const bad: Json = { ...rule, metadata: { name: "bad", namespace: NAMESPACE }, spec: { groups: [{ name: "g", rules: [{ alert: "A" }] }] } };
+            const r = await cluster.kubectl(["apply", "--dry-run=server", "-f", "-"], JSON.stringify(bad));
+            expect(r.code).not.toBe(0);
+            expect(r.stderr).toMatch(/expr/);
+        } finally {
+            configure("kubernetes.monitoring.enabled=false");
+        }
+        await project.up();
+        expect(await cluster.ok(["get", "prometheusrules", "-n", NAMESPACE, "-o", "name"])).toBe("");
+    });
+
     it("switches `workers.autoscaler` from hpa to keda and back on the live stack, past KEDA's admission rule", async () => {
         // The cluster plays KEDA's webhook: a ScaledObject is refused while an HPA scales its target.
         const refused = await cluster.kubectl(

@@ -16,7 +16,8 @@
  * names, KEDA's admission rule (a webhook of ours, see keda-admission.ts),
  * the part of an ingress controller the provider waits for (it sets each
  * Ingress's load balancer status), Gateway API's real CRDs (the toolchain's
- * `crds` unit) with a shared Gateway as cluster admins would run it, and the
+ * `crds` unit, with the prometheus-operator's PrometheusRule CRD) with a shared
+ * Gateway as cluster admins would run it, and the
  * status reports of a Gateway API implementation (gateway-controller.ts). NetworkPolicies are stored, never enforced: there is no CNI.
  */
 import { execFileSync } from "child_process";
@@ -40,6 +41,7 @@ export const CLUSTER_BINARIES = [
     "kubectl",
     "kwok-stages.yaml",
     "gateway-api-crds.yaml",
+    "prometheus-rule-crd.yaml",
 ] as const;
 
 /** The folder holding every cluster binary (the toolchain's bin folder on PATH), or null. */
@@ -245,12 +247,15 @@ export class Cluster {
         await this.apply([CLUSTER_ISSUER]);
         // Gateway API's standard channel, as the module publishes it; the class the harness reports for, and the shared Gateway.
         await this.ok(["apply", "--server-side", "-f", path.join(this.bin, "gateway-api-crds.yaml")]);
+        // The prometheus-operator's PrometheusRule, as its module publishes it (no operator runs).
+        await this.ok(["apply", "--server-side", "-f", path.join(this.bin, "prometheus-rule-crd.yaml")]);
         await this.ok([
             "wait",
             "--for=condition=Established",
             "--timeout=60s",
             "crd/gateways.gateway.networking.k8s.io",
             "crd/httproutes.gateway.networking.k8s.io",
+            "crd/prometheusrules.monitoring.coreos.com",
         ]);
         await this.apply([
             {
