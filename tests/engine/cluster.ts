@@ -276,7 +276,14 @@ export class Cluster {
         });
         await this.apply([this.keda.configuration()]);
         const gateways = new GatewayController((args, input) => this.kubectl(args, input));
-        this.ingressTimer = setInterval(() => void this.admitIngresses().then(() => gateways.reconcile()), 1000);
+        // A round that fails (the cluster going away at the end) is retried on the next tick, never left unhandled.
+        this.ingressTimer = setInterval(
+            () =>
+                void this.admitIngresses()
+                    .then(() => gateways.reconcile())
+                    .catch(() => undefined),
+            1000,
+        );
     }
 
     /**
