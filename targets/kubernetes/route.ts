@@ -5,28 +5,15 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { IngressController, RouteKind } from "../../config/fields";
 import type { PlacementOptions, RouteHandle, RouteSpec, WorkloadSpec } from "../contract";
+import type { TargetView } from "../plugin";
 import { routeCertificate } from "../tls";
 import { INGRESS_PROFILES } from "./ingress-profiles";
 
 export const GATEWAY_API = "gateway.networking.k8s.io/v1";
 
 /** How the stack's way in is built (`ingress.*`). */
-export interface WaySettings {
-    kind: RouteKind;
-    controller: IngressController;
-    className: string | null;
-    annotations: Record<string, string>;
-    gateway: {
-        name: string | null;
-        namespace: string | null;
-        sectionName: string | null;
-        className: string | null;
-        dataPlaneNamespace: string | null;
-        dataPlanePodLabels: Record<string, string>;
-    };
-}
+export type WaySettings = Pick<TargetView["ingress"], "kind" | "controller" | "className" | "annotations" | "gateway">;
 
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type Owner = Pick<WorkloadSpec, "role" | "component">;
