@@ -191,7 +191,21 @@ describe("change review: the real `pulumi preview` and `npm run plan -- --compar
         { change: "a backend image bump", sets: ["images.backend=ghcr.io/quorvex/backend:9.9.9"] },
         { change: "a wider autoscaler", sets: ["workers.max=30"] },
         { change: "the HPA swapped for KEDA", sets: ["workers.autoscaler=keda"] },
-        { change: "TLS from an existing secret", sets: ["ingress.tls.mode=secret", "ingress.tls.secretName=wildcard-tls"] },
+        {
+            change: "the way in moved to an Ingress, TLS from an existing secret",
+            sets: ["ingress.kind=ingress", "ingress.tls.mode=secret", "ingress.tls.secretName=wildcard-tls"],
+        },
+        {
+            change: "a Gateway of the stack's own",
+            sets: [
+                "ingress.gateway.className=eg",
+                "ingress.gateway.namespace=null",
+                "ingress.gateway.sectionName=null",
+                "ingress.gateway.dataPlaneNamespace=envoy-gateway-system",
+                "ingress.tls.mode=secret",
+                "ingress.tls.secretName=wildcard-tls",
+            ],
+        },
     ];
 
     it.each(CASES)("on $change", async ({ sets }) => {
