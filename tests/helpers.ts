@@ -1,4 +1,5 @@
 /** Shared test helpers: find resources in a run, read their inputs as the engine would see them. */
+import { resolveConfig } from "../config/load";
 import * as path from "path";
 import { deepMerge } from "../config/load";
 import { readStackConfig } from "../tools/stackconfig";
@@ -81,6 +82,16 @@ export function stack(name: string, config: Record<string, unknown> = {}, extra:
 }
 
 /** The checked-in stack files, as the offline plan reads them. */
+/** The lines a config is refused with (`[]`: accepted), without registering anything. */
+export function configProblems(config: Record<string, unknown>): string[] {
+    try {
+        resolveConfig(config);
+        return [];
+    } catch (e) {
+        return (e as { problems?: string[] }).problems ?? [String(e)];
+    }
+}
+
 export function stackFile(name: string): Record<string, unknown> {
     return readStackConfig(path.resolve(__dirname, ".."), name, []).config;
 }

@@ -5,20 +5,12 @@
  * resource exists. Each rule has a refused value and an accepted one at its edge.
  */
 import { describe, expect, it } from "vitest";
-import { resolveConfig } from "../config/load";
 import { main as plan } from "../tools/plan";
 import { inProcess } from "./cli";
-import { DEV, envOf, inputs, merge, one, stack, T } from "./helpers";
+import { configProblems, DEV, envOf, inputs, merge, one, stack, T } from "./helpers";
 import { HTTP_PROBE } from "../targets/docker/target";
 
-const problems = (over: Record<string, unknown>, base: Record<string, unknown> = DEV): string[] => {
-    try {
-        resolveConfig(merge(base, over));
-        return [];
-    } catch (e) {
-        return (e as { problems?: string[] }).problems ?? [String(e)];
-    }
-};
+const problems = (over: Record<string, unknown>, base: Record<string, unknown> = DEV): string[] => configProblems(merge(base, over));
 const at = (path: string, value: unknown): Record<string, unknown> =>
     path
         .split(".")

@@ -185,7 +185,7 @@ export class KubernetesTarget implements Target {
             {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
-                metadata: { ...this.meta(owner, "quorvex"), labels: { ...this.meta(owner, "quorvex").labels, ...m.ruleLabels } },
+                metadata: this.meta(owner, "quorvex", m.ruleLabels),
                 spec: { groups: alertGroups(s, m) },
             },
             this.opts(this.cluster, { dependsOn: crd }),
@@ -193,7 +193,7 @@ export class KubernetesTarget implements Target {
         new k8s.core.v1.ConfigMap(
             "quorvex-dashboard",
             {
-                metadata: { ...this.meta(owner, "quorvex-dashboard"), labels: { ...this.meta(owner, "quorvex-dashboard").labels, ...m.dashboardLabels } },
+                metadata: this.meta(owner, "quorvex-dashboard", m.dashboardLabels),
                 data: { "quorvex.json": JSON.stringify(dashboard(s), null, 2) },
             },
             this.opts(this.cluster),
