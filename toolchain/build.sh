@@ -139,15 +139,17 @@ build_random() { build_bridged random "$random_version" "$1"; }
 # Beside them, kwok-stages.yaml: kwok's own default node and pod stages (the
 # ones kwokctl installs), read from the kwok module, so the harness can run
 # them as live Stage objects and add its own next to them.
-cluster_binaries="kube-apiserver kube-controller-manager kube-scheduler kubectl kwok kwokctl etcd kwok-stages.yaml"
+cluster_binaries="kube-apiserver kube-controller-manager kube-scheduler kubectl kwok kwokctl etcd kwok-stages.yaml kubelet kube-proxy pause"
 build_cluster() {
     local dir stages f
     dir="$(dirname "$1")"
-    # One `go build` for all seven: the packages compile once and the links run in parallel.
+    # One `go build` for all ten: the packages compile once and the links run in parallel. The
+    # kubelet, kube-proxy and the pod sandbox's `pause` are the node rung's (tests/engine/node.ts).
     (cd "$here/cluster" && go build -ldflags "-s -w $cluster_ldflags" -o "$dir/" \
         k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
         k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
-        sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl ./etcd)
+        k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy \
+        sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl ./etcd ./pause)
     stages="$(moddir cluster sigs.k8s.io/kwok)/kustomize/stage"
     for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
         pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
@@ -164,6 +166,8 @@ build_minio() { build_tool "$1" minio github.com/minio/minio; }
 build_mc() { build_tool "$1" mc github.com/minio/mc; }
 # promtool, for the alerts test (opt-in: `promtool check rules` and `test rules` on the stack's PrometheusRule).
 build_promtool() { build_tool "$1" promtool github.com/prometheus/prometheus/cmd/promtool; }
+# CoreDNS, the cluster DNS of the node rung (opt-in).
+build_coredns() { build_tool "$1" coredns github.com/coredns/coredns; }
 
 # Gateway API's standard channel (its CRDs, and the admission policy that guards their upgrades)
 # and the prometheus-operator's PrometheusRule CRD, read from their modules (nothing is
@@ -191,7 +195,8 @@ for u in $selected; do
         mc) unit mc mc "" build_mc ;;
         crds) unit crds "$crds_files" "" build_crds ;;
         promtool) unit promtool promtool "" build_promtool ;;
-        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc promtool)" ;;
+        coredns) unit coredns coredns "" build_coredns ;;
+        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc promtool coredns)" ;;
     esac
 done
 

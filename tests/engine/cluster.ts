@@ -54,6 +54,20 @@ export function findClusterBinaries(): string | null {
 
 /** The one fake node: room for the prod stack with its autoscaler at its maximum. */
 const NODE = { name: "kwok-node-1", cpu: "256", memory: "2Ti", pods: "500" };
+
+/**
+ * A real node instead of the fake one (node.ts): the API server advertises the
+ * node's address (where the node's end of the control plane's way in listens),
+ * its certificate names that address and the `kubernetes` Service's, and the
+ * PersistentVolumes are folders on that node.
+ */
+export interface RealNodeNetwork {
+    name: string;
+    address: string;
+    serviceCidr: string;
+    /** The `kubernetes` Service's address (the first of `serviceCidr`). */
+    apiServiceAddress: string;
+}
 /** PersistentVolumes the StorageClass offers (each claim binds the smallest that fits). */
 const VOLUMES = { count: 8, size: "1Ti" };
 export const STORAGE_CLASS = "engine-tier-local";
@@ -141,6 +155,7 @@ export class Cluster {
     private constructor(
         readonly tmp: string,
         readonly bin: string,
+        readonly realNode: RealNodeNetwork | null,
     ) {
         this.name = `quorvex-${randomBytes(4).toString("hex")}`;
         this.kubeconfig = path.join(tmp, "kubeconfig");
@@ -148,10 +163,10 @@ export class Cluster {
         this.env = { ...process.env, KWOK_WORKDIR: path.join(tmp, "kwok"), KUBECONFIG: this.kubeconfig };
     }
 
-    /** Creates and starts the control plane; fails with the step and its output. */
-    static async start(bin: string): Promise<Cluster> {
+    /** Creates and starts the control plane (for kwok's fake node, or for `realNode`); fails with the step and its output. */
+    static async start(bin: string, realNode: RealNodeNetwork | null = null): Promise<Cluster> {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-cluster-"));
-        const c = new Cluster(tmp, bin);
+        const c = new Cluster(tmp, bin, realNode);
         try {
             await c.create();
             await c.provide();
@@ -187,7 +202,27 @@ export class Cluster {
                     kwokControllerBinary: b("kwok"),
                     kubectlBinary: b("kubectl"),
                     cacheDir: path.join(this.tmp, "kwok", "cache"),
+                    ...(this.realNode ? { kubeApiserverCertSANs: [this.realNode.address, this.realNode.apiServiceAddress] } : {}),
                 },
+                componentsPatches: this.realNode
+                    ? [
+                          {
+                              name: "kube-apiserver",
+                              extraArgs: [
+                                  { key: "advertise-address", value: this.realNode.address },
+                                  { key: "service-cluster-ip-range", value: this.realNode.serviceCidr },
+                              ],
+                          },
+                          // kwok takes every node by default (binary runtime): only its own fake ones here, never the real node.
+                          {
+                              name: "kwok-controller",
+                              extraArgs: [
+                                  { key: "manage-all-nodes", value: "false", override: true },
+                                  { key: "manage-nodes-with-annotation-selector", value: "kwok.x-k8s.io/node=fake" },
+                              ],
+                          },
+                      ]
+                    : [],
             }),
         );
         const r = await run(
@@ -201,20 +236,24 @@ export class Cluster {
     /** The node, the storage and the ingress status a real cluster would have. */
     private async provide(): Promise<void> {
         await this.ok(["apply", "--server-side", "-f", path.join(this.bin, "kwok-stages.yaml")]);
-        const docs: object[] = [
-            {
-                apiVersion: "v1",
-                kind: "Node",
-                metadata: {
-                    name: NODE.name,
-                    annotations: { "node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake" },
-                    labels: { "kubernetes.io/hostname": NODE.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
-                },
-                status: {
-                    allocatable: { cpu: NODE.cpu, memory: NODE.memory, pods: NODE.pods },
-                    capacity: { cpu: NODE.cpu, memory: NODE.memory, pods: NODE.pods },
-                },
+        const nodeName = this.realNode?.name ?? NODE.name;
+        const fakeNode = {
+            apiVersion: "v1",
+            kind: "Node",
+            metadata: {
+                name: NODE.name,
+                annotations: { "node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake" },
+                labels: { "kubernetes.io/hostname": NODE.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
             },
+            status: {
+                allocatable: { cpu: NODE.cpu, memory: NODE.memory, pods: NODE.pods },
+                capacity: { cpu: NODE.cpu, memory: NODE.memory, pods: NODE.pods },
+            },
+        };
+        const volumeDir = (i: number) => (this.realNode ? path.join(this.tmp, "volumes", `pv-${i}`) : `/var/lib/engine-pv-${i}`);
+        if (this.realNode) for (let i = 1; i <= VOLUMES.count; i++) fs.mkdirSync(volumeDir(i), { recursive: true });
+        const docs: object[] = [
+            ...(this.realNode ? [] : [fakeNode]),
             {
                 apiVersion: "storage.k8s.io/v1",
                 kind: "StorageClass",
@@ -235,9 +274,9 @@ export class Cluster {
                     accessModes: ["ReadWriteOnce"],
                     persistentVolumeReclaimPolicy: "Retain",
                     storageClassName: STORAGE_CLASS,
-                    local: { path: `/var/lib/engine-pv-${i + 1}` },
+                    local: { path: volumeDir(i + 1) },
                     nodeAffinity: {
-                        required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [NODE.name] }] }] },
+                        required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [nodeName] }] }] },
                     },
                 },
             })),

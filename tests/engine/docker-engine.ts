@@ -43,7 +43,7 @@ export function dockerEngineMissing(): string | null {
 }
 
 /** The cgroup hierarchies as this machine mounts them, to mount again inside the daemon's mount namespace. */
-function cgroupMounts(): string[] {
+export function cgroupMounts(): string[] {
     const lines = fs.readFileSync("/proc/self/mounts", "utf8").split("\n");
     const out: string[] = [];
     for (const line of lines) {

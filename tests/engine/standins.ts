@@ -43,6 +43,8 @@ export const DEBIAN_PACKAGES = [
 
 /** The binaries the MinIO images take from the toolchain (its `minio` and `mc` units). */
 export const GO_BINARIES = ["minio", "mc"] as const;
+/** The binaries the node rung's own images take from the toolchain (`pause` from the unit `cluster`, and the unit `coredns`). */
+export const NODE_GO_BINARIES = ["pause", "coredns"] as const;
 
 export interface StandinImage {
     /** The reference the image is tagged with. */
@@ -51,7 +53,7 @@ export interface StandinImage {
     dir: string;
     buildArgs?: Record<string, string>;
     /** Toolchain binaries copied into its build context. */
-    binaries?: (typeof GO_BINARIES)[number][];
+    binaries?: ((typeof GO_BINARIES)[number] | (typeof NODE_GO_BINARIES)[number])[];
 }
 
 /** A backend image of another version: the same stand-in with more migrations (the last one, in 1.2.0, fails). */
@@ -149,8 +151,14 @@ export interface BuildReport {
     seconds: number;
 }
 
-/** Builds (or finds, by content) every stand-in image on `engine`. */
-export async function buildStandins(engine: DockerEngine, goBin: string): Promise<BuildReport> {
+/** The node rung's own images: the pod sandbox and the cluster DNS. */
+export const NODE_IMAGES: StandinImage[] = [
+    { ref: "quorvex-standin/pause:1", dir: "pause", binaries: ["pause"] },
+    { ref: "quorvex-standin/coredns:1", dir: "coredns", binaries: ["coredns"] },
+];
+
+/** Builds (or finds, by content) every stand-in image (or those of `images`) on `engine`; `goBin` holds the binaries they copy. */
+export async function buildStandins(engine: DockerEngine, goBin: string, images = standinImages()): Promise<BuildReport> {
     const started = Date.now();
     const base = await baseTarball();
     const baseRef = `quorvex-standin/base:${base.key}`;
@@ -158,7 +166,7 @@ export async function buildStandins(engine: DockerEngine, goBin: string): Promis
         await engine.ok(["import", base.file, baseRef]);
     }
     const report: BuildReport = { built: [], reused: [], seconds: 0 };
-    for (const image of standinImages()) {
+    for (const image of images) {
         const dir = path.join(HERE, image.dir);
         const binaries = (image.binaries ?? []).map((b) => path.join(goBin, b));
         const hash = sha(

@@ -1,0 +1,220 @@
+/**
+ * Engine tier, the node rung: `pulumi up -s prod` on the control plane of
+ * rung 3 with a real node (node.ts): containerd, runc, the CNI bridge, the
+ * kubelet and kube-proxy run the platform's containers (the stand-in images)
+ * under the `restricted` Pod Security Standard the stack's namespace enforces,
+ * and CoreDNS answers for the Service names. What kwok only marks Ready, here
+ * starts, probes, migrates, stores and rolls.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Cluster, findClusterBinaries } from "./cluster";
+import { DockerEngine, dockerEngineMissing } from "./docker-engine";
+import { EngineProject, NO_ENTRY_CHECK } from "./harness";
+import { clusterDns, Node, NODE_NETWORK, nodeMissing } from "./node";
+import { buildStandins, NODE_IMAGES, standinImages, standinsMissing } from "./standins";
+
+const NAMESPACE = "playwright-agent";
+const bin = findClusterBinaries();
+const missing = nodeMissing(bin) ?? dockerEngineMissing() ?? standinsMissing(bin);
+if (missing) console.log(`node rung skipped: ${missing}`);
+
+/** The machine has 2 CPUs: the prod stack's CPU requests, scaled to fit one small node (memory and shm stay prod's). */
+const SMALL_NODE = [
+    "backend.resources.cpu.request=100m",
+    "workers.resources.cpu.request=100m",
+    "postgres.resources.cpu.request=100m",
+    "redis.resources.cpu.request=50m",
+    "minio.resources.cpu.request=100m",
+];
+
+interface Pod {
+    metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
+    spec: { nodeName?: string; containers: { name: string }[] };
+    status: {
+        phase: string;
+        podIP?: string;
+        conditions?: { type: string; status: string }[];
+        containerStatuses?: { name: string; ready: boolean; restartCount: number; containerID?: string; state: Record<string, unknown> }[];
+    };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(missing !== null)("prod with its pods running on a real node", () => {
+    let engine: DockerEngine;
+    let cluster: Cluster;
+    let node: Node;
+    let project: EngineProject;
+    const settings = new Map<string, string>();
+    const configure = (...sets: string[]) => {
+        for (const s of sets) settings.set(s.slice(0, s.indexOf("=")), s);
+        project.writeConfig([...settings.values()]);
+    };
+
+    const pods = async (selector?: string): Promise<Pod[]> =>
+        (await cluster.getJson<{ items: Pod[] }>(["pods", "-n", NAMESPACE, ...(selector ? ["-l", selector] : [])])).items;
+    const running = async (selector: string): Promise<Pod> => {
+        const ready = (await pods(selector)).filter(
+            (p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+        );
+        if (!ready.length) throw new Error(`no Ready pod for ${selector}`);
+        return ready[0];
+    };
+    /** A request from inside a worker's container, to a URL by its Service name (the cluster's DNS and kube-proxy). */
+    const fromWorker = async (method: string, url: string, body = ""): Promise<{ status: number; json: unknown }> => {
+        const worker = await running("app.kubernetes.io/name=workers");
+        const script = [
+            "import sys, urllib.request, urllib.error",
+            "req = urllib.request.Request(sys.argv[2], data=(sys.argv[3].encode() if sys.argv[1] == 'POST' else None), method=sys.argv[1])",
+            "try:",
+            "    r = urllib.request.urlopen(req, timeout=10); print(r.status); print(r.read().decode())",
+            "except urllib.error.HTTPError as e:",
+            "    print(e.code); print(e.read().decode())",
+        ].join("\n");
+        const r = await node.exec(NAMESPACE, worker.metadata.name, worker.spec.containers[0].name, ["python3", "-c", script, method, url, body]);
+        if (r.code !== 0) throw new Error(`request from ${worker.metadata.name} failed (exit ${r.code}): ${r.stderr}`);
+        const [status, ...rest] = r.stdout.trim().split("\n");
+        return { status: Number(status), json: JSON.parse(rest.join("\n") || "null") as unknown };
+    };
+    const backend = `http://backend.${NAMESPACE}.svc.cluster.local:8000`;
+    const waitReady = async (selector: string, count: number) => {
+        const started = Date.now();
+        for (;;) {
+            const ready = (await pods(selector)).filter(
+                (p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+            );
+            if (ready.length >= count) return ready;
+            if (Date.now() - started > 180_000) throw new Error(`${selector}: ${ready.length} of ${count} Ready\n${node.logs()}`);
+            await sleep(1000);
+        }
+    };
+
+    beforeAll(async () => {
+        engine = await DockerEngine.start();
+        const images = [...standinImages(), ...NODE_IMAGES];
+        const report = await buildStandins(engine, bin!, images);
+        console.log(`stand-in images: ${report.built.length} built, ${report.reused.length} reused, ${report.seconds} s`);
+        cluster = await Cluster.start(bin!, NODE_NETWORK);
+        const t0 = Date.now();
+        node = await Node.start(cluster, bin!, { engine, refs: images.map((i) => i.ref) });
+        await cluster.apply(clusterDns());
+        await cluster.ok(["rollout", "status", "-n", "kube-system", "deployment/coredns", "--timeout=120s"]);
+        console.log(`node Ready with its DNS in ${Math.round((Date.now() - t0) / 1000)} s`);
+        project = await EngineProject.create({ stack: "prod", sets: [] });
+        configure(NO_ENTRY_CHECK, `kubernetes.kubeconfig=${cluster.kubeconfig}`, ...SMALL_NODE);
+    });
+    afterAll(async () => {
+        project?.dispose();
+        await node?.dispose();
+        await cluster?.dispose();
+        await engine?.dispose();
+    });
+
+    it("`pulumi up` completes with every container started by the node's containerd, Ready under `restricted`, every Job complete, and nothing left to change", async () => {
+        const started = Date.now();
+        await project.up();
+        console.log(`pulumi up of prod on the node: ${Math.round((Date.now() - started) / 1000)} s`);
+        const ns = await cluster.getJson<{ metadata: { labels: Record<string, string> } }>(["namespace", NAMESPACE]);
+        expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+        const all = await pods();
+        const longRunning = all.filter((p) => p.status.phase !== "Succeeded");
+        expect(longRunning.map((p) => p.metadata.labels?.["app.kubernetes.io/name"]).sort()).toEqual(
+            expect.arrayContaining(["backend", "backend", "minio", "postgres", "redis", "workers", "workers"]),
+        );
+        const [a, b, c] = NODE_NETWORK.podCidr.split(".");
+        for (const p of all) {
+            expect(p.spec.nodeName, p.metadata.name).toBe(NODE_NETWORK.name);
+            expect(p.status.podIP, p.metadata.name).toMatch(new RegExp(`^${a}\\.${b}\\.${c}\\.\\d+$`));
+            for (const s of p.status.containerStatuses ?? []) expect(s.containerID, `${p.metadata.name}/${s.name}`).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+        }
+        for (const p of longRunning) {
+            expect(p.status.phase, p.metadata.name).toBe("Running");
+            for (const s of p.status.containerStatuses ?? []) {
+                expect(s.ready, `${p.metadata.name}/${s.name}`).toBe(true);
+                expect(s.restartCount, `${p.metadata.name}/${s.name} restarts`).toBe(0);
+            }
+        }
+        const jobs = await cluster.getJson<{ items: { metadata: { name: string }; status: { succeeded?: number } }[] }>(["jobs", "-n", NAMESPACE]);
+        expect(jobs.items.length).toBeGreaterThanOrEqual(3);
+        for (const j of jobs.items) expect(j.status.succeeded, j.metadata.name).toBe(1);
+        const again = await project.preview(["--expect-no-changes"]);
+        expect(again.code, again.stdout + again.stderr).toBe(0);
+    });
+
+    it("serves through the Service names: the backend answers a worker as its own database role and Redis user, at the migrated revision", async () => {
+        const who = await fromWorker("GET", `${backend}/whoami`);
+        expect(who.status).toBe(200);
+        const me = who.json as { database_user: string; redis_user: string; revision: string; uid: number };
+        expect(me.database_user).toBe("quorvex_app");
+        expect(me.redis_user).toBe("backend");
+        expect(me.revision).toBe("0001");
+        expect(me.uid).not.toBe(0);
+        // The app role may not do what the owner role does.
+        const ddl = await fromWorker("POST", `${backend}/sql`, "CREATE TABLE intruder (id int)");
+        expect(ddl.json).toMatchObject({ ok: false });
+    });
+
+    it("runs a browser job end to end: the backend queues it, a worker takes it and stores its report in MinIO, the backend reads it back", async () => {
+        const queued = await fromWorker("POST", `${backend}/jobs`, '{"seconds": 0}');
+        expect(queued.status).toBe(202);
+        const id = (queued.json as { id: string }).id;
+        let report: { status: number; json: unknown } = { status: 0, json: null };
+        for (let i = 0; i < 30 && report.status !== 200; i++) {
+            report = await fromWorker("GET", `${backend}/jobs/${id}`);
+            if (report.status !== 200) await sleep(1000);
+        }
+        expect(report.status).toBe(200);
+        const workers = (await pods("app.kubernetes.io/name=workers")).map((p) => p.metadata.name);
+        const r = report.json as { job: string; worker: string; uid: number; shm_bytes: number };
+        expect(r.job).toBe(id);
+        expect(workers).toContain(r.worker);
+        expect(r.uid).not.toBe(0);
+        // The shared-memory volume the workers mount at /dev/shm is the size the stack gives it.
+        expect(r.shm_bytes).toBe(1024 ** 3);
+    });
+
+    it("keeps its data when a pod dies: a row in Postgres and an object in MinIO survive their pods' deletion", async () => {
+        const value = `kept-${Date.now()}`;
+        expect((await fromWorker("POST", `${backend}/items`, value)).status).toBe(201);
+        const queued = await fromWorker("POST", `${backend}/jobs`, "{}");
+        const id = (queued.json as { id: string }).id;
+        for (let i = 0; i < 30 && (await fromWorker("GET", `${backend}/jobs/${id}`)).status !== 200; i++) await sleep(1000);
+        await cluster.ok(["delete", "pod", "-n", NAMESPACE, "postgres-0", "minio-0", "--wait=true", "--timeout=120s"]);
+        await waitReady("app.kubernetes.io/name=postgres", 1);
+        await waitReady("app.kubernetes.io/name=minio", 1);
+        await waitReady("app.kubernetes.io/name=backend", 2);
+        const items = await fromWorker("GET", `${backend}/items`);
+        expect((items.json as { value: string }[]).map((i) => i.value)).toContain(value);
+        const report = await fromWorker("GET", `${backend}/jobs/${id}`);
+        expect(report.status).toBe(200);
+        expect(report.json).toMatchObject({ job: id });
+    });
+
+    it("rolls the backend to a new image with no failed request from a client polling its Service all along", async () => {
+        const worker = await running("app.kubernetes.io/name=workers");
+        // A client inside the cluster (in a worker's container), asking the backend by its Service name every 100 ms for 70 s.
+        const poll = [
+            "import sys, time, urllib.request",
+            "end = time.time() + float(sys.argv[2])",
+            "while time.time() < end:",
+            "    try:",
+            "        print(urllib.request.urlopen(sys.argv[1], timeout=5).status, flush=True)",
+            "    except Exception as e:",
+            "        print('failed', type(e).__name__, e, flush=True)",
+            "    time.sleep(0.1)",
+        ].join("\n");
+        const client = node.exec(NAMESPACE, worker.metadata.name, worker.spec.containers[0].name, ["python3", "-c", poll, `${backend}/health/ready`, "70"]);
+        await sleep(3000);
+        const before = (await pods("app.kubernetes.io/name=backend")).map((p) => p.metadata.name);
+        configure("images.backend=ghcr.io/quorvex/quorvex-backend-slim:1.1.0");
+        await project.up();
+        const answers = (await client).stdout.trim().split("\n");
+        const after = await waitReady("app.kubernetes.io/name=backend", 2);
+        expect(after.map((p) => p.metadata.name).some((n) => before.includes(n))).toBe(false);
+        const failed = answers.filter((a) => a !== "200");
+        console.log(`rollout: ${answers.length} requests, ${failed.length} failed`);
+        expect(answers.length).toBeGreaterThan(200);
+        expect(failed).toEqual([]);
+        expect((await fromWorker("GET", `${backend}/whoami`)).json).toMatchObject({ revision: "0002" });
+    });
+});
