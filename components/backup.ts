@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { asFile, readSecretFiles, type Target } from "../targets/contract";
 import type { DatabaseConnection, ObjectStoreConnection } from "./connections";
 import { mcHost } from "./minio";
+import { waitForPostgres } from "./postgres";
 
 export interface PostgresBackupArgs {
     target: Target;
@@ -16,7 +17,13 @@ export interface PostgresBackupArgs {
 }
 
 /** The dump step: custom format (compressed, restorable with pg_restore), as the backup role (its password from a file where the target mounts one). */
-export const DUMP_SCRIPT = ["set -eu", ...readSecretFiles(["PGPASSWORD"]), "pg_dump --format=custom --no-owner --file=/backup/postgres.dump"].join("\n");
+export const DUMP_SCRIPT = [
+    "set -eu",
+    ...readSecretFiles(["PGPASSWORD"]),
+    // A new pod, like the roles task's: its connections may be refused until the network policy admits it.
+    ...waitForPostgres(),
+    "pg_dump --format=custom --no-owner --file=/backup/postgres.dump",
+].join("\n");
 
 /**
  * The upload step: the dump lands at `postgres/<UTC timestamp>.dump` in the backup bucket. A

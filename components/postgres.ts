@@ -140,10 +140,36 @@ export function rolesSql(database: string, roles: PostgresRole[]): string {
     return lines.join("\n");
 }
 
-/** The roles task's command: the SQL above through psql, as the superuser over TCP (its password in PGPASSWORD, or a file). */
-export function rolesScript(database: string, roles: PostgresRole[]): string {
+/** How long a task waits for Postgres to accept its connections before it fails. */
+export const POSTGRES_WAIT_SECONDS = 120;
+
+/**
+ * Shell lines that wait, at most `seconds`, until the Postgres at PGHOST/PGPORT accepts
+ * connections (`pg_isready`, no credentials needed). A task runs in a new pod, and a cluster's
+ * NetworkPolicy implementation admits a new pod's traffic only once it has seen the pod: on a
+ * real node (kube-router) a task that connected at once was refused, every retry in a new pod
+ * again, and the roles Job failed the `up`. Waiting costs nothing where the way is open.
+ */
+export function waitForPostgres(seconds = POSTGRES_WAIT_SECONDS): string[] {
+    return [
+        `deadline=$(( $(date +%s) + ${seconds} ))`,
+        "until pg_isready -q -t 2; do",
+        '    if [ "$(date +%s)" -ge "$deadline" ]; then',
+        `        echo "quorvex: Postgres at \${PGHOST:-localhost}:\${PGPORT:-5432} did not accept connections within ${seconds} s" >&2`,
+        "        exit 1",
+        "    fi",
+        "    sleep 1",
+        "done",
+    ];
+}
+
+/**
+ * The roles task's command: once Postgres accepts its connections, the SQL above through psql, as
+ * the superuser over TCP (its password in PGPASSWORD, or a file).
+ */
+export function rolesScript(database: string, roles: PostgresRole[], waitSeconds = POSTGRES_WAIT_SECONDS): string {
     const secrets = readSecretFiles(["PGPASSWORD", ...roles.map(rolePasswordVar)]);
-    return ["set -eu", ...secrets, "psql -q -X -v ON_ERROR_STOP=1 <<'SQL'", rolesSql(database, roles), "SQL"].join("\n");
+    return ["set -eu", ...secrets, ...waitForPostgres(waitSeconds), "psql -q -X -v ON_ERROR_STOP=1 <<'SQL'", rolesSql(database, roles), "SQL"].join("\n");
 }
 
 /** /dev/shm of Postgres, for parallel hash joins and sorts. */

@@ -198,7 +198,9 @@ describe.runIf(process.env.CI === "true" || (REDIS_SERVER && REDIS_CLI))("Redis'
                     expect(r.status, r.stderr).toBe(0);
                     try {
                         let list = "";
-                        for (let i = 0; i < 50 && !list.includes("user workers"); i++) {
+                        // Up to 10 s for the daemonized server to listen (a busy machine is slow to start it).
+                        for (let i = 0; i < 100 && !list.includes("user workers"); i++) {
+                            if (i) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
                             list = spawnSync(REDIS_CLI!, ["--no-auth-warning", "-p", port, "--user", "admin", "-a", "admin-pw", "ACL", "LIST"], {
                                 encoding: "utf8",
                             }).stdout;

@@ -3,7 +3,7 @@
  * roles the composition declares for prod: on a database an earlier version
  * filled as the superuser, it leaves each consumer exactly its access.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -166,4 +166,53 @@ describe.runIf(POSTGRES_NEEDED)("the Postgres roles task", () => {
         expect(as("readWrite", "SELECT 1", DB, "2").out).toBe("1");
         expect(as("readWrite", "SELECT 1", DB, "1").err).toMatch(/password authentication failed/);
     });
+});
+
+/**
+ * A task's pod is new, and a cluster's NetworkPolicy implementation admits it only once it has
+ * seen it (kube-router on the node rung refused the roles Job's first connection, every retry
+ * too): the task waits, bounded, for Postgres to accept connections before its first statement.
+ */
+describe.runIf(POSTGRES_NEEDED)("the roles task before Postgres accepts connections", () => {
+    const LATE_PORT = "55434";
+    // The database initdb makes (the image's entrypoint would make the stack's before it listens on TCP).
+    const LATE_DB = "postgres";
+    const env = {
+        PATH: process.env.PATH,
+        PGHOST: "127.0.0.1",
+        PGPORT: LATE_PORT,
+        PGUSER: SUPERUSER,
+        PGDATABASE: LATE_DB,
+        PGPASSWORD: ROOT_PASSWORD,
+        ...passwords("1"),
+    };
+    const runAsync = (waitSeconds: number) =>
+        new Promise<{ status: number | null; stderr: string }>((resolve) => {
+            const child = spawn("sh", ["-c", rolesScript(LATE_DB, roles, waitSeconds)], { env });
+            let stderr = "";
+            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+            child.on("close", (status) => resolve({ status, stderr }));
+        });
+
+    it("waits for a server that starts listening after it, then does its work", async () => {
+        if (!POSTGRES_RUNNABLE) throw new Error(POSTGRES_MISSING);
+        const run = runAsync(60);
+        await new Promise((r) => setTimeout(r, 3000));
+        const { data } = initdb(SUPERUSER, ROOT_PASSWORD);
+        const server = await startServer(data, LATE_PORT, SUPERUSER, ROOT_PASSWORD);
+        try {
+            const done = await run;
+            expect(done.stderr).toBe("");
+            expect(done.status).toBe(0);
+            expect(psql(LATE_PORT, role("readWrite").name, `${role("readWrite").name}-1`, LATE_DB, "SELECT 1").out).toBe("1");
+        } finally {
+            await server.stop();
+        }
+    }, 90_000);
+
+    it("gives up at its deadline, naming the server it waited for", async () => {
+        const done = await runAsync(2);
+        expect(done.status).toBe(1);
+        expect(done.stderr.trim()).toBe(`quorvex: Postgres at 127.0.0.1:${LATE_PORT} did not accept connections within 2 s`);
+    }, 30_000);
 });

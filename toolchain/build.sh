@@ -168,6 +168,9 @@ build_mc() { build_tool "$1" mc github.com/minio/mc; }
 build_promtool() { build_tool "$1" promtool github.com/prometheus/prometheus/cmd/promtool; }
 # CoreDNS, the cluster DNS of the node rung (opt-in).
 build_coredns() { build_tool "$1" coredns github.com/coredns/coredns; }
+# kube-router, whose firewall enforces the node rung's NetworkPolicies (opt-in). The proxy serves
+# only v2.1.0 of it (newer releases are refused).
+build_kube_router() { build_tool "$1" kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router; }
 
 # Gateway API's standard channel (its CRDs, and the admission policy that guards their upgrades)
 # and the prometheus-operator's PrometheusRule CRD, read from their modules (nothing is
@@ -196,7 +199,8 @@ for u in $selected; do
         crds) unit crds "$crds_files" "" build_crds ;;
         promtool) unit promtool promtool "" build_promtool ;;
         coredns) unit coredns coredns "" build_coredns ;;
-        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc promtool coredns)" ;;
+        kube-router) unit kube-router kube-router "" build_kube_router ;;
+        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc promtool coredns kube-router)" ;;
     esac
 done
 

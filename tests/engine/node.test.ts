@@ -40,6 +40,20 @@ interface Pod {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Tries a TCP connection to each `host:port` given (3 s each); prints `{"host:port": "open" | "blocked: ..."}`. */
+const CONNECT = [
+    "import json, socket, sys",
+    "out = {}",
+    "for target in sys.argv[1:]:",
+    "    host, port = target.rsplit(':', 1)",
+    "    try:",
+    "        socket.create_connection((host, int(port)), timeout=3).close(); out[target] = 'open'",
+    "    except Exception as e:",
+    "        out[target] = 'blocked: ' + type(e).__name__",
+    "print(json.dumps(out))",
+].join("\n");
+const svc = (name: string, port: number) => `${name}.${NAMESPACE}.svc.cluster.local:${port}`;
+
 describe.skipIf(missing !== null)("prod with its pods running on a real node", () => {
     let engine: DockerEngine;
     let cluster: Cluster;
@@ -188,6 +202,37 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
         const report = await fromWorker("GET", `${backend}/jobs/${id}`);
         expect(report.status).toBe(200);
         expect(report.json).toMatchObject({ job: id });
+    });
+
+    it("enforces the NetworkPolicies (kube-router): a pod elsewhere in the cluster reaches none of the platform's services, a worker reaches Redis, MinIO and the backend but not Postgres", async () => {
+        await cluster.apply([
+            {
+                apiVersion: "v1",
+                kind: "Pod",
+                metadata: { name: "engine-probe", namespace: "default", labels: { app: "engine-probe" } },
+                spec: {
+                    containers: [{ name: "probe", image: "ghcr.io/quorvex/quorvex-browser-worker:1.0.0", command: ["sleep", "infinity"] }],
+                    terminationGracePeriodSeconds: 0,
+                },
+            },
+        ]);
+        await cluster.ok(["wait", "--for=condition=Ready", "pod/engine-probe", "-n", "default", "--timeout=60s"]);
+        const targets = [svc("postgres", 5432), svc("redis", 6379), svc("minio", 9000), svc("backend", 8000)];
+        const dns = "kube-dns.kube-system.svc.cluster.local:53";
+        const probe = await node.exec("default", "engine-probe", "probe", ["python3", "-c", CONNECT, dns, ...targets]);
+        const seen = JSON.parse(probe.stdout) as Record<string, string>;
+        // The probe's own traffic is free (no policy in its namespace): the cluster DNS answers it by name.
+        expect(seen[dns]).toBe("open");
+        for (const t of targets) expect(seen[t], t).toMatch(/^blocked/);
+        const worker = await running("app.kubernetes.io/name=workers");
+        const fromWorker = await node.exec(NAMESPACE, worker.metadata.name, worker.spec.containers[0].name, ["python3", "-c", CONNECT, ...targets]);
+        expect(JSON.parse(fromWorker.stdout)).toEqual({
+            [svc("postgres", 5432)]: expect.stringMatching(/^blocked/),
+            [svc("redis", 6379)]: "open",
+            [svc("minio", 9000)]: "open",
+            [svc("backend", 8000)]: "open",
+        });
+        await cluster.ok(["delete", "pod", "engine-probe", "-n", "default", "--wait=false"]);
     });
 
     it("rolls the backend to a new image with no failed request from a client polling its Service all along", async () => {

@@ -48,17 +48,23 @@ export const NODE_NETWORK = {
 } as const satisfies RealNodeNetwork & Record<string, string>;
 
 /** What the node runs from Debian (containerd, runc, the CNI plugins) and from the toolchain (kubelet, kube-proxy). */
-const DEBIAN_BINARIES = { containerd: "/usr/bin/containerd", shim: "/usr/bin/containerd-shim-runc-v2", ctr: "/usr/bin/ctr", runc: "/usr/sbin/runc" };
+const DEBIAN_BINARIES = {
+    containerd: "/usr/bin/containerd",
+    shim: "/usr/bin/containerd-shim-runc-v2",
+    ctr: "/usr/bin/ctr",
+    runc: "/usr/sbin/runc",
+    ipset: "/usr/sbin/ipset",
+};
 const CNI_BIN = "/usr/lib/cni";
 export const NODE_BINARIES = ["kubelet", "kube-proxy", "pause"] as const;
-/** The toolchain units the node rung needs beyond the default set (its DNS, and the MinIO stand-ins' binaries). */
-const NODE_RUNG_UNITS = ["coredns", "minio", "mc"] as const;
+/** The toolchain units the node rung needs beyond the default set (its DNS, its NetworkPolicy implementation, and the MinIO stand-ins' binaries). */
+const NODE_RUNG_UNITS = ["coredns", "kube-router", "minio", "mc"] as const;
 
 /** Why a real node cannot run here, or null. */
 export function nodeMissing(bin: string | null): string | null {
     if (process.getuid?.() !== 0) return "a node runs containerd, the kubelet and network namespaces, which need root";
     for (const [, p] of Object.entries(DEBIAN_BINARIES)) {
-        if (!fs.existsSync(p)) return `${p} is not installed (Debian: apt-get install containerd runc)`;
+        if (!fs.existsSync(p)) return `${p} is not installed (Debian: apt-get install containerd runc ipset)`;
     }
     if (!fs.existsSync(path.join(CNI_BIN, "bridge"))) return `${CNI_BIN}/bridge is not installed (Debian: apt-get install containernetworking-plugins)`;
     if (!bin || NODE_BINARIES.some((b) => !fs.existsSync(path.join(bin, b))))
@@ -76,6 +82,7 @@ export class Node {
     readonly socket: string;
     private supervisor: ChildProcess | null = null;
     private proxy: ChildProcess | null = null;
+    private firewall: ChildProcess | null = null;
     private relay: ChildProcess | null = null;
     private relayServer: net.Server | null = null;
     private readonly sockets = new Set<net.Socket>();
@@ -270,6 +277,40 @@ export class Node {
             stdio: ["ignore", "ignore", fs.openSync(log("kube-proxy"), "a")],
         });
         await this.waitReady();
+        // The NetworkPolicy implementation: kube-router's firewall alone (iptables and ipset); the
+        // bridge hands pod-to-pod traffic to iptables, where its rules are.
+        await runOk("ip", ["netns", "exec", this.netns, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1"]);
+        this.firewall = spawn(
+            "ip",
+            [
+                "netns",
+                "exec",
+                this.netns,
+                path.join(this.bin, "kube-router"),
+                "--run-firewall=true",
+                "--run-router=false",
+                "--run-service-proxy=false",
+                "--enable-cni=false",
+                "--enable-pod-egress=false",
+                `--kubeconfig=${kubeconfig}`,
+                `--hostname-override=${NODE_NETWORK.name}`,
+                `--health-port=${FIREWALL_HEALTH_PORT}`,
+            ],
+            { stdio: ["ignore", "ignore", fs.openSync(log("kube-router"), "a")] },
+        );
+        await this.waitFirewall();
+    }
+
+    /** Until kube-router's firewall reports healthy (its first sync of the policies is done). */
+    private async waitFirewall(): Promise<void> {
+        const started = Date.now();
+        for (;;) {
+            const r = await this.inNetns("curl", ["-sS", "--max-time", "2", `http://127.0.0.1:${FIREWALL_HEALTH_PORT}/healthz`]);
+            if (r.code === 0 && /ok/i.test(r.stdout)) return;
+            if (this.firewall?.exitCode !== null || Date.now() - started > 60_000)
+                throw new Error(`kube-router did not become healthy: ${r.stdout}${r.stderr}`);
+            await sleep(500);
+        }
     }
 
     /**
@@ -344,7 +385,7 @@ export class Node {
 
     /** The last lines of each component's log (for a failing test's message). */
     logs(lines = 25): string {
-        return ["supervisor", "containerd", "kubelet", "kube-proxy"]
+        return ["supervisor", "containerd", "kubelet", "kube-proxy", "kube-router"]
             .map((n) => path.join(this.tmp, `${n}.log`))
             .filter((f) => fs.existsSync(f))
             .map((f) => `--- ${path.basename(f)}\n${fs.readFileSync(f, "utf8").split("\n").slice(-lines).join("\n")}`)
@@ -374,7 +415,7 @@ export class Node {
     }
 
     async dispose(): Promise<void> {
-        for (const child of [this.proxy, this.supervisor, this.relay]) {
+        for (const child of [this.firewall, this.proxy, this.supervisor, this.relay]) {
             if (child && child.exitCode === null) {
                 const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
                 child.kill("SIGTERM");
@@ -495,6 +536,9 @@ export function clusterDns(): object[] {
         },
     ];
 }
+
+/** Where kube-router answers its health checks (inside the node's namespace). */
+const FIREWALL_HEALTH_PORT = 20244;
 
 /** The sandbox image containerd runs for each pod (the toolchain's `pause`, built locally). */
 export const PAUSE_IMAGE = NODE_IMAGES.find((i) => i.dir === "pause")!.ref;
