@@ -235,6 +235,24 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
         await cluster.ok(["delete", "pod", "engine-probe", "-n", "default", "--wait=false"]);
     });
 
+    it("backs up on demand: a Job made from the backup CronJob dumps the database and uploads it to MinIO under the NetworkPolicies", async () => {
+        await cluster.ok(["create", "job", "-n", NAMESPACE, "--from=cronjob/postgres-backup", "backup-by-hand"]);
+        const done = await cluster.kubectl(["wait", "-n", NAMESPACE, "--for=condition=Complete", "job/backup-by-hand", "--timeout=180s"]);
+        expect(done.code, `${done.stdout}${done.stderr}\n${node.logs()}`).toBe(0);
+        const [pod] = await pods("job-name=backup-by-hand");
+        const statuses = await cluster.getJson<{
+            status: {
+                initContainerStatuses: { name: string; state: { terminated?: { exitCode: number } } }[];
+                containerStatuses: { name: string; state: { terminated?: { exitCode: number } } }[];
+            };
+        }>(["pod", pod.metadata.name, "-n", NAMESPACE]);
+        const exits = [...statuses.status.initContainerStatuses, ...statuses.status.containerStatuses].map((c) => [c.name, c.state.terminated?.exitCode]);
+        expect(exits).toEqual([
+            ["dump", 0],
+            ["upload", 0],
+        ]);
+    });
+
     it("rolls the backend to a new image with no failed request from a client polling its Service all along", async () => {
         const worker = await running("app.kubernetes.io/name=workers");
         // A client inside the cluster (in a worker's container), asking the backend by its Service name every 100 ms for 70 s.
