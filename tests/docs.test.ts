@@ -108,3 +108,23 @@ describe("the docs", () => {
         expect(anchorsOf(read("docs/engine-tier.md")).has("rung-2-the-dev-stack-on-a-real-docker-engine")).toBe(true);
     });
 });
+
+describe("the operations guide's commands", () => {
+    it("use in each pod only the environment the prod stack gives that pod (MinIO's root credentials are files there)", async () => {
+        const { planStack } = await import("../tools/planner");
+        const plan = await planStack({ stack: "prod" });
+        type Pod = { spec: { template: { spec: { containers: { env?: { name: string }[] }[] } } } };
+        const envOf = (name: string) => {
+            const set = plan.document.resources.find((r) => r.type === "kubernetes:apps/v1:StatefulSet" && r.name === name);
+            return new Set(((set?.inputs as Pod | undefined)?.spec.template.spec.containers[0].env ?? []).map((e) => e.name));
+        };
+        const ops = read("docs/operations.md");
+        const scripts = [...ops.matchAll(/exec (?:-i )?(minio|postgres)-0 -- sh -c '([^']+)'/g)];
+        expect(scripts.length).toBeGreaterThanOrEqual(3);
+        for (const [, service, script] of scripts) {
+            const used = [...script.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]);
+            const env = envOf(service);
+            for (const name of used) expect(env.has(name), `${service}-0's script uses $${name}`).toBe(true);
+        }
+    }, 60_000);
+});

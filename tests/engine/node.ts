@@ -81,6 +81,7 @@ export class Node {
     readonly cgroupRoot: string;
     readonly socket: string;
     private supervisor: ChildProcess | null = null;
+    private supervisorScript = "";
     private proxy: ChildProcess | null = null;
     private firewall: ChildProcess | null = null;
     private relay: ChildProcess | null = null;
@@ -265,22 +266,16 @@ export class Node {
                 `>${log("kubelet")} 2>&1`,
             ].join(" "),
         ].join("\n");
-        this.supervisor = spawn("ip", ["netns", "exec", this.netns, "sh", "-c", script], { stdio: ["ignore", "ignore", fs.openSync(log("supervisor"), "a")] });
-        const started = Date.now();
-        while (!fs.existsSync(this.socket)) {
-            if (this.supervisor.exitCode !== null || Date.now() - started > 60_000) throw new Error("containerd did not start");
-            await sleep(100);
-        }
+        this.supervisorScript = script;
+        await this.startSupervisor();
         await this.importImages(images, containerdRoot);
         fs.writeFileSync(path.join(this.tmp, "images-imported"), "");
-        this.proxy = spawn("ip", ["netns", "exec", this.netns, path.join(this.bin, "kube-proxy"), `--config=${proxyConfig}`], {
-            stdio: ["ignore", "ignore", fs.openSync(log("kube-proxy"), "a")],
-        });
+        this.proxy = spawnLogged("ip", ["netns", "exec", this.netns, path.join(this.bin, "kube-proxy"), `--config=${proxyConfig}`], log("kube-proxy"));
         await this.waitReady();
         // The NetworkPolicy implementation: kube-router's firewall alone (iptables and ipset); the
         // bridge hands pod-to-pod traffic to iptables, where its rules are.
         await runOk("ip", ["netns", "exec", this.netns, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1"]);
-        this.firewall = spawn(
+        this.firewall = spawnLogged(
             "ip",
             [
                 "netns",
@@ -296,7 +291,7 @@ export class Node {
                 `--hostname-override=${NODE_NETWORK.name}`,
                 `--health-port=${FIREWALL_HEALTH_PORT}`,
             ],
-            { stdio: ["ignore", "ignore", fs.openSync(log("kube-router"), "a")] },
+            log("kube-router"),
         );
         await this.waitFirewall();
     }
@@ -311,6 +306,36 @@ export class Node {
                 throw new Error(`kube-router did not become healthy: ${r.stdout}${r.stderr}`);
             await sleep(500);
         }
+    }
+
+    /** containerd, then (once the images are in) the kubelet, in one mount namespace inside the node's network namespace. */
+    private async startSupervisor(): Promise<void> {
+        this.supervisor = spawnLogged("ip", ["netns", "exec", this.netns, "sh", "-c", this.supervisorScript], path.join(this.tmp, "supervisor.log"));
+        const started = Date.now();
+        while (!fs.existsSync(this.socket)) {
+            if (this.supervisor.exitCode !== null || Date.now() - started > 60_000) throw new Error("containerd did not start");
+            await sleep(100);
+        }
+    }
+
+    /**
+     * A power cut and a boot: every container, containerd and the kubelet die at
+     * once (SIGKILL) and the runtime state (a tmpfs on a real node) is lost; then
+     * containerd and the kubelet start again and bring the pods back. The disks
+     * (the volumes' folders, the kubelet's and containerd's) keep what they held;
+     * kube-proxy's and kube-router's rules stay in place.
+     */
+    async restart(): Promise<void> {
+        const supervisor = this.supervisor;
+        if (supervisor && supervisor.exitCode === null) {
+            const exited = new Promise<void>((resolve) => supervisor.once("exit", () => resolve()));
+            supervisor.kill("SIGKILL");
+            await exited;
+        }
+        await this.killAll((cmdline) => cmdline.includes(this.socket) || cmdline.includes(path.join(this.tmp, "containerd.toml")));
+        fs.rmSync(path.join(this.tmp, "containerd-state"), { recursive: true, force: true });
+        fs.rmSync(this.socket, { force: true });
+        await this.startSupervisor();
     }
 
     /**
@@ -368,14 +393,19 @@ export class Node {
      * inside the namespace). It runs as the container's own user, with its environment.
      */
     async exec(namespace: string, pod: string, container: string, argv: string[], input?: string): Promise<RunResult> {
+        return runProcess(DEBIAN_BINARIES.ctr, await this.execArgs(namespace, pod, container, argv), { env: process.env, input });
+    }
+
+    /** Like `exec`, as a child process whose standard streams are the command's (to pipe one into another, bytes intact). */
+    async execProcess(namespace: string, pod: string, container: string, argv: string[]): Promise<ChildProcess> {
+        return spawn(DEBIAN_BINARIES.ctr, await this.execArgs(namespace, pod, container, argv), { stdio: ["pipe", "pipe", "pipe"] });
+    }
+
+    private async execArgs(namespace: string, pod: string, container: string, argv: string[]): Promise<string[]> {
         const p = await this.cluster.getJson<{ status: { containerStatuses?: { name: string; containerID?: string }[] } }>(["pod", pod, "-n", namespace]);
         const id = p.status.containerStatuses?.find((c) => c.name === container)?.containerID?.replace(/^containerd:\/\//, "");
         if (!id) throw new Error(`${namespace}/${pod} has no running container ${container}`);
-        const execId = `engine-${randomBytes(4).toString("hex")}`;
-        return runProcess(DEBIAN_BINARIES.ctr, ["-a", this.socket, "-n", "k8s.io", "tasks", "exec", "--exec-id", execId, id, ...argv], {
-            env: process.env,
-            input,
-        });
+        return ["-a", this.socket, "-n", "k8s.io", "tasks", "exec", "--exec-id", `engine-${randomBytes(4).toString("hex")}`, id, ...argv];
     }
 
     /** A command inside the node's network namespace. */
@@ -392,8 +422,8 @@ export class Node {
             .join("\n");
     }
 
-    /** Processes in this node's cgroups (every container's), and those whose command line names its folder (containerd, the shims). */
-    private ownProcesses(): number[] {
+    /** Processes in this node's cgroups (every container's), and those whose command line `matches`. */
+    private ownProcesses(matches: (cmdline: string) => boolean): number[] {
         const pids = new Set<number>();
         for (const hierarchy of cgroupHierarchies()) {
             const root = path.join(hierarchy, this.cgroupRoot);
@@ -406,12 +436,28 @@ export class Node {
         for (const p of fs.readdirSync("/proc")) {
             if (!/^\d+$/.test(p)) continue;
             try {
-                if (fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(this.tmp)) pids.add(Number(p));
+                if (matches(fs.readFileSync(`/proc/${p}/cmdline`, "utf8"))) pids.add(Number(p));
             } catch {
                 // gone meanwhile
             }
         }
         return [...pids];
+    }
+
+    /** SIGKILL to every process of `ownProcesses(matches)`, until none is left. */
+    private async killAll(matches: (cmdline: string) => boolean): Promise<void> {
+        for (let round = 0; round < 20; round++) {
+            const pids = this.ownProcesses(matches);
+            if (!pids.length) return;
+            for (const pid of pids) {
+                try {
+                    process.kill(pid, "SIGKILL");
+                } catch {
+                    // already gone
+                }
+            }
+            await sleep(250);
+        }
     }
 
     async dispose(): Promise<void> {
@@ -424,18 +470,8 @@ export class Node {
                 clearTimeout(timer);
             }
         }
-        for (let round = 0; round < 20; round++) {
-            const pids = this.ownProcesses();
-            if (!pids.length) break;
-            for (const pid of pids) {
-                try {
-                    process.kill(pid, "SIGKILL");
-                } catch {
-                    // already gone
-                }
-            }
-            await sleep(250);
-        }
+        // Whatever is left: the containers, and what names the node's folder (containerd, the shims).
+        await this.killAll((cmdline) => cmdline.includes(this.tmp));
         for (const hierarchy of cgroupHierarchies()) removeCgroupTree(path.join(hierarchy, this.cgroupRoot));
         for (const s of this.sockets) s.destroy();
         this.relayServer?.close();
@@ -542,6 +578,16 @@ const FIREWALL_HEALTH_PORT = 20244;
 
 /** The sandbox image containerd runs for each pod (the toolchain's `pause`, built locally). */
 export const PAUSE_IMAGE = NODE_IMAGES.find((i) => i.dir === "pause")!.ref;
+
+/** A long-running child whose stderr goes to `logFile` (the parent keeps no handle open). */
+function spawnLogged(bin: string, args: string[], logFile: string): ChildProcess {
+    const fd = fs.openSync(logFile, "a");
+    try {
+        return spawn(bin, args, { stdio: ["ignore", "ignore", fd] });
+    } finally {
+        fs.closeSync(fd);
+    }
+}
 
 async function runOk(bin: string, args: string[]): Promise<string> {
     const r = await runProcess(bin, args, { env: process.env });
