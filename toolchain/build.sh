@@ -171,6 +171,8 @@ build_coredns() { build_tool "$1" coredns github.com/coredns/coredns; }
 # kube-router, whose firewall enforces the node rung's NetworkPolicies (opt-in). The proxy serves
 # only v2.1.0 of it (newer releases are refused).
 build_kube_router() { build_tool "$1" kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router; }
+# metrics-server, through which the node rung's HPA reads CPU (opt-in).
+build_metrics_server() { build_tool "$1" metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server; }
 
 # Gateway API's standard channel (its CRDs, and the admission policy that guards their upgrades)
 # and the prometheus-operator's PrometheusRule CRD, read from their modules (nothing is
@@ -200,7 +202,8 @@ for u in $selected; do
         promtool) unit promtool promtool "" build_promtool ;;
         coredns) unit coredns coredns "" build_coredns ;;
         kube-router) unit kube-router kube-router "" build_kube_router ;;
-        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc promtool coredns kube-router)" ;;
+        metrics-server) unit metrics-server metrics-server "" build_metrics_server ;;
+        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc promtool coredns kube-router metrics-server)" ;;
     esac
 done
 

@@ -158,6 +158,32 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
         expect(again.code, again.stdout + again.stderr).toBe(0);
     });
 
+    it("gives the HPA the workers' CPU: metrics-server scrapes the kubelet, the controller manager reads it through the metrics API", async () => {
+        type Hpa = {
+            status: {
+                currentMetrics?: { resource?: { name: string; current: { averageUtilization?: number } } }[];
+                conditions?: { type: string; status: string; reason: string; message: string }[];
+            };
+        };
+        const started = Date.now();
+        let hpa: Hpa = { status: {} };
+        for (;;) {
+            hpa = await cluster.getJson<Hpa>(["hpa", "workers", "-n", NAMESPACE]);
+            const cpu = hpa.status.currentMetrics?.find((m) => m.resource?.name === "cpu")?.resource?.current.averageUtilization;
+            if (cpu !== undefined) break;
+            if (Date.now() - started > 180_000) throw new Error(`the HPA has no CPU reading: ${JSON.stringify(hpa.status.conditions)}\n${node.logs()}`);
+            await sleep(3000);
+        }
+        console.log(`the HPA read the workers' CPU after ${Math.round((Date.now() - started) / 1000)} s`);
+        expect(hpa.status.conditions?.find((c) => c.type === "ScalingActive")).toMatchObject({ status: "True", reason: "ValidMetricFound" });
+        const metrics = JSON.parse(await cluster.ok(["get", "--raw", `/apis/metrics.k8s.io/v1beta1/namespaces/${NAMESPACE}/pods`])) as {
+            items: { metadata: { name: string }; containers: { usage: { cpu: string; memory: string } }[] }[];
+        };
+        const workers = metrics.items.filter((i) => i.metadata.name.startsWith("workers-"));
+        expect(workers.length).toBe(2);
+        for (const w of workers) expect(w.containers[0].usage.memory).toMatch(/^\d+Ki$/);
+    });
+
     it("serves through the Service names: the backend answers a worker as its own database role and Redis user, at the migrated revision", async () => {
         const who = await fromWorker("GET", `${backend}/whoami`);
         expect(who.status).toBe(200);

@@ -57,8 +57,8 @@ const DEBIAN_BINARIES = {
 };
 const CNI_BIN = "/usr/lib/cni";
 export const NODE_BINARIES = ["kubelet", "kube-proxy", "pause"] as const;
-/** The toolchain units the node rung needs beyond the default set (its DNS, its NetworkPolicy implementation, and the MinIO stand-ins' binaries). */
-const NODE_RUNG_UNITS = ["coredns", "kube-router", "minio", "mc"] as const;
+/** The toolchain units the node rung needs beyond the default set (its DNS, NetworkPolicy implementation and metrics API, and the MinIO stand-ins' binaries). */
+const NODE_RUNG_UNITS = ["coredns", "kube-router", "metrics-server", "minio", "mc"] as const;
 
 /** Why a real node cannot run here, or null. */
 export function nodeMissing(bin: string | null): string | null {
@@ -84,8 +84,9 @@ export class Node {
     private supervisorScript = "";
     private proxy: ChildProcess | null = null;
     private firewall: ChildProcess | null = null;
-    private relay: ChildProcess | null = null;
-    private relayServer: net.Server | null = null;
+    private metrics: ChildProcess | null = null;
+    private readonly relays: ChildProcess[] = [];
+    private readonly relayServers: net.Server[] = [];
     private readonly sockets = new Set<net.Socket>();
 
     private constructor(
@@ -294,6 +295,60 @@ export class Node {
             log("kube-router"),
         );
         await this.waitFirewall();
+        await this.startMetricsServer(kubeconfig, log("metrics-server"));
+    }
+
+    /**
+     * metrics-server, the resource metrics API the HPA reads: inside the namespace, where it
+     * scrapes the kubelet; the API server (on this machine's loopback) reaches it through a
+     * relay there, as the `localhost` of an ExternalName Service, which the aggregator resolves
+     * to that name.
+     */
+    private async startMetricsServer(kubeconfig: string, logFile: string): Promise<void> {
+        this.metrics = spawnLogged(
+            "ip",
+            [
+                "netns",
+                "exec",
+                this.netns,
+                path.join(this.bin, "metrics-server"),
+                `--kubeconfig=${kubeconfig}`,
+                `--authentication-kubeconfig=${kubeconfig}`,
+                `--authorization-kubeconfig=${kubeconfig}`,
+                "--bind-address=127.0.0.1",
+                `--secure-port=${METRICS_PORT}`,
+                `--cert-dir=${path.join(this.tmp, "metrics-server")}`,
+                // The kubelet's serving certificate is its own self-signed one.
+                "--kubelet-insecure-tls",
+                "--kubelet-preferred-address-types=InternalIP",
+                "--metric-resolution=15s",
+            ],
+            logFile,
+        );
+        const unix = path.join(this.tmp, "metrics.sock");
+        await this.netnsRelay({ path: unix }, { host: "127.0.0.1", port: METRICS_PORT });
+        const port = await this.hostRelay({ host: "127.0.0.1", port: 0 }, { path: unix });
+        await this.cluster.apply([
+            {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name: "metrics-server", namespace: "kube-system" },
+                spec: { type: "ExternalName", externalName: "localhost", ports: [{ name: "https", port, protocol: "TCP" }] },
+            },
+            {
+                apiVersion: "apiregistration.k8s.io/v1",
+                kind: "APIService",
+                metadata: { name: "v1beta1.metrics.k8s.io" },
+                spec: {
+                    service: { name: "metrics-server", namespace: "kube-system", port },
+                    group: "metrics.k8s.io",
+                    version: "v1beta1",
+                    insecureSkipTLSVerify: true,
+                    groupPriorityMinimum: 100,
+                    versionPriority: 100,
+                },
+            },
+        ]);
     }
 
     /** Until kube-router's firewall reports healthy (its first sync of the policies is done). */
@@ -359,8 +414,14 @@ export class Node {
     /** The relay to the API server: a listener inside the namespace, this process outside it. */
     private async startRelay(port: number): Promise<void> {
         const unix = path.join(this.tmp, "api.sock");
-        this.relayServer = net.createServer((inside) => {
-            const outside = net.connect(port, "127.0.0.1");
+        await this.hostRelay({ path: unix }, { host: "127.0.0.1", port });
+        await this.netnsRelay({ host: "0.0.0.0", port }, { path: unix });
+    }
+
+    /** Passes each connection to `listen` (in this process, outside the namespace) on to `connect`; the port it listens on. */
+    private async hostRelay(listen: RelayEnd, connect: RelayEnd): Promise<number> {
+        const server = net.createServer((inside) => {
+            const outside = net.connect(connect);
             for (const s of [inside, outside]) {
                 this.sockets.add(s);
                 s.on("close", () => this.sockets.delete(s));
@@ -368,12 +429,31 @@ export class Node {
             }
             inside.pipe(outside).pipe(inside);
         });
-        await new Promise<void>((resolve) => this.relayServer!.listen(unix, resolve));
-        const inside = `const net=require("net");net.createServer(c=>{const u=net.connect(${JSON.stringify(unix)});c.on("error",()=>u.destroy());u.on("error",()=>c.destroy());c.pipe(u).pipe(c)}).listen(${port},"0.0.0.0",()=>console.log("ready"))`;
-        this.relay = spawn("ip", ["netns", "exec", this.netns, process.execPath, "-e", inside], { stdio: ["ignore", "pipe", "inherit"] });
+        this.relayServers.push(server);
+        await new Promise<void>((resolve) => server.listen(listen, resolve));
+        const address = server.address();
+        return typeof address === "object" && address ? address.port : 0;
+    }
+
+    /** The same inside the namespace: a Node.js process there. */
+    private async netnsRelay(listen: RelayEnd, connect: RelayEnd): Promise<void> {
+        const script = [
+            'const net = require("net");',
+            "const [listen, connect] = process.argv.slice(1).map((a) => JSON.parse(a));",
+            "net.createServer((c) => {",
+            "    const u = net.connect(connect);",
+            "    c.on('error', () => u.destroy());",
+            "    u.on('error', () => c.destroy());",
+            "    c.pipe(u).pipe(c);",
+            "}).listen(listen, () => console.log('ready'));",
+        ].join("\n");
+        const child = spawn("ip", ["netns", "exec", this.netns, process.execPath, "-e", script, JSON.stringify(listen), JSON.stringify(connect)], {
+            stdio: ["ignore", "pipe", "inherit"],
+        });
+        this.relays.push(child);
         await new Promise<void>((resolve, reject) => {
-            this.relay!.stdout!.once("data", () => resolve());
-            this.relay!.once("exit", (code) => reject(new Error(`the API relay exited ${code}`)));
+            child.stdout!.once("data", () => resolve());
+            child.once("exit", (code) => reject(new Error(`a relay in the node's namespace exited ${code}`)));
         });
     }
 
@@ -415,7 +495,7 @@ export class Node {
 
     /** The last lines of each component's log (for a failing test's message). */
     logs(lines = 25): string {
-        return ["supervisor", "containerd", "kubelet", "kube-proxy", "kube-router"]
+        return ["supervisor", "containerd", "kubelet", "kube-proxy", "kube-router", "metrics-server"]
             .map((n) => path.join(this.tmp, `${n}.log`))
             .filter((f) => fs.existsSync(f))
             .map((f) => `--- ${path.basename(f)}\n${fs.readFileSync(f, "utf8").split("\n").slice(-lines).join("\n")}`)
@@ -461,7 +541,7 @@ export class Node {
     }
 
     async dispose(): Promise<void> {
-        for (const child of [this.firewall, this.proxy, this.supervisor, this.relay]) {
+        for (const child of [this.metrics, this.firewall, this.proxy, this.supervisor, ...this.relays]) {
             if (child && child.exitCode === null) {
                 const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
                 child.kill("SIGTERM");
@@ -474,7 +554,7 @@ export class Node {
         await this.killAll((cmdline) => cmdline.includes(this.tmp));
         for (const hierarchy of cgroupHierarchies()) removeCgroupTree(path.join(hierarchy, this.cgroupRoot));
         for (const s of this.sockets) s.destroy();
-        this.relayServer?.close();
+        for (const server of this.relayServers) server.close();
         await runProcess("ip", ["netns", "del", this.netns], { env: process.env }).catch(() => undefined);
         fs.rmSync(this.tmp, { recursive: true, force: true });
     }
@@ -572,6 +652,12 @@ export function clusterDns(): object[] {
         },
     ];
 }
+
+/** One end of a relay: a TCP address or a Unix socket. */
+type RelayEnd = { host: string; port: number } | { path: string };
+
+/** Where metrics-server listens (inside the node's namespace). */
+const METRICS_PORT = 4443;
 
 /** Where kube-router answers its health checks (inside the node's namespace). */
 const FIREWALL_HEALTH_PORT = 20244;
