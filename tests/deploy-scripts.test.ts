@@ -5,11 +5,12 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { tempFolders } from "./temp";
 
 const ROOT = path.resolve(__dirname, "..");
+const tmp = tempFolders();
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
     devDependencies: Record<string, string>;
     dependencies: Record<string, string>;
@@ -21,7 +22,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"))
  * so a deploy writes its local state and config there, not into this checkout.
  */
 function checkout(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-checkout-"));
+    const dir = tmp("quorvex-checkout-");
     fs.cpSync(path.join(ROOT, "scripts"), path.join(dir, "scripts"), { recursive: true });
     for (const f of ["Pulumi.yaml", "Pulumi.dev.yaml"]) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
@@ -34,7 +35,7 @@ function checkout(): string {
  * does; the `docker` one reports a 2-CPU, 16 GiB engine.
  */
 function standIns(api = "1.41"): { bin: string; log: string } {
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-cli-"));
+    const bin = tmp("quorvex-cli-");
     const log = path.join(bin, "calls.log");
     fs.writeFileSync(
         path.join(bin, "pulumi"),

@@ -8,7 +8,6 @@
 import { spawnSync } from "child_process";
 import * as fc from "fast-check";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -19,8 +18,9 @@ import { bucket, databaseName, hostname, httpPath, redisKeyPattern, roleBase } f
 import { renderNginxConf } from "../targets/docker/nginx";
 import { HTTP_PROBE } from "../targets/docker/target";
 import { initdb, POSTGRES_NEEDED, psql, startServer } from "./real-postgres";
+import { tempFolders } from "./temp";
 
-const scratch = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+const scratch = tempFolders();
 /** Strings matching `pattern` that the config field accepts as a whole. */
 const accepted = (field: z.ZodType, pattern: RegExp) => fc.stringMatching(pattern).filter((v) => field.safeParse(v).success);
 

@@ -7,16 +7,17 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../config/load";
 import { main as plan } from "../tools/plan";
 import { main as policy } from "../tools/policy";
 import { inProcess } from "./cli";
+import { tempFolders } from "./temp";
 
 const ROOT = path.resolve(__dirname, "..");
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-hostile-"));
+const tempFolder = tempFolders();
+const tmp = () => tempFolder("quorvex-hostile-");
 const PEM_KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----";
 
 /** Exit 2 with a message that matches, no trace, quickly. */
