@@ -476,11 +476,6 @@ export class Node {
         return runProcess(DEBIAN_BINARIES.ctr, await this.execArgs(namespace, pod, container, argv), { env: process.env, input });
     }
 
-    /** Like `exec`, as a child process whose standard streams are the command's (to pipe one into another, bytes intact). */
-    async execProcess(namespace: string, pod: string, container: string, argv: string[]): Promise<ChildProcess> {
-        return spawn(DEBIAN_BINARIES.ctr, await this.execArgs(namespace, pod, container, argv), { stdio: ["pipe", "pipe", "pipe"] });
-    }
-
     private async execArgs(namespace: string, pod: string, container: string, argv: string[]): Promise<string[]> {
         const p = await this.cluster.getJson<{ status: { containerStatuses?: { name: string; containerID?: string }[] } }>(["pod", pod, "-n", namespace]);
         const id = p.status.containerStatuses?.find((c) => c.name === container)?.containerID?.replace(/^containerd:\/\//, "");
