@@ -96,6 +96,18 @@ describe("prod stack", async () => {
         expect(all(run, T.scaledObject)).toHaveLength(0);
     });
 
+    it("takes the replica count back from a former autoscaler when the pool gets a fixed count (server-side apply would refuse the conflict)", async () => {
+        // Once an autoscaler has scaled a pool, the controller manager owns `.spec.replicas`; the node rung's
+        // switch from KEDA (5 replicas) to a fixed count failed the `up` with a field conflict.
+        expect(inputs(one(run, T.deployment, "workers")).metadata.annotations?.["pulumi.com/patchForce"]).toBeUndefined();
+        const fixed = await stack("prod", merge(PROD, { workers: { autoscaler: "none", replicas: 3 } }));
+        const workers = one(fixed, T.deployment, "workers");
+        expect(inputs(workers).metadata.annotations).toMatchObject({ "pulumi.com/patchForce": "true" });
+        expect(inputs(workers).spec.replicas).toBe(3);
+        expect(workers.options.ignoreChanges ?? []).toEqual([]);
+        expect(inputs(one(fixed, T.deployment, "backend")).metadata.annotations).toMatchObject({ "pulumi.com/patchForce": "true" });
+    });
+
     it("switches between HPA and ScaledObject as one resource that changes kind, deleting the old kind first (KEDA refuses a ScaledObject beside an HPA)", async () => {
         const keda = await stack("prod", PROD_KEDA);
         for (const [r, other] of [

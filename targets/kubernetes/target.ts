@@ -42,6 +42,9 @@ const SCALED_OBJECT_TYPE = "kubernetes:keda.sh/v1alpha1:ScaledObject";
  */
 const switchesWith = (other: string): pulumi.CustomResourceOptions => ({ aliases: [{ type: other }], deleteBeforeReplace: true, replaceOnChanges: ["kind"] });
 
+/** The provider's switch that takes a field another manager owns, instead of failing on the conflict. */
+const PATCH_FORCE = "pulumi.com/patchForce";
+
 /** Scale down slowly, under either autoscaler: a worker may be in the middle of a browser job. */
 const SCALE_DOWN = { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] };
 
@@ -356,7 +359,10 @@ export class KubernetesTarget implements Target {
         const deployment = new k8s.apps.v1.Deployment(
             spec.role,
             {
-                metadata: this.meta(spec, spec.role),
+                // A fixed count is the stack's: it takes `.spec.replicas` back from whatever scaled the pool
+                // before (the autoscaler it replaces, which owns that field once it has scaled; a `kubectl
+                // scale`), where server-side apply would otherwise refuse the `up` with a field conflict.
+                metadata: autoscaled ? this.meta(spec, spec.role) : { ...this.meta(spec, spec.role), annotations: { [PATCH_FORCE]: "true" } },
                 spec: {
                     replicas: autoscaled ? spec.autoscaling!.min : spec.replicas,
                     revisionHistoryLimit: 5,
