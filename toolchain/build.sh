@@ -173,6 +173,25 @@ build_coredns() { build_tool "$1" coredns github.com/coredns/coredns; }
 build_kube_router() { build_tool "$1" kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router; }
 # metrics-server, through which the node rung's HPA reads CPU (opt-in).
 build_metrics_server() { build_tool "$1" metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server; }
+# KEDA's operator and its metrics API server (the adapter), and keda.yaml: KEDA's own manifests
+# from its module (the CRDs, namespace, RBAC, service account, the two Deployments, their
+# Services and the external metrics APIService; its admission webhooks are not built), for the
+# node rung's live autoscaling (opt-in).
+keda_binaries="keda-operator keda-adapter keda.yaml"
+build_keda() {
+    local dir src f
+    dir="$(dirname "$1")"
+    (cd "$here/keda" && go build -ldflags "-s -w" -o "$dir/" github.com/kedacore/keda/v2/cmd/operator github.com/kedacore/keda/v2/cmd/adapter)
+    mv "$dir/operator" "$dir/keda-operator" && mv "$dir/adapter" "$dir/keda-adapter"
+    src="$(moddir keda github.com/kedacore/keda/v2)/config"
+    for f in "$src"/crd/bases/*.yaml general/namespace.yaml service_account/service_account.yaml rbac/role.yaml \
+        rbac/role_binding.yaml manager/manager.yaml manager/service.yaml metrics-server/role.yaml \
+        metrics-server/role_binding.yaml metrics-server/deployment.yaml metrics-server/service.yaml \
+        metrics-server/api_service.yaml; do
+        case "$f" in /*) ;; *) f="$src/$f" ;; esac
+        printf -- '---\n' && cat "$f"
+    done > "$dir/keda.yaml"
+}
 
 # Gateway API's standard channel (its CRDs, and the admission policy that guards their upgrades)
 # and the prometheus-operator's PrometheusRule CRD, read from their modules (nothing is
@@ -203,7 +222,8 @@ for u in $selected; do
         coredns) unit coredns coredns "" build_coredns ;;
         kube-router) unit kube-router kube-router "" build_kube_router ;;
         metrics-server) unit metrics-server metrics-server "" build_metrics_server ;;
-        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc promtool coredns kube-router metrics-server)" ;;
+        keda) unit keda "$keda_binaries" "" build_keda ;;
+        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc promtool coredns kube-router metrics-server keda)" ;;
     esac
 done
 
