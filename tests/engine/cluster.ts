@@ -211,6 +211,15 @@ export class Cluster {
                               extraArgs: [
                                   { key: "advertise-address", value: this.realNode.address },
                                   { key: "service-cluster-ip-range", value: this.realNode.serviceCidr },
+                                  // The aggregation layer as kubeadm sets it up: an extension API server (KEDA's
+                                  // metrics API server, which trusts only its own CA for client certificates)
+                                  // authenticates the API server's proxy by this CA and reads the user from its headers.
+                                  { key: "requestheader-client-ca-file", value: path.join(this.env.KWOK_WORKDIR!, "clusters", this.name, "pki", "ca.crt") },
+                                  // kwokctl's one client certificate, which the API server's proxy presents too.
+                                  { key: "requestheader-allowed-names", value: "kwok-admin" },
+                                  { key: "requestheader-username-headers", value: "X-Remote-User" },
+                                  { key: "requestheader-group-headers", value: "X-Remote-Group" },
+                                  { key: "requestheader-extra-headers-prefix", value: "X-Remote-Extra-" },
                               ],
                           },
                           // kwok takes every node by default (binary runtime): only its own fake ones here, never the real node.
@@ -230,7 +239,11 @@ export class Cluster {
             ["--config", config, "create", "cluster", "--name", this.name, "--kubeconfig", this.kubeconfig, "--wait", "120s"],
             this.env,
         );
-        if (r.code !== 0) throw new Error(`kwokctl create cluster failed (exit ${r.code})\n${r.stdout}\n${r.stderr}`);
+        if (r.code !== 0) {
+            const log = path.join(this.env.KWOK_WORKDIR!, "clusters", this.name, "logs", "kube-apiserver.log");
+            const tail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").slice(-15).join("\n") : "(no API server log)";
+            throw new Error(`kwokctl create cluster failed (exit ${r.code})\n${r.stderr.split("\n").slice(-5).join("\n")}\n--- kube-apiserver.log\n${tail}`);
+        }
     }
 
     /** The node, the storage and the ingress status a real cluster would have. */

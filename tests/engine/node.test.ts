@@ -4,19 +4,27 @@
  * kubelet and kube-proxy run the platform's containers (the stand-in images)
  * under the `restricted` Pod Security Standard the stack's namespace enforces,
  * and CoreDNS answers for the Service names. What kwok only marks Ready, here
- * starts, probes, migrates, stores and rolls.
+ * starts, probes, migrates, stores, restores and rolls; and the real KEDA
+ * operator (keda.ts) scales the workers and starts task Jobs on the queue.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster, findClusterBinaries } from "./cluster";
 import { DockerEngine, dockerEngineMissing } from "./docker-engine";
-import { EngineProject, NO_ENTRY_CHECK } from "./harness";
+import { EngineProject, NO_ENTRY_CHECK, ROOT } from "./harness";
+import { installKeda, kedaMissing } from "./keda";
 import { clusterDns, Node, NODE_NETWORK, nodeMissing } from "./node";
-import { buildStandins, NODE_IMAGES, standinImages, standinsMissing } from "./standins";
+import { buildStandins, KEDA_IMAGES, NODE_IMAGES, standinImages, standinsMissing } from "./standins";
 
 const NAMESPACE = "playwright-agent";
+const TASKS = "playwright-tasks";
 const bin = findClusterBinaries();
 const missing = nodeMissing(bin) ?? dockerEngineMissing() ?? standinsMissing(bin);
 if (missing) console.log(`node rung skipped: ${missing}`);
+/** KEDA's live tests need one more unit: without it, the rest of the rung runs. */
+const noKeda = missing ?? kedaMissing(bin);
+if (!missing && noKeda) console.log(`node rung: KEDA's tests skipped: ${noKeda}`);
 
 /** The machine has 2 CPUs: the prod stack's CPU requests, scaled to fit one small node (memory and shm stay prod's). */
 const SMALL_NODE = [
@@ -74,9 +82,9 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
         if (!ready.length) throw new Error(`no Ready pod for ${selector}`);
         return ready[0];
     };
-    /** A request from inside a worker's container, to a URL by its Service name (the cluster's DNS and kube-proxy). */
-    const fromWorker = async (method: string, url: string, body = ""): Promise<{ status: number; json: unknown }> => {
-        const worker = await running("app.kubernetes.io/name=workers");
+    /** A request from inside the container of a Ready pod of `selector`, to a URL (by a Service name: the cluster's DNS and kube-proxy). */
+    const fromPod = async (selector: string, method: string, url: string, body = ""): Promise<{ status: number; json: unknown }> => {
+        const pod = await running(selector);
         const script = [
             "import sys, urllib.request, urllib.error",
             "req = urllib.request.Request(sys.argv[2], data=(sys.argv[3].encode() if sys.argv[1] == 'POST' else None), method=sys.argv[1])",
@@ -85,11 +93,12 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
             "except urllib.error.HTTPError as e:",
             "    print(e.code); print(e.read().decode())",
         ].join("\n");
-        const r = await node.exec(NAMESPACE, worker.metadata.name, worker.spec.containers[0].name, ["python3", "-c", script, method, url, body]);
-        if (r.code !== 0) throw new Error(`request from ${worker.metadata.name} failed (exit ${r.code}): ${r.stderr}`);
+        const r = await node.exec(NAMESPACE, pod.metadata.name, pod.spec.containers[0].name, ["python3", "-c", script, method, url, body]);
+        if (r.code !== 0) throw new Error(`request from ${pod.metadata.name} failed (exit ${r.code}): ${r.stderr}`);
         const [status, ...rest] = r.stdout.trim().split("\n");
         return { status: Number(status), json: JSON.parse(rest.join("\n") || "null") as unknown };
     };
+    const fromWorker = (method: string, url: string, body = "") => fromPod("app.kubernetes.io/name=workers", method, url, body);
     const backend = `http://backend.${NAMESPACE}.svc.cluster.local:8000`;
     const waitReady = async (selector: string, count: number) => {
         const started = Date.now();
@@ -105,7 +114,7 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
 
     beforeAll(async () => {
         engine = await DockerEngine.start();
-        const images = [...standinImages(), ...NODE_IMAGES];
+        const images = [...standinImages(), ...NODE_IMAGES, ...(noKeda ? [] : KEDA_IMAGES)];
         const report = await buildStandins(engine, bin!, images);
         console.log(`stand-in images: ${report.built.length} built, ${report.reused.length} reused, ${report.seconds} s`);
         cluster = await Cluster.start(bin!, NODE_NETWORK);
@@ -226,8 +235,12 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
         await waitReady("app.kubernetes.io/name=backend", 2);
         const items = await fromWorker("GET", `${backend}/items`);
         expect((items.json as { value: string }[]).map((i) => i.value)).toContain(value);
-        const report = await fromWorker("GET", `${backend}/jobs/${id}`);
-        expect(report.status).toBe(200);
+        // Ready is not yet reachable from everywhere: kube-proxy moves the Service to the new pod's address a
+        // moment later (one run read a 500 from the backend then).
+        const report = await eventually("the report read back from the new MinIO pod", 30, async () => {
+            const r = await fromWorker("GET", `${backend}/jobs/${id}`);
+            return r.status === 200 ? r : null;
+        });
         expect(report.json).toMatchObject({ job: id });
     });
 
@@ -307,6 +320,50 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
         ]);
     });
 
+    it("restores that backup as docs/operations.md says, its commands' scripts run in the pods as written: what was written after the dump is gone, the rest is back", async () => {
+        // The procedure's `kubectl exec POD -- sh -c '...'` scripts, as the docs give them.
+        const ops = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
+        const scripts = [...ops.matchAll(/exec (?:-i )?(minio-0|postgres-0) -- sh -c '([^']+)'/g)].map((m) => ({ pod: m[1], script: m[2] }));
+        const list = scripts.find((s) => s.pod === "minio-0" && s.script.includes("mc ls"));
+        const download = scripts.find((s) => s.pod === "minio-0" && s.script.includes("mc cat"));
+        const load = scripts.find((s) => s.pod === "postgres-0" && s.script.includes("pg_restore"));
+        expect([list, download, load].every(Boolean), "the restore procedure's three scripts").toBe(true);
+        const before = (await fromWorker("GET", `${backend}/items`)).json as { value: string }[];
+        expect((await fromWorker("POST", `${backend}/items`, "written after the dump")).status).toBe(201);
+
+        // Step 1: the dumps there are.
+        const listed = await node.exec(NAMESPACE, "minio-0", "minio", ["sh", "-c", list!.script]);
+        expect(listed.code, listed.stderr).toBe(0);
+        const stamp = [...listed.stdout.matchAll(/(\d{8}T\d{6}Z)\.dump/g)]
+            .map((m) => m[1])
+            .sort()
+            .pop();
+        expect(stamp, listed.stdout).toBeDefined();
+        // Step 3: stop the writers, stream the dump from MinIO into pg_restore, start them again.
+        await cluster.ok(["scale", "deploy/backend", "deploy/workers", "--replicas", "0", "-n", NAMESPACE]);
+        await cluster.ok(["wait", "--for=delete", "pod", "-l", "app.kubernetes.io/name in (backend,workers)", "-n", NAMESPACE, "--timeout=180s"]);
+        const dump = await node.execBytes(
+            { namespace: NAMESPACE, pod: "minio-0", container: "minio" },
+            ["sh", "-c", download!.script.replace("<stamp>", stamp!)],
+            {
+                seconds: 120,
+            },
+        );
+        expect({ code: dump.code, stderr: dump.stderr }, "mc cat").toEqual({ code: 0, stderr: "" });
+        expect(dump.stdout.subarray(0, 5).toString(), "a custom-format dump").toBe("PGDMP");
+        const restored = await node.execBytes({ namespace: NAMESPACE, pod: "postgres-0", container: "postgres" }, ["sh", "-c", load!.script], {
+            input: dump.stdout,
+            seconds: 120,
+        });
+        expect({ code: restored.code, stderr: restored.stderr }, "pg_restore").toEqual({ code: 0, stderr: "" });
+        await cluster.ok(["scale", "deploy/workers", "--replicas", "2", "-n", NAMESPACE]);
+        await project.up(["--refresh"]);
+        await waitReady("app.kubernetes.io/name=backend", 2);
+        await waitReady("app.kubernetes.io/name=workers", 2);
+        const after = (await fromWorker("GET", `${backend}/items`)).json as { value: string }[];
+        expect(after.map((i) => i.value)).toEqual(before.map((i) => i.value));
+    });
+
     it("rolls the backend to a new image with no failed request from a client polling its Service all along", async () => {
         const worker = await running("app.kubernetes.io/name=workers");
         // A client inside the cluster (in a worker's container), asking the backend by its Service name every 100 ms for 70 s.
@@ -334,4 +391,139 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
         expect(failed).toEqual([]);
         expect((await fromWorker("GET", `${backend}/whoami`)).json).toMatchObject({ revision: "0002" });
     });
+
+    it("asks a stopping worker to finish its job first: its preStop `GET /drain` comes before SIGTERM, and the job in hand completes", async () => {
+        // Both workers busy for 12 s; one is deleted (a finalizer of the test's keeps its final status to read).
+        const ids = await queueJobs(2, 12);
+        await sleep(3000);
+        const [worker] = await pods("app.kubernetes.io/name=workers");
+        const name = worker.metadata.name;
+        await cluster.ok(["patch", "pod", name, "-n", NAMESPACE, "--type=merge", "-p", JSON.stringify({ metadata: { finalizers: ["quorvex.test/keep"] } })]);
+        try {
+            await cluster.ok(["delete", "pod", name, "-n", NAMESPACE, "--wait=false"]);
+            const words = await eventually("the stopped worker's termination message", 120, async () => {
+                const p = await cluster.getJson<{ status: { containerStatuses?: { state: { terminated?: { message?: string; exitCode: number } } }[] } }>([
+                    "pod",
+                    name,
+                    "-n",
+                    NAMESPACE,
+                ]);
+                const done = p.status.containerStatuses?.[0]?.state.terminated;
+                return done ? done : null;
+            });
+            const events = (words.message ?? "").split("\n");
+            console.log(`a stopping worker: ${events.join(", ")} (exit ${words.exitCode})`);
+            expect(events[0], "the preStop hook's /drain, before any SIGTERM").toBe("drain");
+            expect(
+                events.some((e) => /^job \S+ done$/.test(e) && ids.includes(e.split(" ")[1])),
+                "its job done before it stopped",
+            ).toBe(true);
+            expect(words.exitCode).toBe(0);
+        } finally {
+            await cluster.ok(["patch", "pod", name, "-n", NAMESPACE, "--type=merge", "-p", JSON.stringify({ metadata: { finalizers: null } })]);
+        }
+        for (const id of ids) expect((await fromWorker("GET", `${backend}/jobs/${id}`)).status).toBe(200);
+    });
+
+    /** Queues `count` jobs of `seconds` each through the backend, from inside its own pod (one request after the other); their ids. */
+    const queueJobs = async (count: number, seconds: number): Promise<string[]> => {
+        const pod = await running("app.kubernetes.io/name=backend");
+        const script = [
+            "import json, sys, urllib.request",
+            "ids = []",
+            "for _ in range(int(sys.argv[1])):",
+            "    req = urllib.request.Request('http://127.0.0.1:8000/jobs', data=json.dumps({'seconds': float(sys.argv[2])}).encode(), method='POST')",
+            "    ids.append(json.loads(urllib.request.urlopen(req, timeout=10).read())['id'])",
+            "print(json.dumps(ids))",
+        ].join("\n");
+        const r = await node.exec(NAMESPACE, pod.metadata.name, pod.spec.containers[0].name, ["python3", "-c", script, String(count), String(seconds)]);
+        if (r.code !== 0) throw new Error(`queueing jobs failed (exit ${r.code}): ${r.stderr}`);
+        return JSON.parse(r.stdout) as string[];
+    };
+    /** Polls `read` every 2 s until it returns a value, at most `seconds`. */
+    const eventually = async <T>(what: string, seconds: number, read: () => Promise<T | null>): Promise<T> => {
+        const started = Date.now();
+        for (;;) {
+            const value = await read();
+            if (value !== null) return value;
+            if (Date.now() - started > seconds * 1000) throw new Error(`${what}: not within ${seconds} s\n${node.logs()}`);
+            await sleep(2000);
+        }
+    };
+    const condition = (o: { status?: { conditions?: { type: string; status: string }[] } }, type: string) =>
+        o.status?.conditions?.find((c) => c.type === type)?.status;
+
+    it.skipIf(noKeda !== null)(
+        "scales the workers on the queue with the real KEDA operator, which reads the list's length as the `scaler` Redis user through the stack's TriggerAuthentication",
+        async () => {
+            const started = Date.now();
+            await installKeda(cluster, node, bin!);
+            console.log(`KEDA installed and its external metrics API available in ${Math.round((Date.now() - started) / 1000)} s`);
+            configure("workers.autoscaler=keda");
+            await project.up();
+            type Scaled = { metadata: { name: string }; status?: { conditions?: { type: string; status: string; message?: string }[] } };
+            // The operator took the ScaledObject (its scalers built, the Redis one authenticated) and made the pool's HPA.
+            await eventually("the ScaledObject Ready", 180, async () => {
+                const so = await cluster.getJson<Scaled>(["scaledobject", "workers", "-n", NAMESPACE]);
+                return condition(so, "Ready") === "True" ? so : null;
+            });
+            type Hpa = {
+                metadata: { name: string; ownerReferences?: { kind: string; name: string }[] };
+                spec: { minReplicas: number; maxReplicas: number };
+                status: { currentMetrics?: { type: string; external?: { metric: { name: string }; current: { averageValue?: string } } }[] };
+            };
+            const hpas = await cluster.getJson<{ items: Hpa[] }>(["hpa", "-n", NAMESPACE]);
+            expect(hpas.items.map((h) => h.metadata.name)).toEqual(["keda-hpa-workers"]);
+            expect(hpas.items[0].metadata.ownerReferences).toEqual([expect.objectContaining({ kind: "ScaledObject", name: "workers" })]);
+            expect(hpas.items[0].spec).toMatchObject({ minReplicas: 2, maxReplicas: 20 });
+
+            // More slow jobs than the two workers hold: the queue stays long, 5 jobs per replica asks for more.
+            const queuedAt = Date.now();
+            const ids = await queueJobs(24, 20);
+            const seen = await eventually("the HPA reading the queue and scaling the pool up", 240, async () => {
+                const hpa = await cluster.getJson<Hpa>(["hpa", "keda-hpa-workers", "-n", NAMESPACE]);
+                const queue = hpa.status.currentMetrics?.find((m) => m.type === "External")?.external;
+                const replicas = (await cluster.getJson<{ spec: { replicas: number } }>(["deployment", "workers", "-n", NAMESPACE])).spec.replicas;
+                return queue && replicas > 2 ? { queue, replicas } : null;
+            });
+            console.log(
+                `KEDA: ${seen.queue.metric.name} at ${seen.queue.current.averageValue} per replica, the pool at ${seen.replicas} replicas, ${Math.round((Date.now() - queuedAt) / 1000)} s after queueing`,
+            );
+            expect(seen.queue.metric.name).toMatch(/redis-browser-jobs$/);
+            expect(parseFloat(seen.queue.current.averageValue ?? "0")).toBeGreaterThan(0);
+            // The new workers take jobs too: every job done, by more than the first two workers.
+            const workersDone = await eventually("every queued job done", 300, async () => {
+                const reports = await Promise.all(ids.map((id) => fromWorker("GET", `${backend}/jobs/${id}`)));
+                return reports.every((r) => r.status === 200) ? new Set(reports.map((r) => (r.json as { worker: string }).worker)) : null;
+            });
+            expect(workersDone.size).toBeGreaterThan(2);
+        },
+    );
+
+    it.skipIf(noKeda !== null)(
+        "runs each queued job as a task Job that the real KEDA operator starts in the tasks namespace, past its quota and admission policy",
+        async () => {
+            // The pool steps aside (no replicas): only KEDA's task Jobs take from the queue.
+            configure("tasks.enabled=true", "tasks.resources.cpu.request=100m", "workers.autoscaler=keda-job", "workers.min=0", "workers.replicas=0");
+            await project.up();
+            const so = await eventually("the ScaledJob Ready", 180, async () => {
+                const sj = await cluster.getJson<{ status?: { conditions?: { type: string; status: string }[] } }>(["scaledjob", "browser-tasks", "-n", TASKS]);
+                return condition(sj, "Ready") === "True" ? sj : null;
+            });
+            expect(so).toBeTruthy();
+            const ids = await queueJobs(3, 0);
+            const done = await eventually("every queued job done by a task", 240, async () => {
+                const reports = await Promise.all(ids.map((id) => fromPod("app.kubernetes.io/name=backend", "GET", `http://127.0.0.1:8000/jobs/${id}`)));
+                return reports.every((r) => r.status === 200) ? reports.map((r) => r.json as { worker: string; uid: number; shm_bytes: number }) : null;
+            });
+            const jobs = await cluster.getJson<{ items: { metadata: { name: string; labels: Record<string, string> } }[] }>(["jobs", "-n", TASKS]);
+            expect(jobs.items.length).toBeGreaterThanOrEqual(ids.length);
+            for (const j of jobs.items) expect(j.metadata.labels).toMatchObject({ "scaledjob.keda.sh/name": "browser-tasks" });
+            for (const r of done) {
+                expect(r.worker).toMatch(/^browser-tasks-/);
+                expect(r.uid).not.toBe(0);
+                expect(r.shm_bytes).toBe(1024 ** 3);
+            }
+        },
+    );
 });

@@ -271,18 +271,14 @@ export class Node {
         await this.startSupervisor();
         await this.importImages(images, containerdRoot);
         fs.writeFileSync(path.join(this.tmp, "images-imported"), "");
-        this.proxy = spawnLogged("ip", ["netns", "exec", this.netns, path.join(this.bin, "kube-proxy"), `--config=${proxyConfig}`], log("kube-proxy"));
+        this.proxy = this.spawnTool("kube-proxy", [`--config=${proxyConfig}`], log("kube-proxy"));
         await this.waitReady();
         // The NetworkPolicy implementation: kube-router's firewall alone (iptables and ipset); the
         // bridge hands pod-to-pod traffic to iptables, where its rules are.
         await runOk("ip", ["netns", "exec", this.netns, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1"]);
-        this.firewall = spawnLogged(
-            "ip",
+        this.firewall = this.spawnTool(
+            "kube-router",
             [
-                "netns",
-                "exec",
-                this.netns,
-                path.join(this.bin, "kube-router"),
                 "--run-firewall=true",
                 "--run-router=false",
                 "--run-service-proxy=false",
@@ -300,18 +296,13 @@ export class Node {
 
     /**
      * metrics-server, the resource metrics API the HPA reads: inside the namespace, where it
-     * scrapes the kubelet; the API server (on this machine's loopback) reaches it through a
-     * relay there, as the `localhost` of an ExternalName Service, which the aggregator resolves
-     * to that name.
+     * scrapes the kubelet; the API server (on this machine's loopback) reaches it as
+     * `exposeToApiServer` says.
      */
     private async startMetricsServer(kubeconfig: string, logFile: string): Promise<void> {
-        this.metrics = spawnLogged(
-            "ip",
+        this.metrics = this.spawnTool(
+            "metrics-server",
             [
-                "netns",
-                "exec",
-                this.netns,
-                path.join(this.bin, "metrics-server"),
                 `--kubeconfig=${kubeconfig}`,
                 `--authentication-kubeconfig=${kubeconfig}`,
                 `--authorization-kubeconfig=${kubeconfig}`,
@@ -325,16 +316,8 @@ export class Node {
             ],
             logFile,
         );
-        const unix = path.join(this.tmp, "metrics.sock");
-        await this.netnsRelay({ path: unix }, { host: "127.0.0.1", port: METRICS_PORT });
-        const port = await this.hostRelay({ host: "127.0.0.1", port: 0 }, { path: unix });
+        const port = await this.exposeToApiServer({ host: "127.0.0.1", port: METRICS_PORT }, { name: "metrics-server", namespace: "kube-system" });
         await this.cluster.apply([
-            {
-                apiVersion: "v1",
-                kind: "Service",
-                metadata: { name: "metrics-server", namespace: "kube-system" },
-                spec: { type: "ExternalName", externalName: "localhost", ports: [{ name: "https", port, protocol: "TCP" }] },
-            },
             {
                 apiVersion: "apiregistration.k8s.io/v1",
                 kind: "APIService",
@@ -349,6 +332,32 @@ export class Node {
                 },
             },
         ]);
+    }
+
+    /**
+     * Makes `connect`, an address inside the namespace (a server there or a pod's), reachable
+     * by the API server as the Service `service`: a relay on this machine's loopback, named by
+     * an ExternalName Service (`localhost`) of that name on the relay's port, which an
+     * APIService can point to (the aggregator resolves the name). Returns that port.
+     */
+    async exposeToApiServer(connect: { host: string; port: number }, service: { name: string; namespace: string }): Promise<number> {
+        const unix = path.join(this.tmp, `expose-${randomBytes(4).toString("hex")}.sock`);
+        await this.netnsRelay({ path: unix }, connect);
+        const port = await this.hostRelay({ host: "127.0.0.1", port: 0 }, { path: unix });
+        await this.cluster.apply([
+            {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: service,
+                spec: { type: "ExternalName", externalName: "localhost", ports: [{ name: "https", port, protocol: "TCP" }] },
+            },
+        ]);
+        return port;
+    }
+
+    /** One of the toolchain's binaries, running inside the namespace, its stderr in `logFile`. */
+    private spawnTool(binary: string, args: string[], logFile: string): ChildProcess {
+        return spawnLogged("ip", ["netns", "exec", this.netns, path.join(this.bin, binary), ...args], logFile);
     }
 
     /** Until kube-router's firewall reports healthy (its first sync of the policies is done). */
@@ -472,15 +481,69 @@ export class Node {
      * straight through containerd: the API server cannot reach the kubelet
      * inside the namespace). It runs as the container's own user, with its environment.
      */
-    async exec(namespace: string, pod: string, container: string, argv: string[], input?: string): Promise<RunResult> {
-        return runProcess(DEBIAN_BINARIES.ctr, await this.execArgs(namespace, pod, container, argv), { env: process.env, input });
+    async exec(namespace: string, pod: string, container: string, argv: string[]): Promise<RunResult> {
+        const { args } = await this.execArgs(namespace, pod, container, argv);
+        return runProcess(DEBIAN_BINARIES.ctr, args, { env: process.env });
     }
 
-    private async execArgs(namespace: string, pod: string, container: string, argv: string[]): Promise<string[]> {
+    /**
+     * `exec` with bytes in and out (a stream between two pods, as `kubectl exec ... | kubectl exec -i`),
+     * ended after `seconds` at most. The input is written once the command runs: `ctr tasks exec`
+     * sets up the passing-on of its input's end only after it has created the process, so an end
+     * read before that never reaches the command, which then waits for more for ever (containerd's
+     * cmd/ctr/commands/tasks/exec.go, `stdinC.closer`).
+     */
+    async execBytes(
+        target: { namespace: string; pod: string; container: string },
+        argv: string[],
+        options: { input?: Buffer; seconds: number },
+    ): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+        const { id, args } = await this.execArgs(target.namespace, target.pod, target.container, argv);
+        const child = spawn(DEBIAN_BINARIES.ctr, args, { stdio: ["pipe", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => out.push(d));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.stdin.on("error", () => undefined);
+        const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGKILL");
+        }, options.seconds * 1000);
+        try {
+            if (options.input) {
+                const started = Date.now();
+                while (!(await this.running(id, argv)) && child.exitCode === null && Date.now() - started < 30_000) await sleep(100);
+                child.stdin.end(options.input);
+            } else {
+                child.stdin.end();
+            }
+            const code = await closed;
+            return { code, stdout: Buffer.concat(out), stderr: timedOut ? `${stderr}(ended: still running after ${options.seconds} s)` : stderr };
+        } finally {
+            clearTimeout(timer);
+        }
+    }
+
+    /** Whether `argv` runs in the container `id` (a process of its task with exactly that command line). */
+    private async running(id: string, argv: string[]): Promise<boolean> {
+        const ps = await runProcess(DEBIAN_BINARIES.ctr, ["-a", this.socket, "-n", "k8s.io", "tasks", "ps", id], { env: process.env });
+        const wanted = argv.join("\0") + "\0";
+        return [...ps.stdout.matchAll(/^\s*(\d+)\b/gm)].some(([, pid]) => {
+            try {
+                return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8") === wanted;
+            } catch {
+                return false;
+            }
+        });
+    }
+
+    private async execArgs(namespace: string, pod: string, container: string, argv: string[]): Promise<{ id: string; args: string[] }> {
         const p = await this.cluster.getJson<{ status: { containerStatuses?: { name: string; containerID?: string }[] } }>(["pod", pod, "-n", namespace]);
         const id = p.status.containerStatuses?.find((c) => c.name === container)?.containerID?.replace(/^containerd:\/\//, "");
         if (!id) throw new Error(`${namespace}/${pod} has no running container ${container}`);
-        return ["-a", this.socket, "-n", "k8s.io", "tasks", "exec", "--exec-id", `engine-${randomBytes(4).toString("hex")}`, id, ...argv];
+        return { id, args: ["-a", this.socket, "-n", "k8s.io", "tasks", "exec", "--exec-id", `engine-${randomBytes(4).toString("hex")}`, id, ...argv] };
     }
 
     /** A command inside the node's network namespace. */

@@ -43,8 +43,8 @@ export const DEBIAN_PACKAGES = [
 
 /** The binaries the MinIO images take from the toolchain (its `minio` and `mc` units). */
 export const GO_BINARIES = ["minio", "mc"] as const;
-/** The binaries the node rung's own images take from the toolchain (`pause` from the unit `cluster`, and the unit `coredns`). */
-export const NODE_GO_BINARIES = ["pause", "coredns"] as const;
+/** The binaries the node rung's own images take from the toolchain (`pause` from the unit `cluster`, the units `coredns` and `keda`). */
+export const NODE_GO_BINARIES = ["pause", "coredns", "keda-operator", "keda-adapter"] as const;
 
 export interface StandinImage {
     /** The reference the image is tagged with. */
@@ -155,6 +155,12 @@ export interface BuildReport {
 export const NODE_IMAGES: StandinImage[] = [
     { ref: "quorvex-standin/pause:1", dir: "pause", binaries: ["pause"] },
     { ref: "quorvex-standin/coredns:1", dir: "coredns", binaries: ["coredns"] },
+];
+
+/** KEDA's two images, for the node rung's live autoscaling (unit `keda`). */
+export const KEDA_IMAGES: StandinImage[] = [
+    { ref: "quorvex-standin/keda:1", dir: "keda", binaries: ["keda-operator"] },
+    { ref: "quorvex-standin/keda-metrics-apiserver:1", dir: "keda-metrics-apiserver", binaries: ["keda-adapter"] },
 ];
 
 /** Builds (or finds, by content) every stand-in image (or those of `images`) on `engine`; `goBin` holds the binaries they copy. */

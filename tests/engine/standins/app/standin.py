@@ -231,9 +231,16 @@ def worker():
     draining = threading.Event()
     idle = threading.Event()
     idle.set()
+    # What happened as it stopped, in order: its last words (the container's termination message).
+    events = []
+
+    def note(event):
+        events.append(event)
+        log(event)
 
     def drain(h):
         # Stop taking jobs; answer once the job in hand is done (at once when idle).
+        note("drain")
         draining.set()
         idle.wait()
         h.reply(200, {"drained": True})
@@ -248,6 +255,7 @@ def worker():
     )
 
     def stop(*_):
+        note("sigterm")
         draining.set()
 
     signal.signal(signal.SIGTERM, stop)
@@ -283,12 +291,17 @@ def worker():
             key = f"jobs/{job['id']}.json"
             put_object(key, json.dumps(report).encode())
             r.set(f"{name}:done:{job['id']}", key)
-            log(f"job {job['id']} done")
+            note(f"job {job['id']} done")
         except Exception as e:
             log(f"job failed: {type(e).__name__}: {e}")
         finally:
             idle.set()
     log("done: exiting" if max_jobs and not draining.is_set() else "drained: exiting")
+    try:
+        with open("/dev/termination-log", "w") as f:
+            f.write("\n".join(events))
+    except OSError:
+        pass
     sys.exit(0)
 
 
