@@ -7,7 +7,9 @@
  * with 1/10/100/500 workers, and (unless --quick) the test suite and the
  * typecheck. When a Pulumi CLI is on PATH (`npm run toolchain` puts one
  * there), also the real engine: `pulumi preview` of prod (rendered to YAML)
- * against `pulumi preview` of a one-resource program through the same CLI. Prints a table with each figure's ratio to the floor and writes
+ * against `pulumi preview` of a one-resource program and of as many trivial
+ * resources through the same CLI, and a second `up` with nothing to do of each
+ * of the last two. Prints a table with each figure's ratio to the floor and writes
  * bench/results.json (not committed) for comparing runs.
  *
  * `--dry` runs every case once, with no warm-up and no results file, and fails
@@ -116,17 +118,29 @@ async function engineCases(): Promise<Case[]> {
     // (Each project links the repository's node_modules itself.)
     const floorProject = await EngineProject.create({ stack: "bench", program: trivialProgram(1) });
     const sameCount = await EngineProject.create({ stack: "bench", program: trivialProgram(count) });
-    const prod = await EngineProject.create({ stack: "prod" });
-    prod.writeConfig([...sets, `kubernetes.renderYamlToDirectory=${path.join(prod.tmp, "rendered")}`]);
-    process.on("exit", () => [floorProject, sameCount, prod].forEach((p) => p.dispose()));
-    const preview = (p: EngineProject, name: string): Case => {
-        const c = p.command(["preview", "--stack", p.stack]);
+    const prodProject = async () => {
+        const p = await EngineProject.create({ stack: "prod" });
+        p.writeConfig([...sets, `kubernetes.renderYamlToDirectory=${path.join(p.tmp, "rendered")}`]);
+        return p;
+    };
+    const prod = await prodProject();
+    // A second `up` with nothing to do, of prod and of as many trivial resources: their own stacks, deployed once here.
+    const deployedProd = await prodProject();
+    const deployedSameCount = await EngineProject.create({ stack: "bench", program: trivialProgram(count) });
+    process.on("exit", () => [floorProject, sameCount, prod, deployedProd, deployedSameCount].forEach((p) => p.dispose()));
+    for (const p of [deployedProd, deployedSameCount]) await p.up();
+    const engine = (p: EngineProject, name: string, args: string[]): Case => {
+        const c = p.command(args);
         return { name, command: [c.bin, ...c.args], env: c.env, cwd: c.cwd, runs: 3 };
     };
+    const preview = (p: EngineProject, name: string) => engine(p, name, ["preview", "--stack", p.stack]);
+    const upAgain = (p: EngineProject, name: string) => engine(p, name, ["up", "--yes", "--skip-preview", "--stack", p.stack]);
     return [
         preview(floorProject, "engine floor: pulumi preview, 1 resource"),
         preview(sameCount, `engine reference: pulumi preview, ${count} trivial resources (as many as prod)`),
         preview(prod, "engine: pulumi preview prod (rendered to YAML)"),
+        upAgain(deployedSameCount, `engine reference: second pulumi up, ${count} trivial resources, nothing to do`),
+        upAgain(deployedProd, "engine: second pulumi up of prod (rendered to YAML), nothing to do"),
     ];
 }
 
@@ -165,6 +179,9 @@ async function main() {
         enginePreviewProdToSameCount:
             byName("engine: pulumi preview prod (rendered to YAML)") /
             (results.find((r) => r.name.startsWith("engine reference: pulumi preview,"))?.medianMs ?? NaN),
+        engineSecondUpProdToSameCount:
+            byName("engine: second pulumi up of prod (rendered to YAML), nothing to do") /
+            (results.find((r) => r.name.startsWith("engine reference: second pulumi up,"))?.medianMs ?? NaN),
     };
     lines.push(
         "",
@@ -175,6 +192,7 @@ async function main() {
             : [
                   `engine: preview prod / preview of 1 resource: ${targets.enginePreviewProdToFloor.toFixed(2)} (same CLI, side by side)`,
                   `engine: preview prod / preview of as many trivial resources: ${targets.enginePreviewProdToSameCount.toFixed(2)} (target <= 1.3)`,
+                  `engine: second up of prod / second up of as many trivial resources: ${targets.engineSecondUpProdToSameCount.toFixed(2)} (nothing to do in either)`,
               ]),
     );
     process.stdout.write(`${lines.join("\n")}\n`);

@@ -1,6 +1,7 @@
 /**
- * The benchmark's engine cases (`pulumi preview` of prod and of a one-resource
- * program, through the CLI on PATH) run: they crashed before their first run
+ * The benchmark's engine cases (`pulumi preview` of prod and of trivial
+ * programs, a second `up` of prod and of as many trivial resources, through the
+ * CLI on PATH) run: they crashed before their first run
  * once (a node_modules link made twice), and nothing noticed.
  */
 import { spawnSync } from "child_process";
@@ -18,5 +19,7 @@ describe("npm run bench, its engine cases", () => {
         expect(r.stdout).toContain("ok engine floor: pulumi preview, 1 resource (");
         expect(r.stdout).toContain("ok engine: pulumi preview prod (rendered to YAML) (");
         expect(r.stdout).toMatch(/ok engine reference: pulumi preview, \d+ trivial resources \(as many as prod\)/);
+        expect(r.stdout).toMatch(/ok engine reference: second pulumi up, \d+ trivial resources, nothing to do/);
+        expect(r.stdout).toContain("ok engine: second pulumi up of prod (rendered to YAML), nothing to do (");
     }, 600_000);
 });
