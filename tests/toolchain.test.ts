@@ -3,6 +3,7 @@
  * a bump in package.json without the matching wrapper module fails here, in
  * the fast tier, not in a 20-minute Go build.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
@@ -45,6 +46,27 @@ describe("the engine toolchain", () => {
         expect(staging.length).toBeGreaterThan(20);
         for (const [, m, v] of staging) expect(v, m).toBe(`v0.${kube[2]}.${kube[3]}`);
     });
+
+    it("lets `npm run test:engine` run without it: every rung skips, saying why in one line, and the run passes", () => {
+        // Only the machine's own folders on PATH: no CLI, no control plane, no unit of the toolchain.
+        const bare = [path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter);
+        const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "vitest", "vitest.mjs"), "run", "-c", "vitest.engine.config.ts"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, PATH: bare, QUORVEX_TEST_REPORT: "" },
+        });
+        expect(r.status, r.stdout + r.stderr).toBe(0);
+        const out = r.stdout + r.stderr;
+        for (const rung of [
+            "rung 1 skipped: no `pulumi` on PATH",
+            "rung 3 skipped: no `pulumi` on PATH",
+            "the bench's engine cases skipped",
+            "node rung skipped",
+        ]) {
+            expect(out).toContain(rung);
+        }
+        expect(out).not.toMatch(/\d+ passed/);
+    }, 120_000);
 
     it("is an npm script, and so is the engine tier", () => {
         expect(pkg.scripts.toolchain).toBe("bash toolchain/build.sh");

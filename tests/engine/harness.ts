@@ -49,6 +49,16 @@ export function findPulumi(): Cli {
     throw new Error("no `pulumi` on PATH: run `npm run toolchain` and put the folder it prints first on PATH, or install the Pulumi CLI");
 }
 
+/** Why no CLI can run here (what `findPulumi` says), or null: the rungs that need one skip, saying so. */
+export function cliMissing(): string | null {
+    try {
+        findPulumi();
+        return null;
+    } catch (e) {
+        return (e as Error).message;
+    }
+}
+
 export interface RunResult {
     code: number;
     stdout: string;
