@@ -5,14 +5,17 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { tempFolders } from "./temp";
+
+/** Every temporary folder of this file's tests, removed after them. */
+const tmp = tempFolders();
 
 const ROOT = path.join(__dirname, "..");
 
 function run(script: string, ...args: string[]) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "docker-shim-"));
+    const dir = tmp("docker-shim-");
     fs.copyFileSync(path.join(__dirname, "fixtures", "docker-shim.sh"), path.join(dir, "docker"));
     fs.chmodSync(path.join(dir, "docker"), 0o755);
     const r = spawnSync("bash", [path.join(ROOT, "scripts", script), ...args], {

@@ -6,12 +6,15 @@
  */
 import * as fc from "fast-check";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { ConfigError, resolveConfig } from "../config/load";
 import { LIMITS, parsePath, readStackConfig, setPath, UsageError } from "../tools/stackconfig";
+import { tempFolders } from "./temp";
+
+/** Every temporary folder of this file's tests, removed after them. */
+const tmp = tempFolders();
 
 const ROOT = path.resolve(__dirname, "..");
 const RUNS = 300;
@@ -88,7 +91,7 @@ describe("the --set parser, on generated paths and values", () => {
 });
 
 describe("the stack-file reader, on generated files", () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-props-"));
+    const root = tmp("quorvex-props-");
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
     const file = path.join(root, "Pulumi.gen.yaml");
 

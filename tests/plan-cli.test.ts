@@ -4,7 +4,6 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -13,6 +12,10 @@ import { SECRET_DATA_PLACEHOLDER } from "../targets/kubernetes/manifests";
 import { inProcess } from "./cli";
 import { runStack } from "./helpers";
 import { validateObject } from "./k8s-schema";
+import { tempFolders } from "./temp";
+
+/** Every temporary folder of this file's tests, removed after them. */
+const tmp = tempFolders();
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -84,7 +87,7 @@ describe("npm run plan", () => {
     });
 
     it("exits 1 on a mandatory policy violation, and prints the verdict", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-plan-"));
+        const dir = tmp("quorvex-plan-");
         const cfg = path.join(dir, "policy.json");
         fs.writeFileSync(cfg, JSON.stringify({ "docker-host-memory-budget": { enforcementLevel: "mandatory", hostMemoryMiB: 16384 } }));
         const { status, stdout } = await plan("--stack", "dev", "--policy-config", cfg);
@@ -94,7 +97,7 @@ describe("npm run plan", () => {
     });
 
     it("--out writes resources.json (the plan's resources) and, for Kubernetes, one manifest per object", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-plan-"));
+        const dir = tmp("quorvex-plan-");
         const { status, stdout } = await plan("--stack", "prod", "--json", "--out", dir);
         expect(status).toBe(0);
         const doc = JSON.parse(stdout);
@@ -112,7 +115,7 @@ describe("npm run plan", () => {
     });
 
     it("--compare refuses a change that would replace the Postgres PVC, and lets a routine one through", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-compare-"));
+        const dir = tmp("quorvex-compare-");
         expect((await plan("--stack", "prod", "--out", dir)).status).toBe(0);
         const before = path.join(dir, "resources.json");
         const risky = await plan("--stack", "prod", "--compare", before, "--set", "postgres.storageClass=other");

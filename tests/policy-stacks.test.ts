@@ -4,13 +4,16 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../policies/evaluate";
 import { planStack } from "../tools/planner";
 import { main } from "../tools/policy";
 import { inProcess } from "./cli";
+import { tempFolders } from "./temp";
+
+/** Every temporary folder of this file's tests, removed after them. */
+const tmp = tempFolders();
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -82,7 +85,7 @@ const policyCli = (...args: string[]) => inProcess(main, args);
 
 describe("npm run policy -- --resources FILE", async () => {
     const { document } = await planStack({ stack: "dev", sets: ["mode=workers", "workers.replicas=2"] });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-policy-"));
+    const dir = tmp("quorvex-policy-");
     const write = (name: string, edit: (worker: { inputs: Record<string, unknown> }) => void) => {
         const resources = JSON.parse(JSON.stringify(document.resources));
         edit(resources.find((r: { name: string }) => r.name === "workers-1"));

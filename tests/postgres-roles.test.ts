@@ -5,7 +5,6 @@
  */
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DUMP_SCRIPT } from "../components/backup";
@@ -14,6 +13,10 @@ import { grants } from "../stacks/compose";
 import { resolveConfig } from "../config/load";
 import { PROD } from "./helpers";
 import { initdb, POSTGRES_MISSING, POSTGRES_NEEDED, POSTGRES_RUNNABLE, psql, startServer } from "./real-postgres";
+import { tempFolders } from "./temp";
+
+/** Every temporary folder of this file's tests, removed after them. */
+const tmp = tempFolders();
 
 const PORT = "55433";
 const SUPERUSER = "quorvex";
@@ -30,7 +33,7 @@ const passwords = (generation: string) => Object.fromEntries(roles.map((r) => [r
 function runRolesTask(generation: string, form: "env" | "file" = "env") {
     let secrets: Record<string, string> = { PGPASSWORD: ROOT_PASSWORD, ...passwords(generation) };
     if (form === "file") {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-secrets-"));
+        const dir = tmp("quorvex-secrets-");
         secrets = Object.fromEntries(
             Object.entries(secrets).map(([name, value]) => {
                 fs.writeFileSync(path.join(dir, name), value);
@@ -133,7 +136,7 @@ describe.runIf(POSTGRES_NEEDED)("the Postgres roles task", () => {
         expect(as("read", "INSERT INTO runs (state) VALUES ('queued')").err).toMatch(/permission denied for table runs/);
     });
 
-    const dumpFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-dump-")), "db.dump");
+    const dumpFile = path.join(tmp("quorvex-dump-"), "db.dump");
 
     it("lets the backup role dump the whole database (the backup job's DUMP_SCRIPT), and write nothing", () => {
         const dump = spawnSync("sh", ["-c", DUMP_SCRIPT.replace("/backup/postgres.dump", dumpFile)], {

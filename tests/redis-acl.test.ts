@@ -7,13 +7,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REDIS_ADMIN, redisServe, userPasswordVar } from "../components/redis";
 import { grants } from "../stacks/compose";
 import { resolveConfig } from "../config/load";
 import { PROD_KEDA } from "./helpers";
+import { tempFolders } from "./temp";
+
+/** Every temporary folder of this file's tests, removed after them. */
+const tmp = tempFolders();
 
 const REDIS_SERVER = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => fs.existsSync(p));
 const REDIS_CLI = ["/usr/bin/redis-cli", "/usr/local/bin/redis-cli"].find((p) => fs.existsSync(p));
@@ -87,7 +90,7 @@ describe.runIf(needed)("Redis ACL users", () => {
 
     beforeAll(async () => {
         if (!REDIS_SERVER || !REDIS_CLI) throw new Error("needs Debian's redis-server (apt-get install redis-server; the CI script does)");
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-redis-"));
+        dir = tmp("quorvex-redis-");
         server = await start("1");
         expect(cli(REDIS_ADMIN, "1", "set", "ratelimit:login:1.2.3.4", "3")).toBe("OK");
     }, 30_000);

@@ -1,14 +1,17 @@
 /** The offline plan reads a stack's config the way the Pulumi CLI does. */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { listStacks, readStackConfig, UsageError } from "../tools/stackconfig";
+import { tempFolders } from "./temp";
+
+/** Every temporary folder of this file's tests, removed after them. */
+const tmp = tempFolders();
 
 const ROOT = path.resolve(__dirname, "..");
 
 function project(pulumiYaml: string, stacks: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-stackconfig-"));
+    const dir = tmp("quorvex-stackconfig-");
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), pulumiYaml);
     for (const [name, text] of Object.entries(stacks)) fs.writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), text);
     return dir;

@@ -1,10 +1,13 @@
 /** The GitHub workflows validate offline (@action-validator/cli) and do what the README promises. */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { tempFolders } from "./temp";
+
+/** Every temporary folder of this file's tests, removed after them. */
+const tmp = tempFolders();
 
 const DIR = path.join(__dirname, "..", ".github", "workflows");
 const VALIDATOR = path.join(__dirname, "..", "node_modules", ".bin", "action-validator");
@@ -25,7 +28,7 @@ describe("GitHub workflows", () => {
     });
 
     it("action-validator rejects a broken workflow, so the check is real", () => {
-        const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "wf-")), "broken.yml");
+        const broken = path.join(tmp("wf-"), "broken.yml");
         fs.writeFileSync(broken, fs.readFileSync(path.join(DIR, "pull-request.yml"), "utf8").replace("runs-on: ubuntu-latest", "run-on: ubuntu-latest"));
         expect(validate(broken).status).not.toBe(0);
     });

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { alertGroups, MONITORING_DEFAULTS, type WatchedStack } from "../../targets/kubernetes/monitoring";
 import { runProcess } from "./harness";
@@ -137,10 +137,15 @@ const ruleOf = (alert: string) => groups[0].rules.find((r) => r.alert === alert)
 const render = (text: string, labels: Record<string, string>) => text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, k: string) => labels[k] ?? "");
 
 describe.skipIf(!promtool)("the stack's alerts, through promtool", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-alerts-"));
+    // Made in beforeAll: a skipped suite's body still runs, and its afterAll does not.
+    let dir = "";
+    let rules = "";
+    beforeAll(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-alerts-"));
+        rules = path.join(dir, "rules.yaml");
+        fs.writeFileSync(rules, stringify({ groups }));
+    });
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const rules = path.join(dir, "rules.yaml");
-    fs.writeFileSync(rules, stringify({ groups }));
     const run = (args: string[]) => runProcess(promtool!, args, { env: process.env, cwd: dir });
 
     it("`promtool check rules` parses every rule the stack deploys", async () => {
