@@ -214,7 +214,7 @@ export class Cluster {
                                   // The aggregation layer as kubeadm sets it up: an extension API server (KEDA's
                                   // metrics API server, which trusts only its own CA for client certificates)
                                   // authenticates the API server's proxy by this CA and reads the user from its headers.
-                                  { key: "requestheader-client-ca-file", value: path.join(this.env.KWOK_WORKDIR!, "clusters", this.name, "pki", "ca.crt") },
+                                  { key: "requestheader-client-ca-file", value: path.join(this.clusterDir, "pki", "ca.crt") },
                                   // kwokctl's one client certificate, which the API server's proxy presents too.
                                   { key: "requestheader-allowed-names", value: "kwok-admin" },
                                   { key: "requestheader-username-headers", value: "X-Remote-User" },
@@ -240,10 +240,15 @@ export class Cluster {
             this.env,
         );
         if (r.code !== 0) {
-            const log = path.join(this.env.KWOK_WORKDIR!, "clusters", this.name, "logs", "kube-apiserver.log");
+            const log = path.join(this.clusterDir, "logs", "kube-apiserver.log");
             const tail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").slice(-15).join("\n") : "(no API server log)";
             throw new Error(`kwokctl create cluster failed (exit ${r.code})\n${r.stderr.split("\n").slice(-5).join("\n")}\n--- kube-apiserver.log\n${tail}`);
         }
+    }
+
+    /** kwokctl's folder for this cluster: its certificates (`pki`) and its components' logs. */
+    private get clusterDir(): string {
+        return path.join(this.env.KWOK_WORKDIR!, "clusters", this.name);
     }
 
     /** The node, the storage and the ingress status a real cluster would have. */
@@ -393,7 +398,7 @@ export class Cluster {
      */
     identity(user: string, groups: string[]): string {
         const dir = fs.mkdtempSync(path.join(this.tmp, `identity-${user}-`));
-        const pki = path.join(this.env.KWOK_WORKDIR!, "clusters", this.name, "pki");
+        const pki = path.join(this.clusterDir, "pki");
         const key = path.join(dir, "client.key");
         const csr = path.join(dir, "client.csr");
         const crt = path.join(dir, "client.crt");

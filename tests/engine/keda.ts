@@ -45,7 +45,8 @@ export async function installKeda(cluster: Cluster, node: Node, bin: string): Pr
     const docs = parseAllDocuments(fs.readFileSync(path.join(bin, "keda.yaml"), "utf8"))
         .map((d) => d.toJSON() as Doc | null)
         .filter((d): d is Doc => d !== null);
-    const images: Record<string, string> = { [OPERATOR]: KEDA_IMAGES[0].ref, [METRICS_API]: KEDA_IMAGES[1].ref };
+    const ref = (dir: string) => KEDA_IMAGES.find((i) => i.dir === dir)!.ref;
+    const images: Record<string, string> = { [OPERATOR]: ref("keda"), [METRICS_API]: ref("keda-metrics-apiserver") };
     for (const d of docs) {
         for (const c of d.kind === "Deployment" ? (d.spec?.template?.spec.containers ?? []) : []) {
             c.image = images[c.name] ?? c.image;

@@ -75,10 +75,24 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
 
     const pods = async (selector?: string): Promise<Pod[]> =>
         (await cluster.getJson<{ items: Pod[] }>(["pods", "-n", NAMESPACE, ...(selector ? ["-l", selector] : [])])).items;
+    /** Polls `read` every second until it returns a value, at most `seconds`. */
+    const eventually = async <T>(what: string, seconds: number, read: () => Promise<T | null>): Promise<T> => {
+        const started = Date.now();
+        for (;;) {
+            const value = await read();
+            if (value !== null) return value;
+            if (Date.now() - started > seconds * 1000) throw new Error(`${what}: not within ${seconds} s\n${node.logs()}`);
+            await sleep(1000);
+        }
+    };
+    const condition = (o: { status?: { conditions?: { type: string; status: string }[] } }, type: string) =>
+        o.status?.conditions?.find((c) => c.type === type)?.status;
+
+    /** The pods of `selector` that are Ready and not going away. */
+    const readyPods = async (selector: string): Promise<Pod[]> =>
+        (await pods(selector)).filter((p) => !p.metadata.deletionTimestamp && condition(p, "Ready") === "True");
     const running = async (selector: string): Promise<Pod> => {
-        const ready = (await pods(selector)).filter(
-            (p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-        );
+        const ready = await readyPods(selector);
         if (!ready.length) throw new Error(`no Ready pod for ${selector}`);
         return ready[0];
     };
@@ -100,17 +114,11 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
     };
     const fromWorker = (method: string, url: string, body = "") => fromPod("app.kubernetes.io/name=workers", method, url, body);
     const backend = `http://backend.${NAMESPACE}.svc.cluster.local:8000`;
-    const waitReady = async (selector: string, count: number) => {
-        const started = Date.now();
-        for (;;) {
-            const ready = (await pods(selector)).filter(
-                (p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-            );
-            if (ready.length >= count) return ready;
-            if (Date.now() - started > 180_000) throw new Error(`${selector}: ${ready.length} of ${count} Ready\n${node.logs()}`);
-            await sleep(1000);
-        }
-    };
+    const waitReady = (selector: string, count: number) =>
+        eventually(`${selector}: ${count} Ready`, 180, async () => {
+            const ready = await readyPods(selector);
+            return ready.length >= count ? ready : null;
+        });
 
     beforeAll(async () => {
         engine = await DockerEngine.start();
@@ -256,9 +264,7 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
         for (;;) {
             const running = (await pods()).filter((p) => p.status.phase !== "Succeeded" && p.status.phase !== "Failed");
             const fresh = running.every(
-                (p) =>
-                    p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") &&
-                    (p.status.containerStatuses ?? []).every((c) => c.containerID && !before.has(c.containerID)),
+                (p) => condition(p, "Ready") === "True" && (p.status.containerStatuses ?? []).every((c) => c.containerID && !before.has(c.containerID)),
             );
             if (fresh && running.length >= 7) break;
             if (Date.now() - started > 240_000)
@@ -440,19 +446,6 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
         if (r.code !== 0) throw new Error(`queueing jobs failed (exit ${r.code}): ${r.stderr}`);
         return JSON.parse(r.stdout) as string[];
     };
-    /** Polls `read` every 2 s until it returns a value, at most `seconds`. */
-    const eventually = async <T>(what: string, seconds: number, read: () => Promise<T | null>): Promise<T> => {
-        const started = Date.now();
-        for (;;) {
-            const value = await read();
-            if (value !== null) return value;
-            if (Date.now() - started > seconds * 1000) throw new Error(`${what}: not within ${seconds} s\n${node.logs()}`);
-            await sleep(2000);
-        }
-    };
-    const condition = (o: { status?: { conditions?: { type: string; status: string }[] } }, type: string) =>
-        o.status?.conditions?.find((c) => c.type === type)?.status;
-
     it.skipIf(noKeda !== null)(
         "scales the workers on the queue with the real KEDA operator, which reads the list's length as the `scaler` Redis user through the stack's TriggerAuthentication",
         async () => {

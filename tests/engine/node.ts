@@ -415,7 +415,7 @@ export class Node {
         if (!missing.length) return;
         const tar = path.join(this.tmp, "images.tar");
         await engine.ok(["save", "-o", tar, ...missing]);
-        await runOk(DEBIAN_BINARIES.ctr, ["-a", this.socket, "-n", "k8s.io", "images", "import", tar]);
+        await runOk(DEBIAN_BINARIES.ctr, this.ctr("images", "import", tar));
         fs.rmSync(tar);
         fs.writeFileSync(stampFile, JSON.stringify({ ...stamp, ...Object.fromEntries(missing.map((r) => [r, ids[r]])) }, null, 1));
     }
@@ -528,7 +528,7 @@ export class Node {
 
     /** Whether `argv` runs in the container `id` (a process of its task with exactly that command line). */
     private async running(id: string, argv: string[]): Promise<boolean> {
-        const ps = await runProcess(DEBIAN_BINARIES.ctr, ["-a", this.socket, "-n", "k8s.io", "tasks", "ps", id], { env: process.env });
+        const ps = await runProcess(DEBIAN_BINARIES.ctr, this.ctr("tasks", "ps", id), { env: process.env });
         const wanted = argv.join("\0") + "\0";
         return [...ps.stdout.matchAll(/^\s*(\d+)\b/gm)].some(([, pid]) => {
             try {
@@ -543,7 +543,12 @@ export class Node {
         const p = await this.cluster.getJson<{ status: { containerStatuses?: { name: string; containerID?: string }[] } }>(["pod", pod, "-n", namespace]);
         const id = p.status.containerStatuses?.find((c) => c.name === container)?.containerID?.replace(/^containerd:\/\//, "");
         if (!id) throw new Error(`${namespace}/${pod} has no running container ${container}`);
-        return { id, args: ["-a", this.socket, "-n", "k8s.io", "tasks", "exec", "--exec-id", `engine-${randomBytes(4).toString("hex")}`, id, ...argv] };
+        return { id, args: this.ctr("tasks", "exec", "--exec-id", `engine-${randomBytes(4).toString("hex")}`, id, ...argv) };
+    }
+
+    /** `ctr`'s arguments for this node's containerd and the kubelet's namespace of it. */
+    private ctr(...args: string[]): string[] {
+        return ["-a", this.socket, "-n", "k8s.io", ...args];
     }
 
     /** A command inside the node's network namespace. */
