@@ -241,10 +241,13 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
         await waitReady("app.kubernetes.io/name=postgres", 1);
         await waitReady("app.kubernetes.io/name=minio", 1);
         await waitReady("app.kubernetes.io/name=backend", 2);
-        const items = await fromWorker("GET", `${backend}/items`);
-        expect((items.json as { value: string }[]).map((i) => i.value)).toContain(value);
-        // Ready is not yet reachable from everywhere: kube-proxy moves the Service to the new pod's address a
-        // moment later (one run read a 500 from the backend then).
+        // Ready is not yet reachable from everywhere: kube-proxy moves the Service to the new pod's address, and
+        // kube-router admits that address, a moment later (runs read a 500 from the backend then).
+        const items = await eventually("the row read back from the new Postgres pod", 60, async () => {
+            const r = await fromWorker("GET", `${backend}/items`);
+            return r.status === 200 ? (r.json as { value: string }[]) : null;
+        });
+        expect(items.map((i) => i.value)).toContain(value);
         const report = await eventually("the report read back from the new MinIO pod", 30, async () => {
             const r = await fromWorker("GET", `${backend}/jobs/${id}`);
             return r.status === 200 ? r : null;
@@ -499,11 +502,20 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
             // The pool steps aside (no replicas): only KEDA's task Jobs take from the queue.
             configure("tasks.enabled=true", "tasks.resources.cpu.request=100m", "workers.autoscaler=keda-job", "workers.min=0", "workers.replicas=0");
             await project.up();
+            // KEDA's HPA can outlive its ScaledObject for a moment (the engine deletes the ScaledObject after it
+            // updates the pool, and KEDA the HPA after that) and set the pool back to its minimum once more; once
+            // the HPA is gone, the next `up` takes the count back.
+            await eventually("KEDA's HPA gone", 120, async () =>
+                (await cluster.ok(["get", "hpa", "-n", NAMESPACE, "-o", "name"])).trim() === "" ? true : null,
+            );
+            await project.up();
             const so = await eventually("the ScaledJob Ready", 180, async () => {
                 const sj = await cluster.getJson<{ status?: { conditions?: { type: string; status: string }[] } }>(["scaledjob", "browser-tasks", "-n", TASKS]);
                 return condition(sj, "Ready") === "True" ? sj : null;
             });
             expect(so).toBeTruthy();
+            // The pool's last workers leave first (each drains): from then on only KEDA's Jobs take from the queue.
+            await eventually("the pool's workers gone", 180, async () => ((await pods("app.kubernetes.io/name=workers")).length === 0 ? true : null));
             const ids = await queueJobs(3, 0);
             const done = await eventually("every queued job done by a task", 240, async () => {
                 const reports = await Promise.all(ids.map((id) => fromPod("app.kubernetes.io/name=backend", "GET", `http://127.0.0.1:8000/jobs/${id}`)));

@@ -287,6 +287,9 @@ export class Node {
                 `--kubeconfig=${kubeconfig}`,
                 `--hostname-override=${NODE_NETWORK.name}`,
                 `--health-port=${FIREWALL_HEALTH_PORT}`,
+                // A full resync every 30 s as well as on each event: a pod update it misses (a data
+                // service's new pod, unreachable behind the default deny) waits 30 s, not 5 minutes.
+                "--iptables-sync-period=30s",
             ],
             log("kube-router"),
         );
