@@ -184,11 +184,12 @@ export interface RunOptions {
 const ROOT = path.resolve(__dirname, "..");
 const DEFAULT_PROGRAM = path.join(ROOT, "index.ts");
 
-/** Forgets our own modules so the program runs afresh (provider SDKs stay loaded). */
-function unloadProgram(): void {
-    for (const id of Object.keys(require.cache)) {
-        if (id.startsWith(ROOT) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.startsWith(path.join(ROOT, "tools"))) delete require.cache[id];
-    }
+/**
+ * Forgets the program's entry so that requiring it runs it again. The modules it imports stay loaded,
+ * as the tool's own imports of them do (one load each per process): none of them holds state.
+ */
+function unloadProgram(program: string): void {
+    delete require.cache[path.resolve(program)];
 }
 
 /** Pulumi loads `index.ts` through ts-node; so do we, whatever loaded the harness. */
@@ -281,8 +282,8 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
     process.removeAllListeners("unhandledRejection");
     const onRejection = (reason: unknown) => void rejections.push(reason);
     process.on("unhandledRejection", onRejection);
-    if (!opts.build) unloadProgram();
     const program = opts.program ?? DEFAULT_PROGRAM;
+    if (!opts.build) unloadProgram(program);
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {

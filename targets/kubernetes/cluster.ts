@@ -1,4 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as coreV1 from "@pulumi/kubernetes/core/v1";
+import * as networkingV1 from "@pulumi/kubernetes/networking/v1";
+import { Provider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface KubernetesClusterArgs {
@@ -16,12 +18,12 @@ export interface KubernetesClusterArgs {
 
 /** The provider, the namespace, and the namespace-wide network rules. */
 export class KubernetesCluster extends pulumi.ComponentResource {
-    public readonly provider: k8s.Provider;
-    public readonly namespace: k8s.core.v1.Namespace;
+    public readonly provider: Provider;
+    public readonly namespace: coreV1.Namespace;
 
     constructor(name: string, args: KubernetesClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("quorvex:platform:KubernetesCluster", name, {}, opts);
-        this.provider = new k8s.Provider(
+        this.provider = new Provider(
             `${name}-provider`,
             {
                 kubeconfig: args.kubeconfig ?? undefined,
@@ -56,13 +58,13 @@ export interface IsolatedNamespaceArgs {
  * A namespace that enforces the `restricted` Pod Security Standard and denies all traffic but DNS:
  * every other connection is a NetworkPolicy of its own.
  */
-export function isolatedNamespace(args: IsolatedNamespaceArgs, o: { parent: pulumi.Resource; provider: k8s.Provider }): k8s.core.v1.Namespace {
+export function isolatedNamespace(args: IsolatedNamespaceArgs, o: { parent: pulumi.Resource; provider: Provider }): coreV1.Namespace {
     const labels = {
         "app.kubernetes.io/part-of": "quorvex",
         "app.kubernetes.io/managed-by": "pulumi",
         "app.kubernetes.io/instance": args.stack,
     };
-    const namespace = new k8s.core.v1.Namespace(
+    const namespace = new coreV1.Namespace(
         args.name,
         {
             metadata: {
@@ -85,12 +87,12 @@ export function isolatedNamespace(args: IsolatedNamespaceArgs, o: { parent: pulu
         namespace: args.name,
         labels: { ...labels, "app.kubernetes.io/name": name, "app.kubernetes.io/component": "network" },
     });
-    new k8s.networking.v1.NetworkPolicy(
+    new networkingV1.NetworkPolicy(
         `${args.resourcePrefix}default-deny`,
         { metadata: meta("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
         inside,
     );
-    new k8s.networking.v1.NetworkPolicy(
+    new networkingV1.NetworkPolicy(
         `${args.resourcePrefix}allow-dns`,
         {
             metadata: meta("allow-dns"),

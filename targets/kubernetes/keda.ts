@@ -4,7 +4,7 @@
  * the queue and nothing else). The pool's ScaledObject and the tasks'
  * ScaledJob both use them, each in its own namespace.
  */
-import * as k8s from "@pulumi/kubernetes";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Autoscaling } from "../contract";
 
@@ -28,8 +28,8 @@ export function redisTriggerAuthentication(
     q: RedisQueue,
     secretName: (handleName: string) => string,
     opts: pulumi.CustomResourceOptions,
-): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(
+): CustomResource {
+    return new CustomResource(
         name,
         {
             apiVersion: KEDA_API_VERSION,

@@ -3,7 +3,10 @@
  * HTTPRoute attached to a shared Gateway or to one the stack creates. Either way the
  * certificate, the NetworkPolicies that let the traffic in, and what `up` waits for.
  */
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
+import * as coreV1 from "@pulumi/kubernetes/core/v1";
+import * as networkingV1 from "@pulumi/kubernetes/networking/v1";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlacementOptions, RouteHandle, RouteSpec, WorkloadSpec } from "../contract";
 import type { TargetView } from "../plugin";
@@ -71,7 +74,7 @@ function certificate(ctx: RouteContext, spec: RouteSpec, opts: PlacementOptions,
     if (t.mode === "certManager") {
         annotations["cert-manager.io/cluster-issuer"] = t.clusterIssuer!;
         const issuer = ctx.prerequisite(`cluster-issuer-${t.clusterIssuer!}`, (o) =>
-            k8s.apiextensions.CustomResource.get(`cluster-issuer-${t.clusterIssuer!}`, {
+            CustomResource.get(`cluster-issuer-${t.clusterIssuer!}`, {
                 ...o,
                 apiVersion: "cert-manager.io/v1",
                 kind: "ClusterIssuer",
@@ -87,7 +90,7 @@ function certificate(ctx: RouteContext, spec: RouteSpec, opts: PlacementOptions,
     const pem = routeCertificate(spec, opts.parent);
     if (!pem) return { secretName: undefined, pem: null, issuer: [] };
     const secretName = `${spec.role}-tls`;
-    new k8s.core.v1.Secret(
+    new coreV1.Secret(
         secretName,
         { metadata: ctx.meta(meta, secretName), type: "kubernetes.io/tls", stringData: { "tls.crt": pem.certPem, "tls.key": pem.keyPem } },
         ctx.opts(opts.parent),
@@ -97,7 +100,7 @@ function certificate(ctx: RouteContext, spec: RouteSpec, opts: PlacementOptions,
 
 /** A spec change bumps an object's generation (a rollout of the backend, an edit of the route); status updates do not. */
 function revision(objects: pulumi.Resource[]): pulumi.Output<string> {
-    return pulumi.all(objects.map((r) => (r as k8s.networking.v1.Ingress).metadata.generation)).apply((g) => g.join(","));
+    return pulumi.all(objects.map((r) => (r as networkingV1.Ingress).metadata.generation)).apply((g) => g.join(","));
 }
 
 export function ingressRoute(ctx: RouteContext, spec: RouteSpec, opts: PlacementOptions): RouteHandle {
@@ -113,7 +116,7 @@ export function ingressRoute(ctx: RouteContext, spec: RouteSpec, opts: Placement
     const cert = certificate(ctx, spec, opts, annotations);
     Object.assign(annotations, ctx.way.annotations);
     const backendPort = spec.backend.ports[spec.port];
-    const ingress = new k8s.networking.v1.Ingress(
+    const ingress = new networkingV1.Ingress(
         spec.role,
         {
             metadata: { ...ctx.meta(meta, spec.role), annotations },
@@ -178,7 +181,7 @@ export function gatewayRoute(ctx: RouteContext, spec: RouteSpec, opts: Placement
                 allowedRoutes: { namespaces: { from: "Same" } },
             });
         }
-        const gateway = new k8s.apiextensions.CustomResource(
+        const gateway = new CustomResource(
             `${spec.role}-gateway`,
             {
                 apiVersion: GATEWAY_API,
@@ -194,7 +197,7 @@ export function gatewayRoute(ctx: RouteContext, spec: RouteSpec, opts: Placement
         waits.push(gateway);
         parent = { name, namespace: ctx.namespace, sectionName: cert?.secretName ? "https" : "http" };
         if (cert?.secretName) {
-            new k8s.apiextensions.CustomResource(
+            new CustomResource(
                 `${spec.role}-redirect`,
                 {
                     apiVersion: GATEWAY_API,
@@ -239,7 +242,7 @@ export function gatewayRoute(ctx: RouteContext, spec: RouteSpec, opts: Placement
     }
     const timeouts = { request: `${spec.timeoutSeconds}s` };
     const backendRef = (port: string) => [{ kind: "Service", name: spec.backend.role, port: spec.backend.ports[port] }];
-    const route = new k8s.apiextensions.CustomResource(
+    const route = new CustomResource(
         spec.role,
         {
             apiVersion: GATEWAY_API,

@@ -1,4 +1,13 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
+import * as apiextensionsV1 from "@pulumi/kubernetes/apiextensions/v1";
+import * as appsV1 from "@pulumi/kubernetes/apps/v1";
+import * as autoscalingV2 from "@pulumi/kubernetes/autoscaling/v2";
+import * as batchV1 from "@pulumi/kubernetes/batch/v1";
+import * as coreV1 from "@pulumi/kubernetes/core/v1";
+import * as networkingV1 from "@pulumi/kubernetes/networking/v1";
+import * as policyV1 from "@pulumi/kubernetes/policy/v1";
+import * as schedulingV1 from "@pulumi/kubernetes/scheduling/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { formatMiB } from "../../config/quantity";
 import { markerLabels, shortHash, standardLabels } from "../labels";
@@ -149,7 +158,7 @@ export class KubernetesTarget implements Target {
         for (const [k, v] of Object.entries(values)) out[k] = pulumi.secret(pulumi.output(v));
         // Updated in place on rotation (the provider's enableSecretMutable), never deleted and recreated:
         // no pod can start in a gap without it, and its readers are ordered after it.
-        const stored = new k8s.core.v1.Secret(
+        const stored = new coreV1.Secret(
             `${role}-${SECRET_SUFFIX}`,
             {
                 metadata: this.meta({ role, component: role }, `${role}-${SECRET_SUFFIX}`, opts.root ? { [MARKERS.rootCredentials]: role } : {}),
@@ -161,8 +170,8 @@ export class KubernetesTarget implements Target {
         return { name: role, values: out, version: opts.version ?? "0", root: opts.root ?? false, stored };
     }
 
-    private serviceAccount(spec: WorkloadSpec, parent: pulumi.Resource): k8s.core.v1.ServiceAccount {
-        return new k8s.core.v1.ServiceAccount(
+    private serviceAccount(spec: WorkloadSpec, parent: pulumi.Resource): coreV1.ServiceAccount {
+        return new coreV1.ServiceAccount(
             spec.role,
             {
                 metadata: this.meta(spec, spec.role),
@@ -181,9 +190,9 @@ export class KubernetesTarget implements Target {
     watch(s: WatchedStack, m: MonitoringConfig): void {
         const owner = { role: "quorvex", component: "monitoring" };
         const crd = this.prerequisite("prometheus-rules", (o) =>
-            k8s.apiextensions.v1.CustomResourceDefinition.get("prometheus-rules", "prometheusrules.monitoring.coreos.com", o),
+            apiextensionsV1.CustomResourceDefinition.get("prometheus-rules", "prometheusrules.monitoring.coreos.com", o),
         );
-        new k8s.apiextensions.CustomResource(
+        new CustomResource(
             "quorvex-alerts",
             {
                 apiVersion: "monitoring.coreos.com/v1",
@@ -193,7 +202,7 @@ export class KubernetesTarget implements Target {
             },
             this.opts(this.cluster, { dependsOn: crd }),
         );
-        new k8s.core.v1.ConfigMap(
+        new coreV1.ConfigMap(
             "quorvex-dashboard",
             {
                 metadata: this.meta(owner, "quorvex-dashboard", m.dashboardLabels),
@@ -212,7 +221,7 @@ export class KubernetesTarget implements Target {
         if (!workload) return {};
         const p = placementOf(this.args.placement, workload);
         const cls = p.priorityClassName;
-        if (cls) this.prerequisite(`priority-class-${cls}`, (o) => k8s.scheduling.v1.PriorityClass.get(`priority-class-${cls}`, cls, o));
+        if (cls) this.prerequisite(`priority-class-${cls}`, (o) => schedulingV1.PriorityClass.get(`priority-class-${cls}`, cls, o));
         return placementFields(p, this.selector(spec.role));
     }
 
@@ -244,7 +253,7 @@ export class KubernetesTarget implements Target {
                 ports: outside.map((port) => ({ protocol: "TCP", port })),
             });
         }
-        new k8s.networking.v1.NetworkPolicy(
+        new networkingV1.NetworkPolicy(
             `${spec.role}-egress`,
             {
                 metadata: this.meta(spec, `${spec.role}-egress`),
@@ -284,7 +293,7 @@ export class KubernetesTarget implements Target {
         ports: number[],
         parent: pulumi.Resource,
     ): void {
-        new k8s.networking.v1.NetworkPolicy(
+        new networkingV1.NetworkPolicy(
             name,
             {
                 metadata: this.meta(owner, name),
@@ -298,7 +307,7 @@ export class KubernetesTarget implements Target {
         );
     }
 
-    private podTemplate(spec: ServiceSpecBase, sa: k8s.core.v1.ServiceAccount, extra: Parameters<typeof podSpec>[1]["volumes"] = []) {
+    private podTemplate(spec: ServiceSpecBase, sa: coreV1.ServiceAccount, extra: Parameters<typeof podSpec>[1]["volumes"] = []) {
         return {
             metadata: {
                 labels: { ...standardLabels(this.args.stack, spec), ...markerLabels(spec) },
@@ -327,8 +336,8 @@ export class KubernetesTarget implements Target {
         return Object.keys(out).length ? out : undefined;
     }
 
-    private service(spec: ServiceSpecBase, parent: pulumi.Resource, headless: boolean): k8s.core.v1.Service {
-        return new k8s.core.v1.Service(
+    private service(spec: ServiceSpecBase, parent: pulumi.Resource, headless: boolean): coreV1.Service {
+        return new coreV1.Service(
             spec.role,
             {
                 metadata: this.meta(spec, spec.role),
@@ -356,7 +365,7 @@ export class KubernetesTarget implements Target {
         const sa = this.serviceAccount(spec, opts.parent);
         this.networkPolicies(spec, opts.parent);
         const autoscaled = spec.autoscaling !== undefined;
-        const deployment = new k8s.apps.v1.Deployment(
+        const deployment = new appsV1.Deployment(
             spec.role,
             {
                 // A fixed count is the stack's: it takes `.spec.replicas` back from whatever scaled the pool
@@ -381,7 +390,7 @@ export class KubernetesTarget implements Target {
         const service = this.service(spec, opts.parent, false);
         if (spec.minAvailable !== undefined || spec.maxUnavailable !== undefined) {
             const budget = spec.minAvailable !== undefined ? { minAvailable: spec.minAvailable } : { maxUnavailable: spec.maxUnavailable };
-            new k8s.policy.v1.PodDisruptionBudget(
+            new policyV1.PodDisruptionBudget(
                 spec.role,
                 { metadata: this.meta(spec, spec.role), spec: { ...budget, selector: { matchLabels: this.selector(spec.role) } } },
                 this.opts(opts.parent),
@@ -394,7 +403,7 @@ export class KubernetesTarget implements Target {
     private autoscaler(spec: StatelessServiceSpec, a: NonNullable<StatelessServiceSpec["autoscaling"]>, parent: pulumi.Resource) {
         const target = { apiVersion: "apps/v1", kind: "Deployment", name: spec.role };
         if (a.engine === "hpa") {
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            new autoscalingV2.HorizontalPodAutoscaler(
                 spec.role,
                 {
                     metadata: this.meta(spec, spec.role),
@@ -420,7 +429,7 @@ export class KubernetesTarget implements Target {
             this.opts(parent),
         );
         // The CPU rule lives in the ScaledObject: KEDA owns the HPA, so no HPA of ours targets this Deployment.
-        new k8s.apiextensions.CustomResource(
+        new CustomResource(
             spec.role,
             {
                 apiVersion: KEDA_API_VERSION,
@@ -442,7 +451,7 @@ export class KubernetesTarget implements Target {
                 dependsOn: [
                     auth,
                     ...this.prerequisite("keda-scaledobjects", (o) =>
-                        k8s.apiextensions.v1.CustomResourceDefinition.get("keda-scaledobjects", "scaledobjects.keda.sh", o),
+                        apiextensionsV1.CustomResourceDefinition.get("keda-scaledobjects", "scaledobjects.keda.sh", o),
                     ),
                 ],
             }),
@@ -469,7 +478,7 @@ export class KubernetesTarget implements Target {
         const sa = this.serviceAccount(spec, opts.parent);
         this.networkPolicies(spec, opts.parent);
         // A standalone PVC: protected on its own, and resized in place (no StatefulSet template to replace).
-        const pvc = new k8s.core.v1.PersistentVolumeClaim(
+        const pvc = new coreV1.PersistentVolumeClaim(
             `${spec.role}-data`,
             {
                 metadata: this.meta(spec, `${spec.role}-data`, data),
@@ -482,7 +491,7 @@ export class KubernetesTarget implements Target {
             this.opts(opts.parent, { ...protection }),
         );
         const service = this.service(spec, opts.parent, true);
-        const statefulSet = new k8s.apps.v1.StatefulSet(
+        const statefulSet = new appsV1.StatefulSet(
             spec.role,
             {
                 metadata: this.meta(spec, spec.role, workloadMarkers),
@@ -510,7 +519,7 @@ export class KubernetesTarget implements Target {
         this.networkPolicies(spec, opts.parent);
         // The name follows the run key: a new backend image is a new Job, so a new run.
         const name = `${spec.role}-${shortHash(spec.runKey)}`;
-        const job = new k8s.batch.v1.Job(
+        const job = new batchV1.Job(
             spec.role,
             {
                 metadata: {
@@ -555,7 +564,7 @@ export class KubernetesTarget implements Target {
             selector: (role) => this.selector(role),
             placement: (spec) => this.placed(spec),
             scaledJobsDefinition: () =>
-                this.prerequisite("keda-scaledjobs", (o) => k8s.apiextensions.v1.CustomResourceDefinition.get("keda-scaledjobs", "scaledjobs.keda.sh", o)),
+                this.prerequisite("keda-scaledjobs", (o) => apiextensionsV1.CustomResourceDefinition.get("keda-scaledjobs", "scaledjobs.keda.sh", o)),
             // The KEDA operator reads the queue's length from Redis.
             admitKeda: (q, name) =>
                 this.admit(
@@ -584,7 +593,7 @@ export class KubernetesTarget implements Target {
         const files = secretFiles(env, secretName);
         const mounts = [{ name: "work", mountPath: spec.workDir }, ...scratch.mounts, ...files.mounts];
         const containers = spec.steps.map((s) => containerBase({ ...s, readOnlyRootFilesystem: spec.readOnlyRootFilesystem }, secretName, mounts));
-        new k8s.batch.v1.CronJob(
+        new batchV1.CronJob(
             spec.role,
             {
                 metadata: this.meta(spec, spec.role),

@@ -10,7 +10,12 @@
  * ValidatingAdmissionPolicy (the pack's rules and thresholds) refuses any Job or
  * Pod there that breaks them, whoever creates it.
  */
-import * as k8s from "@pulumi/kubernetes";
+import * as admissionregistrationV1 from "@pulumi/kubernetes/admissionregistration/v1";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
+import * as coreV1 from "@pulumi/kubernetes/core/v1";
+import * as networkingV1 from "@pulumi/kubernetes/networking/v1";
+import { Provider } from "@pulumi/kubernetes/provider";
+import * as rbacV1 from "@pulumi/kubernetes/rbac/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { taskAdmission } from "../../policies/admission";
 import { formatMilli, formatMiB } from "../../config/quantity";
@@ -23,7 +28,7 @@ export interface TasksContext {
     stack: string;
     /** The platform's namespace (where the controller, Redis, MinIO and the backend run). */
     platformNamespace: string;
-    provider: k8s.Provider;
+    provider: Provider;
     parent: pulumi.Resource;
     dnsResolvers: string[];
     /** Ports the browsers may reach outside the cluster. */
@@ -40,7 +45,7 @@ export interface TasksContext {
     /** Let the KEDA operator reach the queue's service (a NetworkPolicy of that name in the platform's namespace). */
     admitKeda: (queue: RedisQueue, name: string) => void;
     /** The namespace made isolated (restricted, default-deny but DNS). */
-    isolated: (name: string) => k8s.core.v1.Namespace;
+    isolated: (name: string) => coreV1.Namespace;
 }
 
 /** The Job every task is: the controller sets its name and arguments, and nothing else. */
@@ -67,7 +72,7 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
     for (const ref of spec.scaling ? [spec.scaling.queue.username, spec.scaling.queue.password] : []) handles.set(ref.secret.name, ref.secret);
     const copies = [...handles.values()].map(
         (h) =>
-            new k8s.core.v1.Secret(
+            new coreV1.Secret(
                 `tasks-${c.secretName(h.name)}`,
                 {
                     metadata: meta(c.secretName(h.name)),
@@ -78,7 +83,7 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
             ),
     );
 
-    new k8s.core.v1.ResourceQuota(
+    new coreV1.ResourceQuota(
         "tasks-quota",
         {
             metadata: meta("tasks"),
@@ -97,7 +102,7 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
         o(),
     );
     const r = template.resources;
-    new k8s.core.v1.LimitRange(
+    new coreV1.LimitRange(
         "tasks-limits",
         {
             metadata: meta("tasks"),
@@ -122,7 +127,7 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
     // What a task reaches: the platform's services it talks to, and the sites under test.
     const platform = { "kubernetes.io/metadata.name": c.platformNamespace };
     const taskPods = { "app.kubernetes.io/component": "browser-task" };
-    new k8s.networking.v1.NetworkPolicy(
+    new networkingV1.NetworkPolicy(
         "tasks-egress",
         {
             metadata: meta("task-egress"),
@@ -142,7 +147,7 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
     );
     // ... and the matching ingress on each of those services, in the platform's namespace.
     for (const svc of template.connectsTo ?? []) {
-        new k8s.networking.v1.NetworkPolicy(
+        new networkingV1.NetworkPolicy(
             `${svc.role}-from-tasks`,
             {
                 metadata: { name: `${svc.role}-from-tasks`, namespace: c.platformNamespace, labels: labels(`${svc.role}-from-tasks`) },
@@ -162,7 +167,7 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
     }
 
     // The task controller: Jobs, and the pods and logs of its tasks, in this namespace; nothing else.
-    const role = new k8s.rbac.v1.Role(
+    const role = new rbacV1.Role(
         "tasks-controller",
         {
             metadata: meta(TASK_ROLE),
@@ -175,7 +180,7 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
         },
         o(),
     );
-    new k8s.rbac.v1.RoleBinding(
+    new rbacV1.RoleBinding(
         "tasks-controller",
         {
             metadata: meta(TASK_ROLE),
@@ -186,7 +191,7 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
     );
 
     // A task's identity: no token, no rights.
-    const account = new k8s.core.v1.ServiceAccount("tasks-task", { metadata: meta("task"), automountServiceAccountToken: false }, o());
+    const account = new coreV1.ServiceAccount("tasks-task", { metadata: meta("task"), automountServiceAccountToken: false }, o());
     const job = {
         apiVersion: "batch/v1",
         kind: "Job",
@@ -206,7 +211,7 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
             },
         },
     };
-    new k8s.core.v1.ConfigMap(
+    new coreV1.ConfigMap(
         "tasks-template",
         {
             metadata: meta(TEMPLATE_CONFIG_MAP),
@@ -219,14 +224,14 @@ export function tasksNamespace(spec: TasksSpec, c: TasksContext): TasksHandle {
 
     // The pack's rules, enforced by the API server on every Job and Pod of the namespace.
     const admission = taskAdmission(`quorvex-${c.stack}-tasks`, ns, spec.admission);
-    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+    const policy = new admissionregistrationV1.ValidatingAdmissionPolicy(
         "tasks-admission",
-        admission.policy as unknown as k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs,
+        admission.policy as unknown as admissionregistrationV1.ValidatingAdmissionPolicyArgs,
         { parent: c.parent, provider: c.provider },
     );
-    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+    new admissionregistrationV1.ValidatingAdmissionPolicyBinding(
         "tasks-admission",
-        admission.binding as unknown as k8s.admissionregistration.v1.ValidatingAdmissionPolicyBindingArgs,
+        admission.binding as unknown as admissionregistrationV1.ValidatingAdmissionPolicyBindingArgs,
         { parent: c.parent, provider: c.provider, dependsOn: [policy] },
     );
     return { namespace: ns, template: TEMPLATE_CONFIG_MAP };
@@ -253,7 +258,7 @@ function scaledJob(
 ): void {
     const authName = `${SCALED_JOB}-redis-auth`;
     const auth = redisTriggerAuthentication(`tasks-${authName}`, c.meta(authName), s.queue, c.secretName, c.o({ dependsOn: c.dependsOn }));
-    new k8s.apiextensions.CustomResource(
+    new CustomResource(
         "tasks-scaled-job",
         {
             apiVersion: KEDA_API_VERSION,
