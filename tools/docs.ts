@@ -58,6 +58,8 @@ function typeOf(s: Schema): string {
             return "null";
         case "array":
             return "list";
+        case "record":
+            return "map";
         default:
             return d.type;
     }
@@ -74,7 +76,8 @@ function at(obj: Raw, key: string): unknown {
     return key.split(".").reduce<unknown>((o, k) => (o as Raw | undefined)?.[k], obj);
 }
 
-const show = (v: unknown) => (v === null ? "null" : v === undefined ? "" : `\`${Array.isArray(v) ? v.join(", ") : String(v)}\``);
+const show = (v: unknown) =>
+    v === null ? "null" : v === undefined ? "" : `\`${Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v)}\``;
 
 export function configTable(): string {
     // Every target in every mode it runs: a default that differs between them is shown per variant.
