@@ -29,6 +29,8 @@ export interface BackendArgs {
     bucket: string;
     archive: { hotDays: number; totalDays: number };
     queueName: string;
+    /** Each named pool's queue, by pool name (the default pool's is `queueName`). @default {} */
+    poolQueues?: Record<string, string>;
     /** Change to generate a new application secret key. @default "0" */
     secretKeyRotation?: string;
     /** It runs the task controller (ephemeral browser tasks): it talks to the cluster's API. @default false */
@@ -104,6 +106,8 @@ export class Backend extends pulumi.ComponentResource {
             env.REDIS_HOST = queue.host;
             env.REDIS_PORT = String(queue.port);
             env.BROWSER_JOB_QUEUE = args.queueName;
+            // A job for a named pool goes on that pool's list (the image contract, docs/images.md).
+            if (Object.keys(args.poolQueues ?? {}).length) env.BROWSER_POOL_QUEUES = JSON.stringify(args.poolQueues);
         }
         const standard = args.mode === "standard";
         if (standard) {

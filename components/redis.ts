@@ -60,8 +60,9 @@ export const REDIS_ACCESS = {
      * `pkg/scalers/redis_scaler.go`). A script's own calls are checked against these rules too.
      */
     listLength: (queue: string) => `resetkeys ~${queue} resetchannels -@all +ping +eval +type +llen`,
-    /** Reads of the queue's keys (other teams). */
-    queueReader: (queue: string) => `resetkeys ~${queue} ~${queue}:* resetchannels -@all +@read +@connection -@dangerous`,
+    /** Reads of the queues' keys (other teams): every pool's. */
+    queueReader: (...queues: string[]) =>
+        ["resetkeys", ...queues.flatMap((q) => [`~${q}`, `~${q}:*`]), "resetchannels -@all +@read +@connection -@dangerous"].join(" "),
 } as const;
 
 /** The env var the server reads a user's password from. */

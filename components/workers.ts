@@ -21,6 +21,10 @@ export interface BrowserWorkerPoolArgs {
     objectStore: ObjectStoreConnection;
     bucket: string;
     backend: Backend;
+    /** Extra environment (the pool's `env`). @default {} */
+    env?: Record<string, string>;
+    /** A named pool's name (placement per pool); null or left out: the default pool. */
+    poolKey?: string | null;
 }
 
 /** The worker's health server (the worker image's contract). */
@@ -71,8 +75,9 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
             {
                 role: name,
                 component: "browser-worker",
+                ...(args.poolKey ? { browserPool: args.poolKey } : {}),
                 image: args.image,
-                env: workerEnv({ queue, queueName: args.queueName, backend, store, bucket: args.bucket }),
+                env: { ...args.env, ...workerEnv({ queue, queueName: args.queueName, backend, store, bucket: args.bucket }) },
                 resources: args.resources,
                 shmMiB: args.shmMiB,
                 runsBrowsers: true,

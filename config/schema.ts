@@ -92,6 +92,13 @@ export function configSchemaFor(targets: readonly TargetPlugin[], services: read
             if (!can.autoscalers.includes(config.workers.autoscaler)) {
                 rule(["workers", "autoscaler"], `must be ${list(can.autoscalers)} ${on}, which has no other autoscaler`);
             }
+            for (const [name, pool] of Object.entries(config.workers.pools)) {
+                if (pool.autoscaler && !can.autoscalers.includes(pool.autoscaler))
+                    rule(
+                        ["workers", "pools", name, "autoscaler"],
+                        `must be ${list(can.autoscalers.filter((a) => a !== "keda-job"))} ${on}, which has no other autoscaler`,
+                    );
+            }
             if (config.backup.enabled && !can.scheduledTasks) {
                 rule(
                     ["backup", "enabled"],
@@ -145,6 +152,10 @@ function sharedRules(config: QuorvexConfig, rule: (path: (string | number)[], me
         rule(["redis", "enabled"], "must be true in workers mode: the browser workers are fed by the Redis job queue");
     } else if (config.workers.replicas > 0 && !config.redis.enabled) {
         rule(["redis", "enabled"], `must be true when workers.replicas is ${config.workers.replicas}: browser workers are fed by the Redis job queue`);
+    }
+    const pools = Object.keys(config.workers.pools);
+    if (pools.length && !config.redis.enabled) {
+        rule(["redis", "enabled"], `must be true with workers.pools (${pools.join(", ")}): each pool takes its jobs from its own Redis list`);
     }
     if (config.mode === "workers" && config.workers.autoscaler === "none" && config.workers.replicas < 1) {
         rule(["workers", "replicas"], "must be at least 1 in workers mode without an autoscaler: nothing else runs browsers");

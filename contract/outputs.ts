@@ -16,10 +16,13 @@
  *
  * 2.2.0: what carries `backendUrl` (`routeKind`): the stack's own proxy, an
  * Ingress, or a Gateway API HTTPRoute.
+ *
+ * 2.3.0: every browser pool (`workerPools`: the default one first, then
+ * `workers.pools`), each with its queue and its bounds.
  */
 import { z } from "zod";
 
-export const CONTRACT_VERSION = "2.2.0";
+export const CONTRACT_VERSION = "2.3.0";
 
 const nullableString = z.string().nullable();
 const port = z.number().int().min(1).max(65535);
@@ -57,6 +60,15 @@ export const outputsSchema = z.strictObject({
     workerPoolMinReplicas: z.number().int().min(0).nullable(),
     workerPoolMaxReplicas: z.number().int().min(0).nullable(),
     browserJobQueue: nullableString,
+    /** Every pool, the default one (`workerPoolName`) first; [] without Redis. */
+    workerPools: z.array(
+        z.strictObject({
+            name: z.string(),
+            queue: z.string(),
+            minReplicas: z.number().int().min(0),
+            maxReplicas: z.number().int().min(0),
+        }),
+    ),
     archiveHotDays: z.number().int().min(1),
     archiveTotalDays: z.number().int().min(1),
     /** Kubernetes, with `tasks.enabled`: the tasks namespace; null otherwise. */
@@ -92,7 +104,7 @@ export const OUTPUT_DOCS: Record<OutputName, string> = {
     databaseUrl: "`postgresql://<user>_reader:password@host:5432/db`: read-only.",
     redisHost: "Redis host; null when Redis is disabled.",
     redisPort: "Redis port; null when Redis is disabled.",
-    redisUrl: "`redis://reader:password@host:6379/0`: an ACL user that reads the queue's keys only; null when Redis is disabled.",
+    redisUrl: "`redis://reader:password@host:6379/0`: an ACL user that reads the queues' keys only (every pool's); null when Redis is disabled.",
     minioEndpoint: "MinIO S3 endpoint inside the network / cluster.",
     minioBucket: "Artifact bucket.",
     minioAccessKey: "Other teams' MinIO user (`other-teams`): reads and lists the artifact bucket, nothing else.",
@@ -100,7 +112,9 @@ export const OUTPUT_DOCS: Record<OutputName, string> = {
     workerPoolName: "Name of the browser worker pool; null when there is none.",
     workerPoolMinReplicas: "Fewest workers (autoscaler minimum or the fixed count).",
     workerPoolMaxReplicas: "Most workers (autoscaler maximum or the fixed count).",
-    browserJobQueue: "Redis list the backend queues browser jobs on; null without Redis.",
+    browserJobQueue: "Redis list the backend queues browser jobs on (the default pool's); null without Redis.",
+    workerPools:
+        "Every browser pool, the default one first: `{name, queue, minReplicas, maxReplicas}` (its objects' name, its Redis list, its autoscaler's bounds or fixed count); `[]` without Redis.",
     archiveHotDays: "`ARCHIVE_HOT_DAYS`.",
     archiveTotalDays: "`ARCHIVE_TOTAL_DAYS`.",
     tasksNamespace: "The namespace of ephemeral browser tasks (`tasks.enabled`); null without them.",

@@ -15,13 +15,17 @@ import { REDIS_ACCESS, Redis, type RedisUser } from "../components/redis";
 import type { MinioUser } from "../components/minio";
 import { BrowserTasks } from "../components/tasks";
 import { BrowserWorkerPool } from "../components/workers";
+import { poolsOf, type Pool } from "../components/services/workers";
 
 export interface Composition {
     postgres: Postgres;
     redis?: Redis;
     minio: MinIO;
     backend: Backend;
+    /** The default pool (`workers`). */
     workers?: BrowserWorkerPool;
+    /** Every pool, the default one first, with what it was made from. */
+    pools: { pool: Pool; workers: BrowserWorkerPool }[];
     ingress: Ingress;
     backup?: PostgresBackup;
     tasks?: BrowserTasks;
@@ -37,10 +41,9 @@ export const OTHER_TEAMS = "other-teams";
 export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis: RedisUser[]; minio: MinioUser[] } {
     const u = config.postgres.user;
     const queue = config.workers.queue.listName;
+    const pools = poolsOf(config.workers, config.images.worker);
     const artifacts = config.minio.bucket;
     const backup = config.backup.enabled;
-    // KEDA reads the queue's length as its own user, for the pool's ScaledObject or the tasks' ScaledJob.
-    const keda = config.workers.autoscaler.startsWith("keda");
     const tasks = config.tasks.enabled;
     return {
         postgres: [
@@ -51,15 +54,21 @@ export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis
         ],
         redis: [
             { consumer: "backend", name: "backend", rules: REDIS_ACCESS.application() },
-            { consumer: "workers", name: "workers", rules: REDIS_ACCESS.queueWorker(queue, config.redis.workerExtraKeys) },
-            ...(keda ? [{ consumer: "workers-scaler", name: "scaler", rules: REDIS_ACCESS.listLength(queue) }] : []),
+            // Each pool its own user on its own queue; KEDA reads each queue's length as a user of its own,
+            // for a pool's ScaledObject or the tasks' ScaledJob.
+            ...pools.flatMap((p) => [
+                { consumer: p.role, name: p.role, rules: REDIS_ACCESS.queueWorker(p.queue.listName, config.redis.workerExtraKeys) },
+                ...(p.autoscaler.startsWith("keda")
+                    ? [{ consumer: scalerOf(p), name: p.key === null ? "scaler" : `scaler-${p.key}`, rules: REDIS_ACCESS.listLength(p.queue.listName) }]
+                    : []),
+            ]),
             // An ephemeral task is a worker that takes one job: the same keys, its own user.
             ...(tasks ? [{ consumer: "tasks", name: "tasks", rules: REDIS_ACCESS.queueWorker(queue, config.redis.workerExtraKeys) }] : []),
-            { consumer: OTHER_TEAMS, name: "reader", rules: REDIS_ACCESS.queueReader(queue) },
+            { consumer: OTHER_TEAMS, name: "reader", rules: REDIS_ACCESS.queueReader(...pools.map((p) => p.queue.listName)) },
         ],
         minio: [
             { name: "backend", grants: [{ bucket: artifacts, access: "full" }] },
-            { name: "workers", grants: [{ bucket: artifacts, access: config.workers.artifactAccess }] },
+            ...pools.map((p) => ({ name: p.role, grants: [{ bucket: artifacts, access: p.artifactAccess }] })),
             ...(tasks ? [{ name: "tasks", grants: [{ bucket: artifacts, access: config.workers.artifactAccess }] }] : []),
             // Put only: the backup job cannot read, list, overwrite-by-delete or delete a dump; the bucket's expiry rule is the retention.
             ...(backup ? [{ name: "postgres-backup", grants: [{ bucket: config.backup.bucket, access: "write" as const }] }] : []),
@@ -67,6 +76,9 @@ export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis
         ],
     };
 }
+
+/** The consumer KEDA reads a pool's queue length as (the default pool's, `workers-scaler`, also serves the tasks' ScaledJob). */
+const scalerOf = (p: Pool) => `${p.role}-scaler`;
 
 export function compose(target: Target, config: QuorvexConfig, services: readonly ServicePlugin[] = SERVICES): Composition {
     const protection = config.protection;
@@ -139,36 +151,43 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
         bucket: config.minio.bucket,
         archive: config.archive,
         queueName: config.workers.queue.listName,
+        poolQueues: Object.fromEntries(poolsOf(config.workers, config.images.worker).flatMap((p) => (p.key === null ? [] : [[p.key, p.queue.listName]]))),
         secretKeyRotation: config.secrets.rotation.backend,
         taskController: config.tasks.enabled,
     });
     // In standard mode the pool is empty unless workers are asked to run beside the backend.
-    const workers = redis
-        ? new BrowserWorkerPool("workers", {
-              target,
-              image: config.images.worker,
-              replicas: config.workers.replicas,
-              autoscaling:
-                  config.workers.autoscaler !== "hpa" && config.workers.autoscaler !== "keda"
-                      ? undefined
-                      : {
-                            engine: config.workers.autoscaler,
-                            min: config.workers.min,
-                            max: config.workers.max,
-                            targetCpuPercent: config.workers.targetCpuPercent,
-                            queueLength: config.workers.queue.listLength,
-                        },
-              resources: config.workers.resources,
-              shmMiB: config.workers.shm,
-              terminationGracePeriodSeconds: config.workers.terminationGracePeriodSeconds,
-              queueName: config.workers.queue.listName,
-              queue: redis.connectionFor("workers"),
-              scaler: config.workers.autoscaler === "keda" ? redis.connectionFor("workers-scaler") : undefined,
-              objectStore: minio.connectionFor("workers"),
-              bucket: config.minio.bucket,
-              backend,
-          })
-        : undefined;
+    const pools = redis
+        ? poolsOf(config.workers, config.images.worker).map((pool) => ({
+              pool,
+              workers: new BrowserWorkerPool(pool.role, {
+                  target,
+                  image: pool.image,
+                  replicas: pool.replicas,
+                  autoscaling:
+                      pool.autoscaler !== "hpa" && pool.autoscaler !== "keda"
+                          ? undefined
+                          : {
+                                engine: pool.autoscaler,
+                                min: pool.min,
+                                max: pool.max,
+                                targetCpuPercent: pool.targetCpuPercent,
+                                queueLength: pool.queue.listLength,
+                            },
+                  resources: pool.resources,
+                  shmMiB: pool.shm,
+                  terminationGracePeriodSeconds: pool.terminationGracePeriodSeconds,
+                  queueName: pool.queue.listName,
+                  queue: redis.connectionFor(pool.role),
+                  scaler: pool.autoscaler === "keda" ? redis.connectionFor(scalerOf(pool)) : undefined,
+                  objectStore: minio.connectionFor(pool.role),
+                  bucket: config.minio.bucket,
+                  backend,
+                  env: pool.env,
+                  poolKey: pool.key,
+              }),
+          }))
+        : [];
+    const workers = pools[0]?.workers;
     const ingress = new Ingress("ingress", {
         target,
         host: config.ingress.host,
@@ -208,5 +227,5 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
     for (const s of services) {
         s.compose?.({ target, own: (config as unknown as Record<string, unknown>)[s.name], placement: { protection } });
     }
-    return { postgres, redis, minio, backend, workers, ingress, backup, tasks };
+    return { postgres, redis, minio, backend, workers, pools, ingress, backup, tasks };
 }

@@ -37,6 +37,12 @@ export function stackOutputs(stack: string, config: QuorvexConfig, namespace: st
         workerPoolMinReplicas: workers ? workers.replicas.min : null,
         workerPoolMaxReplicas: workers ? workers.replicas.max : null,
         browserJobQueue: redis ? config.workers.queue.listName : null,
+        workerPools: parts.pools.map((p) => ({
+            name: p.pool.role,
+            queue: p.pool.queue.listName,
+            minReplicas: p.workers.replicas.min,
+            maxReplicas: p.workers.replicas.max,
+        })),
         archiveHotDays: config.archive.hotDays,
         archiveTotalDays: config.archive.totalDays,
         tasksNamespace: tasks ? tasks.handle.namespace : null,

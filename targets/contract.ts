@@ -134,6 +134,8 @@ export interface WorkloadSpec {
     role: string;
     /** The platform part it belongs to (`app.kubernetes.io/component`). */
     component: string;
+    /** A named browser pool's name (`workers.pools`): placed as that pool (Kubernetes `placement.pools`). @default the default pool */
+    browserPool?: string;
     image: string;
     /** Replaces the image's entrypoint (Kubernetes `command`, Docker `entrypoints`). @default the image's */
     command?: pulumi.Input<string>[];

@@ -46,7 +46,7 @@ export interface TargetView {
         httpPort: number;
         httpsPort: number;
     };
-    workers: { replicas: number; autoscaler: Autoscaler };
+    workers: { replicas: number; autoscaler: Autoscaler; pools: Record<string, { replicas?: number; autoscaler?: Autoscaler }> };
     backup: { enabled: boolean };
     redis: { enabled: boolean };
     tasks: { enabled: boolean; namespace: string };

@@ -61,7 +61,7 @@ describe("the example consumer (examples/consumer)", () => {
             expect(run.outputs.apiUrl).toEqual({ value: platform.backendUrl.value, secret: false });
             expect(run.outputs.reportingDatabaseUrl.secret).toBe(true);
             expect(run.outputs.reportingDatabaseUrl.value).toBe(platform.databaseUrl.value);
-            expect(run.outputs.platformContractVersion.value).toBe("2.2.0");
+            expect(run.outputs.platformContractVersion.value).toBe("2.3.0");
         });
     }
 

@@ -69,6 +69,40 @@ export function refusalReasons(after: PlanResource, fields: FieldChange[]): stri
     return TARGETS.flatMap((t) => t.review.refusalReasons?.(after, fields) ?? []);
 }
 
+/** A label of a resource, as either target writes it: `metadata.labels` (Kubernetes) or `{label, value}` items (Docker). */
+function labelOf(r: PlanResource, key: string): string | undefined {
+    const metadata = r.inputs.metadata as { labels?: Record<string, unknown> } | undefined;
+    const own = metadata?.labels?.[key];
+    if (typeof own === "string") return own;
+    const items = Array.isArray(r.inputs.labels) ? (r.inputs.labels as { label?: unknown; value?: unknown }[]) : [];
+    const item = items.find((l) => l.label === key);
+    return typeof item?.value === "string" ? item.value : undefined;
+}
+
+/** The value of `BROWSER_JOB_QUEUE` in a Kubernetes container's `env` (a Docker container's env is secret in a plan). */
+function queueOf(r: PlanResource): string | undefined {
+    let found: string | undefined;
+    const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(walk);
+        else if (isObject(v)) {
+            if (v.name === "BROWSER_JOB_QUEUE" && typeof v.value === "string") found = v.value;
+            Object.values(v).forEach(walk);
+        }
+    };
+    walk(r.inputs.spec);
+    return found;
+}
+
+/** The browser pools a plan runs, by name (`workers`, `workers-<pool>`), with their list where the plan shows it. */
+function browserPools(resources: PlanResource[]): Map<string, string | undefined> {
+    const pools = new Map<string, string | undefined>();
+    for (const r of resources) {
+        const name = labelOf(r, "app.kubernetes.io/name");
+        if (name && labelOf(r, "app.kubernetes.io/component") === "browser-worker") pools.set(name, pools.get(name) ?? queueOf(r));
+    }
+    return pools;
+}
+
 export function compare(before: PlanResource[], after: PlanResource[]): Comparison {
     const old = identities(before);
     const now = identities(after);
@@ -98,6 +132,17 @@ export function compare(before: PlanResource[], after: PlanResource[]): Comparis
         for (const reason of refusalReasons(is, fields)) result.refused.push({ resource: id(is), reason });
     }
     for (const [key, r] of now) if (!matched.has(key)) result.added.push(id(r));
+    // A pool renamed or removed takes its workers, and nothing takes from its list any more.
+    const pools = browserPools(after);
+    const lists = new Set(pools.values());
+    for (const [pool, list] of browserPools(before)) {
+        // Gone, unless another pool takes from its list (where the plan shows lists: Kubernetes).
+        if (pools.has(pool) || (list !== undefined && lists.has(list))) continue;
+        result.dataLoss.push({
+            resource: `browser pool ${pool}`,
+            reason: "goes (a pool renamed or removed): its workers stop, and jobs still queued on its list are left with no worker. Drain the list first, or give the pool that replaces it the same `queue.listName`",
+        });
+    }
     return result;
 }
 

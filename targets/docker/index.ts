@@ -78,12 +78,16 @@ export const docker: TargetPlugin<"docker", typeof section> = {
     },
     warnings: (config, key) => {
         const host = hostWarnings(config, key);
-        if (config.workers.replicas <= DOCKER_WORKERS_RECOMMENDED_MAX) return host;
+        // Every pool's workers share the one host.
+        const replicas = config.workers.replicas;
+        const others = Object.values(config.workers.pools).reduce((n, p) => n + (p.replicas ?? replicas), 0);
+        if (replicas + others <= DOCKER_WORKERS_RECOMMENDED_MAX) return host;
+        const count = `${key(["workers", "replicas"])} = ${replicas}${others ? ` with workers.pools' ${others} (${replicas + others} workers)` : ""}`;
         return [
             ...host,
             config.mode === "workers"
-                ? `${key(["workers", "replicas"])} = ${config.workers.replicas}: more than the ${DOCKER_WORKERS_RECOMMENDED_MAX} workers the platform sizes one Docker host for; the docker-host-memory-budget policy checks that the host has the memory`
-                : `${key(["workers", "replicas"])} = ${config.workers.replicas}: more than ${DOCKER_WORKERS_RECOMMENDED_MAX} workers beside the standard backend; check the host's memory`,
+                ? `${count}: more than the ${DOCKER_WORKERS_RECOMMENDED_MAX} workers the platform sizes one Docker host for; the docker-host-memory-budget policy checks that the host has the memory`
+                : `${count}: more than ${DOCKER_WORKERS_RECOMMENDED_MAX} workers beside the standard backend; check the host's memory`,
         ];
     },
     review: dockerReview,

@@ -29,11 +29,18 @@ export function create(stack: string, config: KubernetesConfig): KubernetesTarge
     });
     const m = config.kubernetes.monitoring;
     if (m.enabled) {
-        const autoscaler = config.workers.autoscaler;
+        const hpaOf = (role: string, autoscaler: string | undefined) => (autoscaler === "hpa" ? role : autoscaler === "keda" ? `keda-hpa-${role}` : null);
+        const base = config.workers.autoscaler;
         target.watch(
             {
                 namespace: config.kubernetes.namespace,
-                workersHpa: autoscaler === "hpa" ? "workers" : autoscaler === "keda" ? "keda-hpa-workers" : null,
+                workersHpa: hpaOf("workers", base),
+                // A named pool's autoscaler left out is the default pool's (keda-job runs no pool).
+                pools: Object.entries(config.workers.pools).map(([key, p]) => ({
+                    key,
+                    role: `workers-${key}`,
+                    hpa: hpaOf(`workers-${key}`, p.autoscaler ?? base),
+                })),
                 backup: config.backup.enabled,
                 tasksNamespace: config.tasks.enabled ? config.tasks.namespace : null,
             },

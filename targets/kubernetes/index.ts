@@ -76,7 +76,7 @@ export const kubernetes: TargetPlugin<"kubernetes", typeof section> = {
         backup: { enabled: true },
     }),
     rules: (config, rule) => {
-        placementRules(config.kubernetes.placement, (path, message) => rule(["kubernetes", ...path], message));
+        placementRules(config.kubernetes.placement, Object.keys(config.workers.pools), (path, message) => rule(["kubernetes", ...path], message));
         const dataPlane = config.ingress.gateway.dataPlaneNamespace;
         if (config.ingress.kind === "gateway" && dataPlane === config.kubernetes.namespace)
             rule(

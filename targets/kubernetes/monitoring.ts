@@ -48,6 +48,8 @@ export interface WatchedStack {
     namespace: string;
     /** The HPA of the worker pool (KEDA's is `keda-hpa-<name>`), or null without one. */
     workersHpa: string | null;
+    /** The named pools (`workers.pools`): each one's Deployment and HPA (null without one). @default none */
+    pools?: { role: string; key: string; hpa: string | null }[];
     backup: boolean;
     tasksNamespace: string | null;
 }
@@ -56,7 +58,8 @@ interface Rule {
     alert: string;
     expr: string;
     for?: string;
-    labels: { severity: "warning" | "critical" };
+    /** A named pool's alerts carry its name (`pool`): routable, and not the default pool's rule twice. */
+    labels: { severity: "warning" | "critical"; pool?: string };
     annotations: { summary: string; description: string };
 }
 
@@ -113,17 +116,22 @@ export function alertGroups(s: WatchedStack, m: Pick<MonitoringConfig, "restarts
             `{{ $labels.persistentvolumeclaim }} is more than ${m.volumeFullPercent}% full: grow its storageSize (claims grow in place).`,
         ),
     ];
-    if (s.workersHpa)
-        rules.push(
-            rule(
-                "QuorvexWorkersAtMax",
-                "warning",
-                `kube_horizontalpodautoscaler_status_current_replicas{${ns},horizontalpodautoscaler="${s.workersHpa}"} >= kube_horizontalpodautoscaler_spec_max_replicas{${ns},horizontalpodautoscaler="${s.workersHpa}"}`,
-                m.atMaxMinutes,
-                "The browser fleet is at its maximum",
-                `The worker pool has run at workers.max for ${m.atMaxMinutes} minutes: jobs queue up. Raise workers.max if the nodes allow it.`,
-            ),
+    // A pool at its maximum (its HPA's, KEDA's included): the default pool, then each named one.
+    const atMax = (key: string | null, role: string, hpa: string): Rule => {
+        const r = rule(
+            "QuorvexWorkersAtMax",
+            "warning",
+            `kube_horizontalpodautoscaler_status_current_replicas{${ns},horizontalpodautoscaler="${hpa}"} >= kube_horizontalpodautoscaler_spec_max_replicas{${ns},horizontalpodautoscaler="${hpa}"}`,
+            m.atMaxMinutes,
+            key === null ? "The browser fleet is at its maximum" : `The browser pool ${key} is at its maximum`,
+            key === null
+                ? `The worker pool has run at workers.max for ${m.atMaxMinutes} minutes: jobs queue up. Raise workers.max if the nodes allow it.`
+                : `The worker pool ${role} has run at workers.pools.${key}.max for ${m.atMaxMinutes} minutes: its jobs queue up. Raise it if the nodes allow it.`,
         );
+        return key === null ? r : { ...r, labels: { ...r.labels, pool: key } };
+    };
+    if (s.workersHpa) rules.push(atMax(null, "workers", s.workersHpa));
+    for (const p of s.pools ?? []) if (p.hpa) rules.push(atMax(p.key, p.role, p.hpa));
     if (s.backup)
         rules.push(
             rule(
@@ -179,20 +187,18 @@ export function dashboard(s: WatchedStack): object {
         fieldConfig: { defaults: { unit }, overrides: [] },
         targets: exprs.map(([expr, legendFormat], i) => ({ refId: String.fromCharCode(65 + i), expr, legendFormat })),
     });
+    // A pool's replicas against its maximum (its HPA's), or its available replicas without one; a named pool's legends carry its name.
+    const fleet = (key: string | null, role: string, hpa: string | null): [string, string][] => {
+        const legend = (what: string) => (key === null ? what : `${key} ${what}`);
+        return hpa
+            ? [
+                  [`kube_horizontalpodautoscaler_status_current_replicas{${ns},horizontalpodautoscaler="${hpa}"}`, legend("running")],
+                  [`kube_horizontalpodautoscaler_spec_max_replicas{${ns},horizontalpodautoscaler="${hpa}"}`, legend("max")],
+              ]
+            : [[`kube_deployment_status_replicas_available{${ns},deployment="${role}"}`, legend("running")]];
+    };
     const panels = [
-        panel(
-            1,
-            "Browser workers",
-            s.workersHpa
-                ? [
-                      [`kube_horizontalpodautoscaler_status_current_replicas{${ns},horizontalpodautoscaler="${s.workersHpa}"}`, "running"],
-                      [`kube_horizontalpodautoscaler_spec_max_replicas{${ns},horizontalpodautoscaler="${s.workersHpa}"}`, "max"],
-                  ]
-                : [[`kube_deployment_status_replicas_available{${ns},deployment="workers"}`, "running"]],
-            "short",
-            0,
-            0,
-        ),
+        panel(1, "Browser workers", [...fleet(null, "workers", s.workersHpa), ...(s.pools ?? []).flatMap((p) => fleet(p.key, p.role, p.hpa))], "short", 0, 0),
         panel(
             2,
             "Memory against the limit",

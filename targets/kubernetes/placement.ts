@@ -56,6 +56,8 @@ const override = z.strictObject({
 export const placementSection = z.strictObject({
     default: z.strictObject(fields),
     ...(Object.fromEntries(Object.keys(PLACED).map((k) => [k, override])) as Record<PlacedWorkload, typeof override>),
+    /** A named browser pool's own placement, over the workers' (each field null: the workers'). */
+    pools: z.record(z.string(), override.partial(), { error: "must be a map of pool names (workers.pools) to placements" }),
 });
 export type Placement = z.output<z.ZodObject<typeof fields>>;
 export type PlacementConfig = z.output<typeof placementSection>;
@@ -66,6 +68,7 @@ export const PLACEMENT_DEFAULTS = {
     ...Object.fromEntries(Object.keys(PLACED).map((k) => [k, inherit])),
     // Browsers over as many nodes and zones as there are: a lost node or zone takes a share of the fleet, not all of it.
     workers: { ...inherit, topologySpread: ["kubernetes.io/hostname", "topology.kubernetes.io/zone"] },
+    pools: {},
 };
 
 const WHO: Record<PlacedWorkload, string> = {
@@ -99,15 +102,21 @@ export const PLACEMENT_DOCS: Record<string, string> = {
             [`placement.${w}.priorityClassName`, `A PriorityClass for ${WHO[w]}; null: the default's.`],
         ]),
     ),
+    "placement.pools":
+        "A named browser pool's placement (`workers.pools`), by pool name: the fields of `placement.workers`, each null or left out taking the workers' (which take the default's). docs/operations.md.",
 };
 
 /** Rules a schema cannot say: what an operator needs of its values and key. */
-export function placementRules(p: PlacementConfig, rule: (path: (string | number)[], message: string) => void): void {
-    for (const [workload, spec] of Object.entries(p)) {
+export function placementRules(p: PlacementConfig, pools: string[], rule: (path: (string | number)[], message: string) => void): void {
+    const { pools: own, ...workloads } = p;
+    for (const name of Object.keys(own).filter((n) => !pools.includes(n)))
+        rule(["placement", "pools", name], `must name a pool of workers.pools (${pools.length ? pools.join(", ") : "none"})`);
+    const specs = [...Object.entries(workloads), ...Object.entries(own).map(([n, spec]) => [`pools.${n}`, spec] as const)];
+    for (const [workload, spec] of specs) {
         const affinity = spec.nodeAffinity;
         for (const kind of ["required", "preferred"] as const) {
             (affinity?.[kind] ?? []).forEach((e, i) => {
-                const at = ["placement", workload, "nodeAffinity", kind, i, "values"];
+                const at = ["placement", ...workload.split("."), "nodeAffinity", kind, i, "values"];
                 const n = e.values?.length ?? 0;
                 if ((e.operator === "In" || e.operator === "NotIn") && n === 0) rule(at, `must list at least one value with ${e.operator}`);
                 if ((e.operator === "Exists" || e.operator === "DoesNotExist") && n > 0) rule(at, `must be empty with ${e.operator}`);
@@ -116,7 +125,7 @@ export function placementRules(p: PlacementConfig, rule: (path: (string | number
             });
         }
         (spec.tolerations ?? []).forEach((t, i) => {
-            const at = ["placement", workload, "tolerations", i];
+            const at = ["placement", ...workload.split("."), "tolerations", i];
             if (t.operator === "Exists" && t.value) rule([...at, "value"], "must be empty with operator Exists");
             if (t.operator === "Equal" && !t.key) rule([...at, "key"], "is required with operator Equal");
             if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute") rule([...at, "tolerationSeconds"], "applies only with effect NoExecute");
@@ -124,16 +133,17 @@ export function placementRules(p: PlacementConfig, rule: (path: (string | number
     }
 }
 
-/** A workload's placement: its own fields over the default's. */
-export function placementOf(p: PlacementConfig, workload: PlacedWorkload): Placement {
-    const own = p[workload];
+/** A workload's placement: its own fields over the default's (a named pool's: its own over the workers'). */
+export function placementOf(p: PlacementConfig, workload: PlacedWorkload, pool?: string): Placement {
     const d = p.default;
+    const own = p[workload];
+    const mine = (pool !== undefined && p.pools[pool]) || inherit;
     return {
-        nodeSelector: own.nodeSelector ?? d.nodeSelector,
-        tolerations: own.tolerations ?? d.tolerations,
-        nodeAffinity: own.nodeAffinity ?? d.nodeAffinity,
-        topologySpread: own.topologySpread ?? d.topologySpread,
-        priorityClassName: own.priorityClassName ?? d.priorityClassName,
+        nodeSelector: mine.nodeSelector ?? own.nodeSelector ?? d.nodeSelector,
+        tolerations: mine.tolerations ?? own.tolerations ?? d.tolerations,
+        nodeAffinity: mine.nodeAffinity ?? own.nodeAffinity ?? d.nodeAffinity,
+        topologySpread: mine.topologySpread ?? own.topologySpread ?? d.topologySpread,
+        priorityClassName: mine.priorityClassName ?? own.priorityClassName ?? d.priorityClassName,
     };
 }
 

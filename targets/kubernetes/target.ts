@@ -216,10 +216,10 @@ export class KubernetesTarget implements Target {
      * Where a workload's pods run: its placement over the default, spread over its own pods; a
      * PriorityClass it names is read as a prerequisite (a missing one would leave every pod Pending).
      */
-    private placed(spec: Pick<WorkloadSpec, "role" | "component">): PodOptions["placement"] {
+    private placed(spec: Pick<WorkloadSpec, "role" | "component" | "browserPool">): PodOptions["placement"] {
         const workload = placedWorkload(spec.component);
         if (!workload) return {};
-        const p = placementOf(this.args.placement, workload);
+        const p = placementOf(this.args.placement, workload, spec.browserPool);
         const cls = p.priorityClassName;
         if (cls) this.prerequisite(`priority-class-${cls}`, (o) => schedulingV1.PriorityClass.get(`priority-class-${cls}`, cls, o));
         return placementFields(p, this.selector(spec.role));

@@ -147,6 +147,17 @@ describe.each(SUBJECTS.map((t) => [t.name, t] as const))("target %s", (_name, pl
             ).toBe(true);
     });
 
+    it("runs a named pool beside the default one: a browser workload of its own, found where the target says", async () => {
+        const { run, parts, target } = await plan(plugin, { workers: { replicas: 1, pools: { second: { replicas: 1 } } } });
+        expect(parts.pools.map((p) => [p.pool.role, p.pool.queue.listName])).toEqual([
+            ["workers", "browser-jobs"],
+            ["workers-second", "browser-jobs-second"],
+        ]);
+        const browsers = run.resources.filter((r) => carries(r.inputs, MARKERS.runsBrowsers, "true")).map((r) => r.name);
+        expect(browsers.filter((n) => n.startsWith("workers-second")).length, browsers.join(" ")).toBeGreaterThan(0);
+        expect(parts.pools[1].workers.service.host).toBe(target.serviceHost("workers-second"));
+    });
+
     it("lets no workload but a data service and its own setup task hold that service's root credential", async () => {
         const can = plugin.capabilities;
         const { run } = await plan(plugin, {
