@@ -18,7 +18,14 @@ const promtool = (process.env.PATH ?? "")
     .find((p) => p && fs.existsSync(p));
 if (!promtool) console.log("alerts: skipped, no promtool on PATH (QUORVEX_TOOLCHAIN_UNITS=promtool npm run toolchain builds it)");
 
-const STACK: WatchedStack = { namespace: "playwright-agent", workersHpa: "workers", backup: true, tasksNamespace: "playwright-tasks" };
+const STACK: WatchedStack = {
+    namespace: "playwright-agent",
+    workersHpa: "workers",
+    // A second pool, scaled by KEDA.
+    pools: [{ key: "firefox", role: "workers-firefox", hpa: "keda-hpa-workers-firefox" }],
+    backup: true,
+    tasksNamespace: "playwright-tasks",
+};
 const ns = { namespace: STACK.namespace };
 const tasks = { namespace: "playwright-tasks" };
 const groups = alertGroups(STACK, MONITORING_DEFAULTS);
@@ -44,6 +51,8 @@ const HEALTHY: Series[] = [
     ["kubelet_volume_stats_capacity_bytes", { ...ns, persistentvolumeclaim: "postgres-data" }, "100+0x120"],
     ["kube_horizontalpodautoscaler_status_current_replicas", { ...ns, horizontalpodautoscaler: "workers" }, "5+0x120"],
     ["kube_horizontalpodautoscaler_spec_max_replicas", { ...ns, horizontalpodautoscaler: "workers" }, "20+0x120"],
+    ["kube_horizontalpodautoscaler_status_current_replicas", { ...ns, horizontalpodautoscaler: "keda-hpa-workers-firefox" }, "2+0x120"],
+    ["kube_horizontalpodautoscaler_spec_max_replicas", { ...ns, horizontalpodautoscaler: "keda-hpa-workers-firefox" }, "6+0x120"],
     // A backup succeeded an hour before the test starts.
     ["kube_cronjob_status_last_successful_time", { ...ns, cronjob: "postgres-backup" }, "-3600+60x120"],
     ["kube_job_status_failed", { ...tasks, job_name: "task-abcde" }, "0+0x120"],
@@ -51,8 +60,8 @@ const HEALTHY: Series[] = [
     ["kube_resourcequota", { ...tasks, resourcequota: "tasks", type: "hard", resource: "pods" }, "20+0x120"],
 ];
 
-/** Each alert, the series that make it fire, when, and the labels it fires with. */
-const FAILURES: { alert: string; series: Series[]; at: string; labels: Record<string, string> }[] = [
+/** Each alert, the series that make it fire, when, and the labels it fires with (`rule`: which of the rules of that name, the first by default). */
+const FAILURES: { alert: string; rule?: number; series: Series[]; at: string; labels: Record<string, string> }[] = [
     {
         alert: "QuorvexContainerOOMKilled",
         series: [
@@ -102,6 +111,16 @@ const FAILURES: { alert: string; series: Series[]; at: string; labels: Record<st
         labels: { ...ns, horizontalpodautoscaler: "workers" },
     },
     {
+        alert: "QuorvexWorkersAtMax",
+        rule: 1,
+        series: [
+            ["kube_horizontalpodautoscaler_status_current_replicas", { ...ns, horizontalpodautoscaler: "keda-hpa-workers-firefox" }, "6+0x30"],
+            ["kube_horizontalpodautoscaler_spec_max_replicas", { ...ns, horizontalpodautoscaler: "keda-hpa-workers-firefox" }, "6+0x30"],
+        ],
+        at: "20m",
+        labels: { ...ns, horizontalpodautoscaler: "keda-hpa-workers-firefox" },
+    },
+    {
         alert: "QuorvexBackupFailed",
         series: [["kube_job_status_failed", { ...ns, job_name: "postgres-backup-29000000" }, "0 1 1"]],
         at: "2m",
@@ -132,7 +151,7 @@ const FAILURES: { alert: string; series: Series[]; at: string; labels: Record<st
     },
 ];
 
-const ruleOf = (alert: string) => groups[0].rules.find((r) => r.alert === alert)!;
+const ruleOf = (alert: string, n = 0) => groups[0].rules.filter((r) => r.alert === alert)[n];
 /** An annotation as Prometheus renders it for these labels. */
 const render = (text: string, labels: Record<string, string>) => text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, k: string) => labels[k] ?? "");
 
@@ -166,8 +185,8 @@ describe.skipIf(!promtool)("the stack's alerts, through promtool", () => {
                 alert_rule_test: groups[0].rules.map((r) => ({ eval_time: "90m", alertname: r.alert, exp_alerts: [] })),
             },
             ...FAILURES.map((f) => {
-                const rule = ruleOf(f.alert);
-                const labels = { ...f.labels, severity: rule.labels.severity };
+                const rule = ruleOf(f.alert, f.rule);
+                const labels = { ...f.labels, ...rule.labels };
                 return {
                     interval: "1m",
                     input_series: f.series.map(series),

@@ -20,6 +20,7 @@ export function dockerRungMissing(): string | null {
 }
 
 export interface Inspected {
+    Id: string;
     Name: string;
     Config: { Env: string[]; User: string; Labels: Record<string, string> };
     State: { Status: string; Running: boolean; ExitCode: number; StartedAt: string; Health?: { Status: string } };

@@ -316,6 +316,49 @@ describe.skipIf(missing !== null)("the dev stack on a real Docker engine, throug
             expect(preview.code, said(preview)).toBe(0);
         });
 
+        it("adds a second pool beside the first: its worker takes a job for it from its own list, as its own Redis user, and the first pool is left alone", async () => {
+            const ids = async () => Promise.all(["workers-1", "workers-2", "backend"].map(async (w) => (await live.inspect(w)).Id));
+            const before = await ids();
+            configure("workers.pools.firefox.replicas=1", "workers.pools.firefox.env.BROWSER_FILTER=firefox");
+            await up();
+            expect((await live.health())["workers-firefox-1"]).toBe("healthy");
+            // Only the backend learns the new list: the first pool's workers stay as they were.
+            const after = await ids();
+            expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
+            expect(after[2]).not.toBe(before[2]);
+            const firefox = await live.env("workers-firefox-1");
+            expect(firefox).toMatchObject({ BROWSER_JOB_QUEUE: "browser-jobs-firefox", BROWSER_FILTER: "firefox" });
+            const { id, queue } = await json<{ id: string; queue: string }>("/pools/firefox/jobs", ["--data-binary", "a job for firefox"]);
+            expect(queue).toBe("browser-jobs-firefox");
+            let report: { worker: string; payload: string } | undefined;
+            for (let i = 0; i < 60 && !report; i++) {
+                const r = await api(`/jobs/${id}`, ["-f"]);
+                if (r.code === 0) report = JSON.parse(r.stdout) as typeof report;
+                else await new Promise((res) => setTimeout(res, 500));
+            }
+            expect(report?.payload).toBe("a job for firefox");
+            expect(report?.worker).toBe((await live.exec("workers-firefox-1", ["hostname"])).stdout.trim());
+            // Its Redis user keeps to its own list; the first pool's cannot reach it.
+            const own = new URL(firefox.REDIS_URL);
+            const first = new URL((await live.env("workers-1")).REDIS_URL);
+            expect(own.username).toBe("workers-firefox");
+            expect((await redisCli(live, own.username, own.password, "LLEN", "browser-jobs-firefox")).stdout.trim()).toMatch(/^\d+$/);
+            expect((await redisCli(live, own.username, own.password, "LLEN", "browser-jobs")).stdout + "").toMatch(/NOPERM/);
+            expect((await redisCli(live, first.username, first.password, "LLEN", "browser-jobs-firefox")).stdout + "").toMatch(/NOPERM/);
+            const preview = await noChanges();
+            expect(preview.code, said(preview)).toBe(0);
+        });
+
+        it("removes the second pool again: its container goes, the first pool stays", async () => {
+            settings.delete("workers.pools.firefox.replicas");
+            settings.delete("workers.pools.firefox.env.BROWSER_FILTER");
+            project.writeConfig([...settings.values()]);
+            await up();
+            const health = await live.health();
+            expect(health["workers-firefox-1"]).toBeUndefined();
+            for (const role of ["workers-1", "workers-2"]) expect(health[role], role).toBe("healthy");
+        });
+
         it("back in standard mode, keeps every row written in workers mode", async () => {
             configure("mode=standard");
             await up();

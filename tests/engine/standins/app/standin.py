@@ -155,17 +155,29 @@ def backend():
         except psycopg2.Error as e:
             h.reply(200, {"ok": False, "error": str(e).strip()})
 
-    def push_job(h):
+    def lists():
+        """The default pool's list (""), then each named pool's (the image contract: BROWSER_POOL_QUEUES)."""
+        return {"": env("BROWSER_JOB_QUEUE"), **json.loads(env("BROWSER_POOL_QUEUES") or "{}")}
+
+    def push_job(h, pool=""):
+        name = lists().get(pool)
+        if name is None:
+            return h.reply(404, {"error": f"no pool {pool}"})
         job = {"id": uuid.uuid4().hex, "payload": h.body().decode()}
-        queue().lpush(env("BROWSER_JOB_QUEUE"), json.dumps(job))
-        h.reply(202, {"id": job["id"]})
+        queue().lpush(name, json.dumps(job))
+        h.reply(202, {"id": job["id"], "queue": name})
+
+    def push_pool_job(h):
+        # POST /pools/<pool>/jobs: a job for that pool, on its list.
+        push_job(h, h.path.split("/")[2])
 
     def job(h):
         job_id = h.path.rsplit("/", 1)[1]
-        key = queue().get(f"{env('BROWSER_JOB_QUEUE')}:done:{job_id}")
-        if key is None:
-            return h.reply(404, {"done": False})
-        h.reply(200, get_object(key.decode()), "application/json")
+        for name in lists().values():
+            key = queue().get(f"{name}:done:{job_id}")
+            if key is not None:
+                return h.reply(200, get_object(key.decode()), "application/json")
+        h.reply(404, {"done": False})
 
     def artifact(h):
         h.reply(200, get_object(h.path.split("/artifacts/", 1)[1]), "application/octet-stream")
@@ -180,6 +192,7 @@ def backend():
             ("GET", "/items"): items,
             ("POST", "/sql"): sql,
             ("POST", "/jobs"): push_job,
+            ("POST", "/pools/"): push_pool_job,
             ("GET", "/jobs/"): job,
             ("GET", "/artifacts/"): artifact,
         },
