@@ -355,6 +355,54 @@ describe.skipIf(missing !== null)("prod on a real Kubernetes API server, through
         expect(preview.code, preview.stdout + preview.stderr).toBe(0);
     });
 
+    it("runs a second pool on tainted nodes, scaled by KEDA beside the first pool's HPA; removing it removes every object it had", async () => {
+        const pool = [
+            "workers.pools.firefox.autoscaler=keda",
+            "workers.pools.firefox.min=1",
+            "workers.pools.firefox.max=6",
+            "workers.pools.firefox.env.BROWSER_FILTER=firefox",
+            "kubernetes.placement.pools.firefox.nodeSelector[0]=quorvex.io/pool=firefox",
+            "kubernetes.placement.pools.firefox.tolerations[0].key=quorvex.io/firefox",
+            "kubernetes.placement.pools.firefox.tolerations[0].operator=Exists",
+            "kubernetes.placement.pools.firefox.tolerations[0].effect=NoSchedule",
+        ];
+        const objects = async () =>
+            (await cluster.ok(["get", "deployment,hpa,scaledobject,pdb,networkpolicy,secret", "-n", NAMESPACE, "-o", "name"]))
+                .split("\n")
+                .filter((n) => n.includes("firefox"))
+                .sort();
+        // The browser node the pool is pinned to (kwok's one node, labelled for it).
+        await cluster.ok(["label", "node", "kwok-node-1", "quorvex.io/pool=firefox"]);
+        configure(...pool);
+        try {
+            await project.up();
+            const pods = await cluster.getJson<List<Json>>(["pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=workers-firefox"]);
+            expect(pods.items.map((p) => p.spec.nodeName)).toContain("kwok-node-1");
+            const firefox = await cluster.getJson<Json>(["deployment", "workers-firefox", "-n", NAMESPACE]);
+            expect(firefox.spec.template.spec.nodeSelector).toEqual({ "quorvex.io/pool": "firefox" });
+            expect(firefox.spec.template.spec.tolerations).toEqual([{ key: "quorvex.io/firefox", operator: "Exists", effect: "NoSchedule" }]);
+            const env = Object.fromEntries(firefox.spec.template.spec.containers[0].env.map((e: Json) => [e.name, e.value ?? e.valueFrom?.secretKeyRef?.name]));
+            expect(env).toMatchObject({ BROWSER_JOB_QUEUE: "browser-jobs-firefox", BROWSER_FILTER: "firefox" });
+            const so = await cluster.getJson<Json>(["scaledobject", "workers-firefox", "-n", NAMESPACE]);
+            expect(so.spec).toMatchObject({ minReplicaCount: 1, maxReplicaCount: 6, scaleTargetRef: { name: "workers-firefox" } });
+            expect(await cluster.ok(["get", "hpa", "-n", NAMESPACE, "-o", "name"])).toBe("horizontalpodautoscaler.autoscaling/workers\n");
+            const names = await objects();
+            for (const kind of ["deployment.apps/", "scaledobject.keda.sh/", "poddisruptionbudget.policy/", "networkpolicy.networking.k8s.io/"])
+                expect(
+                    names.some((n) => n.startsWith(`${kind}workers-firefox`)),
+                    kind,
+                ).toBe(true);
+            const again = await project.preview(["--expect-no-changes"]);
+            expect(again.code, again.stdout + again.stderr).toBe(0);
+        } finally {
+            for (const s of pool) settings.delete(s.slice(0, s.indexOf("=")));
+            project.writeConfig([...settings.values()]);
+            await cluster.ok(["label", "node", "kwok-node-1", "quorvex.io/pool-"]);
+        }
+        await project.up();
+        expect(await objects()).toEqual([]);
+    });
+
     it("the README's restore procedure brings the writers back, and `pulumi up` then keeps them", async () => {
         const replicas = async (name: string) => (await cluster.getJson<Workload>(["deployment", name, "-n", NAMESPACE])).spec.replicas;
         const backendCount = await replicas("backend");
