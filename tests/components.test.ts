@@ -3,6 +3,7 @@
  * becomes the right Docker or Kubernetes resources, all children of it.
  */
 import { PLACEMENT_DEFAULTS, placementSection } from "../targets/kubernetes/placement";
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { Backend } from "../components/backend";
 import { Ingress } from "../components/ingress";
@@ -248,5 +249,37 @@ describe("Ingress", () => {
         ]);
         const admitted = inputs(one(run, T.networkPolicy, "backend-from-ingress")).spec.ingress[0].ports.map((p: Json) => p.port);
         expect(admitted).toEqual([8000, 6080]);
+    });
+});
+
+describe("the offline plan, as the engine forms URNs", () => {
+    class Part extends pulumi.ComponentResource {
+        constructor(type: string, name: string, opts?: pulumi.ComponentResourceOptions) {
+            super(type, name, {}, opts);
+        }
+    }
+    it("fails a program that registers one URN twice, as `pulumi up` does, naming it", async () => {
+        const twice = runStack({
+            stack: "urns",
+            config: {},
+            build: () => {
+                const a = new Part("test:index:Pool", "a");
+                const b = new Part("test:index:Pool", "b");
+                for (const parent of [a, b]) new Part("test:index:Policy", "shared", { parent });
+            },
+        });
+        await expect(twice).rejects.toThrow("Duplicate resource URN: test:index:Pool$test:index:Policy::shared (registered twice)");
+    });
+
+    it("takes one name under parents of different types: their URNs differ", async () => {
+        const run = runStack({
+            stack: "urns",
+            config: {},
+            build: () => {
+                new Part("test:index:Policy", "shared", { parent: new Part("test:index:Pool", "a") });
+                new Part("test:index:Policy", "shared", { parent: new Part("test:index:Tasks", "b") });
+            },
+        });
+        await expect(run).resolves.toMatchObject({ resources: expect.any(Array) });
     });
 });

@@ -134,6 +134,19 @@ describe("browser pools", () => {
             ).toEqual(["workers"]);
         });
 
+        it("scales two pools with KEDA, each admitting KEDA to Redis by a policy of its own (one name would be one URN twice)", async () => {
+            const { document } = await planStack({ stack: "prod", sets: ["workers.autoscaler=keda", "workers.pools.firefox.autoscaler=keda"] });
+            expect(document.resources.filter((r) => r.name.includes("-from-keda")).map((r) => r.name)).toEqual([
+                "redis-from-keda",
+                "redis-from-keda-workers-firefox",
+            ]);
+            expect(document.resources.filter((r) => r.type === "kubernetes:keda.sh/v1alpha1:ScaledObject").map((r) => r.name)).toEqual([
+                "workers",
+                "workers-firefox",
+            ]);
+            expect(document.policy.violations).toEqual([]);
+        });
+
         it("places a named pool by its own placement over the workers', tainted nodes and all", async () => {
             const run = await stack("prod", PROD_POOLS);
             const firefox = deployment(run, "workers-firefox").spec.template.spec;

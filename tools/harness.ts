@@ -149,6 +149,19 @@ function stackReferenceState(name: string, known: RunOptions["stackReferences"])
 }
 
 /** Resource type and name of a resource object (SDK internals, stable across 3.x). */
+/**
+ * A resource's identity as the engine forms its URN: its ancestors' types, its type and its name
+ * (the project and stack are the same for all). Two registrations with one identity fail a real
+ * `pulumi up` ("Duplicate resource URN"), so they fail the plan too.
+ */
+function urnOf(type: string, name: string, parent: unknown): string {
+    const chain: string[] = [];
+    for (let p = parent as { __pulumiType?: string; __parentResource?: unknown } | undefined; p?.__pulumiType; p = p.__parentResource as typeof p) {
+        if (p.__pulumiType !== "pulumi:pulumi:Stack") chain.unshift(p.__pulumiType);
+    }
+    return `${[...chain, type].join("$")}::${name}`;
+}
+
 function ident(r: unknown): string | null {
     const res = r as { __pulumiType?: string; __name?: string } | undefined;
     return res?.__pulumiType && res.__name ? key(res.__pulumiType, res.__name) : null;
@@ -284,12 +297,17 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
     process.on("unhandledRejection", onRejection);
     const program = opts.program ?? DEFAULT_PROGRAM;
     if (!opts.build) unloadProgram(program);
+    const urns = new Set<string>();
+    const duplicates: string[] = [];
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
                 const k = key(args.type, args.name);
                 const o = args.opts as pulumi.CustomResourceOptions;
                 if (isLookup(args.type, o.id)) return undefined;
+                const urn = urnOf(args.type, args.name, o.parent);
+                if (urns.has(urn)) duplicates.push(urn);
+                urns.add(urn);
                 const entry: PlannedResource = resources.get(k) ?? {
                     type: args.type,
                     name: args.name,
@@ -329,6 +347,7 @@ async function runOnce(opts: RunOptions): Promise<StackRun> {
             }
             return programError ? {} : exported;
         });
+        if (!programError && duplicates.length) programError = new Error(`Duplicate resource URN: ${duplicates.join(", ")} (registered twice)`);
         if (programError) {
             const registered = order.filter((k) => !k.startsWith("pulumi:pulumi:Stack")).length;
             throw new ProgramFailed((programError as Error).message ?? String(programError), registered, programError);

@@ -456,10 +456,11 @@ export class KubernetesTarget implements Target {
                 ],
             }),
         );
-        // The KEDA operator reads the queue length from Redis.
+        // The KEDA operator reads the queue length from Redis: for each scaled pool, a policy of its own
+        // (one name per pool: two would be one URN, and go with their pool).
         this.admit(
             spec,
-            `${q.service.role}-from-keda`,
+            `${q.service.role}-from-keda${spec.browserPool ? `-${spec.role}` : ""}`,
             this.selector(q.service.role),
             peer(this.args.kedaNamespace, this.args.kedaOperatorPodLabels),
             [q.service.ports[q.port]],
