@@ -435,17 +435,19 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
     });
 
     /** Queues `count` jobs of `seconds` each through the backend, from inside its own pod (one request after the other); their ids. */
-    const queueJobs = async (count: number, seconds: number): Promise<string[]> => {
+    /** Queues `count` jobs of `seconds` each through the backend: the default pool's, or a named pool's (`/pools/<pool>/jobs`). */
+    const queueJobs = async (count: number, seconds: number, pool?: string): Promise<string[]> => {
         const pod = await running("app.kubernetes.io/name=backend");
         const script = [
             "import json, sys, urllib.request",
             "ids = []",
             "for _ in range(int(sys.argv[1])):",
-            "    req = urllib.request.Request('http://127.0.0.1:8000/jobs', data=json.dumps({'seconds': float(sys.argv[2])}).encode(), method='POST')",
+            "    req = urllib.request.Request('http://127.0.0.1:8000' + sys.argv[3], data=json.dumps({'seconds': float(sys.argv[2])}).encode(), method='POST')",
             "    ids.append(json.loads(urllib.request.urlopen(req, timeout=10).read())['id'])",
             "print(json.dumps(ids))",
         ].join("\n");
-        const r = await node.exec(NAMESPACE, pod.metadata.name, pod.spec.containers[0].name, ["python3", "-c", script, String(count), String(seconds)]);
+        const path = pool ? `/pools/${pool}/jobs` : "/jobs";
+        const r = await node.exec(NAMESPACE, pod.metadata.name, pod.spec.containers[0].name, ["python3", "-c", script, String(count), String(seconds), path]);
         if (r.code !== 0) throw new Error(`queueing jobs failed (exit ${r.code}): ${r.stderr}`);
         return JSON.parse(r.stdout) as string[];
     };
@@ -493,6 +495,42 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
                 return reports.every((r) => r.status === 200) ? new Set(reports.map((r) => (r.json as { worker: string }).worker)) : null;
             });
             expect(workersDone.size).toBeGreaterThan(2);
+        },
+    );
+
+    it.skipIf(noKeda !== null)(
+        "scales a second pool on its own list apart from the first: its jobs take it up from its minimum, and only its workers run them",
+        async () => {
+            const pool = ["workers.pools.firefox.autoscaler=keda", "workers.pools.firefox.min=1", "workers.pools.firefox.max=4"];
+            configure(...pool);
+            await project.up();
+            await eventually("the second pool's ScaledObject Ready", 180, async () => {
+                const so = await cluster.getJson<{ status?: { conditions?: { type: string; status: string }[] } }>([
+                    "scaledobject",
+                    "workers-firefox",
+                    "-n",
+                    NAMESPACE,
+                ]);
+                return condition(so, "Ready") === "True" ? so : null;
+            });
+            await waitReady("app.kubernetes.io/name=workers-firefox", 1);
+            const queuedAt = Date.now();
+            const ids = await queueJobs(12, 10, "firefox");
+            const replicas = await eventually("the second pool scaled on its own list", 240, async () => {
+                const n = (await cluster.getJson<{ spec: { replicas: number } }>(["deployment", "workers-firefox", "-n", NAMESPACE])).spec.replicas;
+                return n > 1 ? n : null;
+            });
+            console.log(`KEDA: the second pool at ${replicas} replicas, ${Math.round((Date.now() - queuedAt) / 1000)} s after queueing 12 jobs on its list`);
+            const done = await eventually("every job of the second pool done", 300, async () => {
+                const reports = await Promise.all(ids.map((id) => fromWorker("GET", `${backend}/jobs/${id}`)));
+                return reports.every((r) => r.status === 200) ? reports.map((r) => (r.json as { worker: string }).worker) : null;
+            });
+            // Its pods (workers-firefox-<hash>-<id>), some perhaps gone again by now; none of the first pool's.
+            expect(done.filter((w) => !w.startsWith("workers-firefox-"))).toEqual([]);
+            for (const s of pool) settings.delete(s.slice(0, s.indexOf("=")));
+            project.writeConfig([...settings.values()]);
+            await project.up();
+            expect(await cluster.ok(["get", "scaledobject,deployment", "-n", NAMESPACE, "-o", "name"])).not.toMatch(/firefox/);
         },
     );
 
