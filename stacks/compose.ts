@@ -83,6 +83,7 @@ const scalerOf = (p: Pool) => `${p.role}-scaler`;
 export function compose(target: Target, config: QuorvexConfig, services: readonly ServicePlugin[] = SERVICES): Composition {
     const protection = config.protection;
     const who = grants(config);
+    const resolved = poolsOf(config.workers, config.images.worker);
     const postgres = new Postgres("postgres", {
         target,
         image: config.images.postgres,
@@ -151,13 +152,13 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
         bucket: config.minio.bucket,
         archive: config.archive,
         queueName: config.workers.queue.listName,
-        poolQueues: Object.fromEntries(poolsOf(config.workers, config.images.worker).flatMap((p) => (p.key === null ? [] : [[p.key, p.queue.listName]]))),
+        poolQueues: Object.fromEntries(resolved.flatMap((p) => (p.key === null ? [] : [[p.key, p.queue.listName]]))),
         secretKeyRotation: config.secrets.rotation.backend,
         taskController: config.tasks.enabled,
     });
     // In standard mode the pool is empty unless workers are asked to run beside the backend.
     const pools = redis
-        ? poolsOf(config.workers, config.images.worker).map((pool) => ({
+        ? resolved.map((pool) => ({
               pool,
               workers: new BrowserWorkerPool(pool.role, {
                   target,

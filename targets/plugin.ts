@@ -10,6 +10,7 @@
 import type { z } from "zod";
 import type { Autoscaler, IngressController, Mode, RouteKind, TlsMode } from "../config/fields";
 import type { Raw, SizingTable } from "../config/sizing";
+import type { WorkersSection } from "../components/services/workers";
 import type { ResourceBudget, Target } from "./contract";
 import type { PlanReaders } from "./review";
 
@@ -46,7 +47,7 @@ export interface TargetView {
         httpPort: number;
         httpsPort: number;
     };
-    workers: { replicas: number; autoscaler: Autoscaler; pools: Record<string, { replicas?: number; autoscaler?: Autoscaler }> };
+    workers: WorkersSection;
     backup: { enabled: boolean };
     redis: { enabled: boolean };
     tasks: { enabled: boolean; namespace: string };

@@ -51,11 +51,12 @@ describe("monitoring", () => {
     });
 
     it("follows the stack's parts: KEDA's HPA, no backup, the tasks namespace", () => {
-        const base = { namespace: "qa", workersHpa: "workers", backup: true, tasksNamespace: null };
-        const keda = alertGroups({ ...base, workersHpa: "keda-hpa-workers" }, THRESHOLDS)[0].rules.find((r) => r.alert === "QuorvexWorkersAtMax")!;
+        const pool = (hpa: string | null) => [{ key: null, role: "workers", hpa }];
+        const base = { namespace: "qa", pools: pool("workers"), backup: true, tasksNamespace: null };
+        const keda = alertGroups({ ...base, pools: pool("keda-hpa-workers") }, THRESHOLDS)[0].rules.find((r) => r.alert === "QuorvexWorkersAtMax")!;
         expect(keda.expr).toContain('horizontalpodautoscaler="keda-hpa-workers"');
         expect(keda.for).toBe("15m");
-        expect(names(alertGroups({ ...base, workersHpa: null, backup: false }, THRESHOLDS))).not.toEqual(expect.arrayContaining(["QuorvexWorkersAtMax"]));
+        expect(names(alertGroups({ ...base, pools: pool(null), backup: false }, THRESHOLDS))).not.toEqual(expect.arrayContaining(["QuorvexWorkersAtMax"]));
         expect(names(alertGroups({ ...base, backup: false }, THRESHOLDS)).filter((n) => n.startsWith("QuorvexBackup"))).toEqual([]);
         expect(names(alertGroups({ ...base, tasksNamespace: "qa-tasks" }, THRESHOLDS))).toEqual(
             expect.arrayContaining(["QuorvexTasksFailing", "QuorvexTasksAtQuota"]),

@@ -6,6 +6,7 @@
 import { TARGETS } from "../targets/registry";
 import { describeChange, isUnder, type FieldChange } from "../targets/review";
 import type { PlanResource } from "./planner";
+import { dockerLabels, obj } from "../policies/lib/json";
 
 export type { FieldChange };
 
@@ -71,12 +72,8 @@ export function refusalReasons(after: PlanResource, fields: FieldChange[]): stri
 
 /** A label of a resource, as either target writes it: `metadata.labels` (Kubernetes) or `{label, value}` items (Docker). */
 function labelOf(r: PlanResource, key: string): string | undefined {
-    const metadata = r.inputs.metadata as { labels?: Record<string, unknown> } | undefined;
-    const own = metadata?.labels?.[key];
-    if (typeof own === "string") return own;
-    const items = Array.isArray(r.inputs.labels) ? (r.inputs.labels as { label?: unknown; value?: unknown }[]) : [];
-    const item = items.find((l) => l.label === key);
-    return typeof item?.value === "string" ? item.value : undefined;
+    const own = obj(obj(r.inputs.metadata).labels)[key];
+    return typeof own === "string" ? own : dockerLabels(r.inputs.labels)[key];
 }
 
 /** The value of `BROWSER_JOB_QUEUE` in a Kubernetes container's `env` (a Docker container's env is secret in a plan). */

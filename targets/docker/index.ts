@@ -20,6 +20,7 @@ import type { TargetPlugin } from "../plugin";
 import { MINIO_PORT } from "../../components/minio";
 import { POSTGRES_PORT } from "../../components/postgres";
 import { REDIS_PORT } from "../../components/redis";
+import { poolsOf } from "../../components/services/workers";
 import { DOCKER_HOST_CPUS, DOCKER_HOST_MEMORY, DOCKER_MIN_CPU_LIMIT_MILLI, DOCKER_WORKERS_RECOMMENDED_MAX, section } from "./config";
 import { hostWarnings } from "./host";
 import { dockerReview } from "./review";
@@ -79,8 +80,9 @@ export const docker: TargetPlugin<"docker", typeof section> = {
     warnings: (config, key) => {
         const host = hostWarnings(config, key);
         // Every pool's workers share the one host.
-        const replicas = config.workers.replicas;
-        const others = Object.values(config.workers.pools).reduce((n, p) => n + (p.replicas ?? replicas), 0);
+        const [first, ...named] = poolsOf(config.workers, config.images.worker);
+        const replicas = first.replicas;
+        const others = named.reduce((n, p) => n + p.replicas, 0);
         if (replicas + others <= DOCKER_WORKERS_RECOMMENDED_MAX) return host;
         const count = `${key(["workers", "replicas"])} = ${replicas}${others ? ` with workers.pools' ${others} (${replicas + others} workers)` : ""}`;
         return [

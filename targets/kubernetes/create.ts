@@ -1,3 +1,4 @@
+import { poolsOf, type Pool } from "../../components/services/workers";
 import type { KubernetesConfig } from "./config";
 import { KubernetesTarget } from "./target";
 
@@ -29,18 +30,12 @@ export function create(stack: string, config: KubernetesConfig): KubernetesTarge
     });
     const m = config.kubernetes.monitoring;
     if (m.enabled) {
-        const hpaOf = (role: string, autoscaler: string | undefined) => (autoscaler === "hpa" ? role : autoscaler === "keda" ? `keda-hpa-${role}` : null);
-        const base = config.workers.autoscaler;
+        // Each pool's HPA (KEDA's is `keda-hpa-<name>`); keda-job scales no pool.
+        const hpaOf = (p: Pool) => (p.autoscaler === "hpa" ? p.role : p.autoscaler === "keda" ? `keda-hpa-${p.role}` : null);
         target.watch(
             {
                 namespace: config.kubernetes.namespace,
-                workersHpa: hpaOf("workers", base),
-                // A named pool's autoscaler left out is the default pool's (keda-job runs no pool).
-                pools: Object.entries(config.workers.pools).map(([key, p]) => ({
-                    key,
-                    role: `workers-${key}`,
-                    hpa: hpaOf(`workers-${key}`, p.autoscaler ?? base),
-                })),
+                pools: poolsOf(config.workers, config.images.worker).map((p) => ({ key: p.key, role: p.role, hpa: hpaOf(p) })),
                 backup: config.backup.enabled,
                 tasksNamespace: config.tasks.enabled ? config.tasks.namespace : null,
             },

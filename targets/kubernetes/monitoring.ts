@@ -46,10 +46,8 @@ export const MONITORING_DOCS: Record<string, string> = {
 /** What the rules are about: the stack's namespaces and objects. */
 export interface WatchedStack {
     namespace: string;
-    /** The HPA of the worker pool (KEDA's is `keda-hpa-<name>`), or null without one. */
-    workersHpa: string | null;
-    /** The named pools (`workers.pools`): each one's Deployment and HPA (null without one). @default none */
-    pools?: { role: string; key: string; hpa: string | null }[];
+    /** Every browser pool, the default one (`key` null) first: its Deployment and its HPA (KEDA's is `keda-hpa-<name>`; null without one). */
+    pools: { key: string | null; role: string; hpa: string | null }[];
     backup: boolean;
     tasksNamespace: string | null;
 }
@@ -130,8 +128,7 @@ export function alertGroups(s: WatchedStack, m: Pick<MonitoringConfig, "restarts
         );
         return key === null ? r : { ...r, labels: { ...r.labels, pool: key } };
     };
-    if (s.workersHpa) rules.push(atMax(null, "workers", s.workersHpa));
-    for (const p of s.pools ?? []) if (p.hpa) rules.push(atMax(p.key, p.role, p.hpa));
+    for (const p of s.pools) if (p.hpa) rules.push(atMax(p.key, p.role, p.hpa));
     if (s.backup)
         rules.push(
             rule(
@@ -198,7 +195,14 @@ export function dashboard(s: WatchedStack): object {
             : [[`kube_deployment_status_replicas_available{${ns},deployment="${role}"}`, legend("running")]];
     };
     const panels = [
-        panel(1, "Browser workers", [...fleet(null, "workers", s.workersHpa), ...(s.pools ?? []).flatMap((p) => fleet(p.key, p.role, p.hpa))], "short", 0, 0),
+        panel(
+            1,
+            "Browser workers",
+            s.pools.flatMap((p) => fleet(p.key, p.role, p.hpa)),
+            "short",
+            0,
+            0,
+        ),
         panel(
             2,
             "Memory against the limit",

@@ -20,9 +20,11 @@ if (!promtool) console.log("alerts: skipped, no promtool on PATH (QUORVEX_TOOLCH
 
 const STACK: WatchedStack = {
     namespace: "playwright-agent",
-    workersHpa: "workers",
-    // A second pool, scaled by KEDA.
-    pools: [{ key: "firefox", role: "workers-firefox", hpa: "keda-hpa-workers-firefox" }],
+    pools: [
+        { key: null, role: "workers", hpa: "workers" },
+        // A second pool, scaled by KEDA.
+        { key: "firefox", role: "workers-firefox", hpa: "keda-hpa-workers-firefox" },
+    ],
     backup: true,
     tasksNamespace: "playwright-tasks",
 };
