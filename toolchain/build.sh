@@ -173,6 +173,18 @@ build_coredns() { build_tool "$1" coredns github.com/coredns/coredns; }
 build_kube_router() { build_tool "$1" kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router; }
 # metrics-server, through which the node rung's HPA reads CPU (opt-in).
 build_metrics_server() { build_tool "$1" metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server; }
+# The Redis and PostgreSQL exporters, for the Docker and node rungs' exporter stand-in images
+# (opt-in), with the version each reports (redis_exporter_build_info, postgres_exporter_build_info).
+build_redis_exporter() {
+    (cd "$here/redis-exporter" && go build -ldflags "-s -w -X main.BuildVersion=$(required redis-exporter github.com/oliver006/redis_exporter)" \
+        -o "$1" github.com/oliver006/redis_exporter)
+}
+build_postgres_exporter() {
+    local v
+    v="$(required postgres-exporter github.com/prometheus-community/postgres_exporter)"
+    (cd "$here/postgres-exporter" && go build -ldflags "-s -w -X github.com/prometheus/common/version.Version=${v#v}" \
+        -o "$1" github.com/prometheus-community/postgres_exporter/cmd/postgres_exporter)
+}
 # KEDA's operator and its metrics API server (the adapter), and keda.yaml: KEDA's own manifests
 # from its module (the CRDs, namespace, RBAC, service account, the two Deployments, their
 # Services and the external metrics APIService; its admission webhooks are not built), for the
@@ -194,17 +206,17 @@ build_keda() {
 }
 
 # Gateway API's standard channel (its CRDs, and the admission policy that guards their upgrades)
-# and the prometheus-operator's PrometheusRule CRD, read from their modules (nothing is
-# compiled): the API-server rung installs them, so the API server validates the stack's routes
-# and alert rules against their real schemas and CEL rules.
-crds_files="gateway-api-crds.yaml prometheus-rule-crd.yaml"
+# and the prometheus-operator's PrometheusRule and ServiceMonitor CRDs, read from their modules
+# (nothing is compiled): the API-server rung installs them, so the API server validates the
+# stack's routes, alert rules and scrapes against their real schemas and CEL rules.
+crds_files="gateway-api-crds.yaml prometheus-operator-crds.yaml"
 build_crds() {
     local src f dir
     dir="$(dirname "$1")"
     src="$(moddir crds sigs.k8s.io/gateway-api)/config/crd/standard"
     for f in "$src"/*.yaml; do printf -- '---\n' && cat "$f"; done > "$dir/gateway-api-crds.yaml"
-    cp "$(moddir crds github.com/prometheus-operator/prometheus-operator)/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml" \
-        "$dir/prometheus-rule-crd.yaml"
+    src="$(moddir crds github.com/prometheus-operator/prometheus-operator)/example/prometheus-operator-crd"
+    for f in prometheusrules servicemonitors; do printf -- '---\n' && cat "$src/monitoring.coreos.com_$f.yaml"; done > "$dir/prometheus-operator-crds.yaml"
 }
 
 selected="${QUORVEX_TOOLCHAIN_UNITS:-cli language-nodejs kubernetes random cluster crds}"
@@ -223,7 +235,9 @@ for u in $selected; do
         kube-router) unit kube-router kube-router "" build_kube_router ;;
         metrics-server) unit metrics-server metrics-server "" build_metrics_server ;;
         keda) unit keda "$keda_binaries" "" build_keda ;;
-        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc promtool coredns kube-router metrics-server keda)" ;;
+        redis-exporter) unit redis-exporter redis_exporter "" build_redis_exporter ;;
+        postgres-exporter) unit postgres-exporter postgres_exporter "" build_postgres_exporter ;;
+        *) die "unknown unit '$u' (known: cli language-nodejs kubernetes random cluster crds minio mc promtool coredns kube-router metrics-server keda redis-exporter postgres-exporter)" ;;
     esac
 done
 

@@ -41,7 +41,7 @@ export const CLUSTER_BINARIES = [
     "kubectl",
     "kwok-stages.yaml",
     "gateway-api-crds.yaml",
-    "prometheus-rule-crd.yaml",
+    "prometheus-operator-crds.yaml",
 ] as const;
 
 /** The folder holding every cluster binary (the toolchain's bin folder on PATH), or null. */
@@ -304,8 +304,8 @@ export class Cluster {
         await this.apply([CLUSTER_ISSUER]);
         // Gateway API's standard channel, as the module publishes it; the class the harness reports for, and the shared Gateway.
         await this.ok(["apply", "--server-side", "-f", path.join(this.bin, "gateway-api-crds.yaml")]);
-        // The prometheus-operator's PrometheusRule, as its module publishes it (no operator runs).
-        await this.ok(["apply", "--server-side", "-f", path.join(this.bin, "prometheus-rule-crd.yaml")]);
+        // The prometheus-operator's PrometheusRule and ServiceMonitor, as its module publishes them (no operator runs).
+        await this.ok(["apply", "--server-side", "-f", path.join(this.bin, "prometheus-operator-crds.yaml")]);
         await this.ok([
             "wait",
             "--for=condition=Established",
@@ -313,6 +313,7 @@ export class Cluster {
             "crd/gateways.gateway.networking.k8s.io",
             "crd/httproutes.gateway.networking.k8s.io",
             "crd/prometheusrules.monitoring.coreos.com",
+            "crd/servicemonitors.monitoring.coreos.com",
         ]);
         await this.apply([
             {
