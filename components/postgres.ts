@@ -67,6 +67,7 @@ export const DATABASE_ACCESS = {
     readWrite: "reads and writes the rows of every table the owner made; cannot create, alter or drop one",
     read: "reads the rows of every table the owner made; writes nothing",
     dump: "reads everything, as `pg_dump` needs (`pg_read_all_data`); writes nothing",
+    monitor: "reads the server's statistics (`pg_monitor`): connections, sizes, settings; no table's rows",
 } as const;
 export type DatabaseAccess = keyof typeof DATABASE_ACCESS;
 
@@ -123,8 +124,8 @@ export function rolesSql(database: string, roles: PostgresRole[]): string {
     for (const r of roles) {
         if (r.access === "owner") continue;
         lines.push(`GRANT CONNECT ON DATABASE "${database}" TO "${r.name}";`);
-        if (r.access === "dump") {
-            lines.push(`GRANT pg_read_all_data TO "${r.name}";`);
+        if (r.access === "dump" || r.access === "monitor") {
+            lines.push(`GRANT ${r.access === "dump" ? "pg_read_all_data" : "pg_monitor"} TO "${r.name}";`);
             continue;
         }
         const p = TABLE_PRIVILEGES[r.access]!;

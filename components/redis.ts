@@ -60,6 +60,13 @@ export const REDIS_ACCESS = {
      * `pkg/scalers/redis_scaler.go`). A script's own calls are checked against these rules too.
      */
     listLength: (queue: string) => `resetkeys ~${queue} resetchannels -@all +ping +eval +type +llen`,
+    /**
+     * The server's statistics and the lengths of these lists, nothing else: the metrics exporter
+     * (oliver006/redis_exporter 1.82), which runs INFO, then SELECT, TYPE and LLEN for each list it
+     * is told (`components/exporters.ts` turns off its CONFIG GET, CLIENT SETNAME and LATENCY; the
+     * SLOWLOG and MEMORY USAGE it still sends are refused, and it carries on without them).
+     */
+    metrics: (...queues: string[]) => ["resetkeys", ...queues.map((q) => `~${q}`), "resetchannels -@all +info +select +type +llen"].join(" "),
     /** Reads of the queues' keys (other teams): every pool's. */
     queueReader: (...queues: string[]) =>
         ["resetkeys", ...queues.flatMap((q) => [`~${q}`, `~${q}:*`]), "resetchannels -@all +@read +@connection -@dangerous"].join(" "),

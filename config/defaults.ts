@@ -26,6 +26,9 @@ export function stackDefaults(mode: Mode): Raw {
             minio: "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
             minioClient: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
             proxy: "nginx:1.27.2-alpine",
+            // The alpine variant: its shell and wget run the Docker health check (the default one has neither).
+            redisExporter: "oliver006/redis_exporter:v1.82.0-alpine",
+            postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.19.1",
         },
         registry: {
             // Rewrites the registry of every image not set explicitly: `mirror.corp.example.com/hub`.

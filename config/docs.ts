@@ -18,6 +18,8 @@ export const CONFIG_DOCS: Record<string, string> = {
     "images.minio": "MinIO server image.",
     "images.minioClient": "MinIO client (`mc`) image for buckets, lifecycle rules and backups.",
     "images.proxy": "nginx image of the Docker reverse proxy.",
+    "images.redisExporter": "Redis exporter image (with `exporters.enabled`); the Docker health check needs its shell and wget (the `-alpine` variant).",
+    "images.postgresExporter": "Postgres exporter image (with `exporters.enabled`).",
     "registry.mirror":
         "A registry (with an optional path prefix) that serves every image: `mirror.corp.example.com/hub` turns `postgres:16.4-alpine` into `mirror.corp.example.com/hub/library/postgres:16.4-alpine`. Images set explicitly under `images.*` are kept as written.",
     "registry.pullSecrets": "Kubernetes: names of existing docker-registry Secrets in the namespace; every ServiceAccount pulls with them.",
@@ -52,5 +54,6 @@ export function describeKey(key: string): string | undefined {
     const own = plugin?.config.docs[rest.join(".")];
     if (own) return own;
     if (plugin && TARGETS.some((t) => t === plugin)) return undefined;
-    return CONFIG_DOCS[key] ?? CONFIG_DOCS[key.replace(/^[a-z]+\./, "*.")];
+    // A section's resources, at any depth (`postgres.resources.*`, `exporters.redis.resources.*`).
+    return CONFIG_DOCS[key] ?? CONFIG_DOCS[key.replace(/^[a-zA-Z.]*?\.(?=resources\.)/, "*.")];
 }

@@ -28,6 +28,8 @@ const shared = {
         minio: image,
         minioClient: image,
         proxy: image,
+        redisExporter: image,
+        postgresExporter: image,
     }),
     registry: z.strictObject({
         mirror: z.union([registryHost, z.null()]),

@@ -15,6 +15,7 @@ import { REDIS_ACCESS, Redis, type RedisUser } from "../components/redis";
 import type { MinioUser } from "../components/minio";
 import { BrowserTasks } from "../components/tasks";
 import { BrowserWorkerPool } from "../components/workers";
+import { EXPORTERS, PostgresExporter, RedisExporter } from "../components/exporters";
 import { poolsOf, type Pool } from "../components/services/workers";
 
 export interface Composition {
@@ -29,6 +30,8 @@ export interface Composition {
     ingress: Ingress;
     backup?: PostgresBackup;
     tasks?: BrowserTasks;
+    /** With `exporters.enabled`: Postgres's, and Redis's where Redis runs. */
+    exporters?: { postgres: PostgresExporter; redis?: RedisExporter };
 }
 
 /** The consumer the stack outputs hand a credential to: other teams, read-only. */
@@ -45,12 +48,14 @@ export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis
     const artifacts = config.minio.bucket;
     const backup = config.backup.enabled;
     const tasks = config.tasks.enabled;
+    const metrics = config.exporters.enabled;
     return {
         postgres: [
             { consumer: "backend-migrate", name: `${u}_migrate`, access: "owner" },
             { consumer: "backend", name: `${u}_app`, access: "readWrite" },
             ...(backup ? [{ consumer: "postgres-backup", name: `${u}_backup`, access: "dump" as const }] : []),
             { consumer: OTHER_TEAMS, name: `${u}_reader`, access: "read" },
+            ...(metrics ? [{ consumer: EXPORTERS.postgres, name: `${u}_monitor`, access: "monitor" as const }] : []),
         ],
         redis: [
             { consumer: "backend", name: "backend", rules: REDIS_ACCESS.application() },
@@ -65,6 +70,7 @@ export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis
             // An ephemeral task is a worker that takes one job: the same keys, its own user.
             ...(tasks ? [{ consumer: "tasks", name: "tasks", rules: REDIS_ACCESS.queueWorker(queue, config.redis.workerExtraKeys) }] : []),
             { consumer: OTHER_TEAMS, name: "reader", rules: REDIS_ACCESS.queueReader(...pools.map((p) => p.queue.listName)) },
+            ...(metrics ? [{ consumer: EXPORTERS.redis, name: "exporter", rules: REDIS_ACCESS.metrics(...pools.map((p) => p.queue.listName)) }] : []),
         ],
         minio: [
             { name: "backend", grants: [{ bucket: artifacts, access: "full" }] },
@@ -225,8 +231,30 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
                   backend,
               })
             : undefined;
+    const e = config.exporters;
+    const exporters = e.enabled
+        ? {
+              postgres: new PostgresExporter(EXPORTERS.postgres, {
+                  target,
+                  image: config.images.postgresExporter,
+                  port: e.postgres.port,
+                  resources: e.postgres.resources,
+                  database: postgres.connectionFor(EXPORTERS.postgres),
+              }),
+              redis: redis
+                  ? new RedisExporter(EXPORTERS.redis, {
+                        target,
+                        image: config.images.redisExporter,
+                        port: e.redis.port,
+                        resources: e.redis.resources,
+                        queue: redis.connectionFor(EXPORTERS.redis),
+                        queueNames: resolved.map((p) => p.queue.listName),
+                    })
+                  : undefined,
+          }
+        : undefined;
     for (const s of services) {
         s.compose?.({ target, own: (config as unknown as Record<string, unknown>)[s.name], placement: { protection } });
     }
-    return { postgres, redis, minio, backend, workers, pools, ingress, backup, tasks };
+    return { postgres, redis, minio, backend, workers, pools, ingress, backup, tasks, exporters };
 }

@@ -121,6 +121,8 @@ export interface PortSpec {
      * Ignored on Kubernetes, where only the Ingress is the way in.
      */
     hostBinding?: { ip: string; port: number };
+    /** Prometheus scrapes this port at `path` (Kubernetes, with monitoring: a ServiceMonitor, and its Prometheus admitted to the port). */
+    scrape?: { path: string };
 }
 
 /**

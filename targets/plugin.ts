@@ -51,6 +51,7 @@ export interface TargetView {
     backup: { enabled: boolean };
     redis: { enabled: boolean };
     tasks: { enabled: boolean; namespace: string };
+    exporters: { enabled: boolean; redis: { port: number }; postgres: { port: number } };
     protection: { protect: boolean; retainOnDelete: boolean };
 }
 

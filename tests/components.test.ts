@@ -24,6 +24,7 @@ const docker = () =>
         stack: "t",
         host: null,
         publishDataPorts: false,
+        publishesMetrics: false,
         hostSize: { cpuMilli: 8000, memoryMiB: 32768 },
         healthWaitSeconds: 300,
         healthStartInterval: null,
@@ -54,6 +55,7 @@ const kubernetes = () =>
         placement: placementSection.parse(PLACEMENT_DEFAULTS),
         protection: keep,
         imagePullSecrets: [],
+        scrapedBy: null,
     });
 
 function postgres(target: Target) {

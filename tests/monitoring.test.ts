@@ -5,12 +5,11 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../config/load";
 import { evaluate } from "../policies/evaluate";
-import { alertGroups, dashboard } from "../targets/kubernetes/monitoring";
+import { alertGroups, dashboard, MONITORING_DEFAULTS as THRESHOLDS } from "../targets/kubernetes/monitoring";
 import { all, inputs, merge, PROD, stack, type Json } from "./helpers";
 
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const WATCHED = merge(PROD, { kubernetes: { monitoring: { enabled: true } } });
-const THRESHOLDS = { restartsPerHour: 3, atMaxMinutes: 15, backupMaxAgeHours: 26, volumeFullPercent: 85 };
 const names = (groups: ReturnType<typeof alertGroups>) => groups[0].rules.map((r) => r.alert);
 
 describe("monitoring", () => {
@@ -51,8 +50,8 @@ describe("monitoring", () => {
     });
 
     it("follows the stack's parts: KEDA's HPA, no backup, the tasks namespace", () => {
-        const pool = (hpa: string | null) => [{ key: null, role: "workers", hpa }];
-        const base = { namespace: "qa", pools: pool("workers"), backup: true, tasksNamespace: null };
+        const pool = (hpa: string | null) => [{ key: null, role: "workers", hpa, queue: "browser-jobs" }];
+        const base = { namespace: "qa", pools: pool("workers"), backup: true, tasksNamespace: null, exporters: { redis: null, postgres: null } };
         const keda = alertGroups({ ...base, pools: pool("keda-hpa-workers") }, THRESHOLDS)[0].rules.find((r) => r.alert === "QuorvexWorkersAtMax")!;
         expect(keda.expr).toContain('horizontalpodautoscaler="keda-hpa-workers"');
         expect(keda.for).toBe("15m");
@@ -61,8 +60,11 @@ describe("monitoring", () => {
         expect(names(alertGroups({ ...base, tasksNamespace: "qa-tasks" }, THRESHOLDS))).toEqual(
             expect.arrayContaining(["QuorvexTasksFailing", "QuorvexTasksAtQuota"]),
         );
+        // Without exporters, no rule reads what only they export.
+        expect(names(alertGroups(base, THRESHOLDS)).filter((n) => /Queue|Redis|Postgres|Exporter/.test(n))).toEqual([]);
         // Every query is scoped to the stack's own namespaces.
-        for (const r of alertGroups({ ...base, tasksNamespace: "qa-tasks" }, THRESHOLDS)[0].rules)
+        const everything = { ...base, tasksNamespace: "qa-tasks", exporters: { redis: "redis-exporter", postgres: "postgres-exporter" } };
+        for (const r of alertGroups(everything, THRESHOLDS)[0].rules)
             for (const selector of r.expr.match(/\{[^}]*\}/g) ?? []) expect(selector, r.alert).toMatch(/namespace="qa(-tasks)?"/);
         expect(JSON.stringify(dashboard({ ...base, tasksNamespace: "qa-tasks" }))).toContain('namespace=\\"qa-tasks\\"');
     });

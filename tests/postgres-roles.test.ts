@@ -1,6 +1,6 @@
 /**
  * The Postgres roles task, run for real against Debian's PostgreSQL, with the
- * roles the composition declares for prod: on a database an earlier version
+ * roles the composition declares for prod (with the exporters): on a database an earlier version
  * filled as the superuser, it leaves each consumer exactly its access.
  */
 import { spawn, spawnSync } from "child_process";
@@ -11,7 +11,7 @@ import { DUMP_SCRIPT } from "../components/backup";
 import { rolePasswordVar, rolesScript, type PostgresRole } from "../components/postgres";
 import { grants } from "../stacks/compose";
 import { resolveConfig } from "../config/load";
-import { PROD } from "./helpers";
+import { merge, PROD } from "./helpers";
 import { initdb, POSTGRES_MISSING, POSTGRES_NEEDED, POSTGRES_RUNNABLE, psql, startServer } from "./real-postgres";
 import { tempFolders } from "./temp";
 
@@ -22,7 +22,7 @@ const PORT = "55433";
 const SUPERUSER = "quorvex";
 const ROOT_PASSWORD = "root-password";
 const DB = "quorvex";
-const roles = grants(resolveConfig(PROD).config).postgres;
+const roles = grants(resolveConfig(merge(PROD, { exporters: { enabled: true } })).config).postgres;
 const role = (access: PostgresRole["access"]) => roles.find((r) => r.access === access)!;
 const passwords = (generation: string) => Object.fromEntries(roles.map((r) => [rolePasswordVar(r), `${r.name}-${generation}`]));
 
@@ -134,6 +134,17 @@ describe.runIf(POSTGRES_NEEDED)("the Postgres roles task", () => {
     it("lets other teams' role read and never write", () => {
         expect(as("read", "SELECT count(*) FROM runs").out).not.toBe("");
         expect(as("read", "INSERT INTO runs (state) VALUES ('queued')").err).toMatch(/permission denied for table runs/);
+    });
+
+    it("lets the exporter's role read the server's statistics, other sessions' included, and no table's rows", () => {
+        // What postgres_exporter 0.19's default collectors read.
+        expect(as("monitor", "SELECT setting FROM pg_settings WHERE name = 'max_connections'").out).toMatch(/^\d+$/);
+        expect(as("monitor", `SELECT pg_database_size('${DB}') > 0`).out).toBe("t");
+        expect(as("monitor", "SELECT count(*) > 0 FROM pg_ls_waldir()").out).toBe("t");
+        expect(as("monitor", "SELECT count(*) FROM pg_stat_activity WHERE usename IS NOT NULL AND state IS NOT NULL").err).toBe("");
+        expect(as("monitor", "SELECT count(*) FROM runs").err).toMatch(/permission denied for table runs/);
+        expect(as("monitor", "INSERT INTO runs (state) VALUES ('queued')").err).toMatch(/permission denied for table runs/);
+        expect(as("monitor", "CREATE TABLE spy (x int)").err).toMatch(/permission denied for schema public/);
     });
 
     const dumpFile = path.join(tmp("quorvex-dump-"), "db.dump");

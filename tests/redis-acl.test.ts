@@ -1,6 +1,6 @@
 /**
  * The Redis start script and the ACL users the composition declares for prod
- * (with KEDA), run for real against Debian's redis-server: each consumer can do
+ * (with KEDA and the exporters), run for real against Debian's redis-server: each consumer can do
  * its job and nothing else, and nobody gets in without a user. (The script
  * calls the image's `docker-entrypoint.sh`; here a stand-in starts the same
  * server binary.)
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REDIS_ADMIN, redisServe, userPasswordVar } from "../components/redis";
 import { grants } from "../stacks/compose";
 import { resolveConfig } from "../config/load";
-import { PROD_KEDA } from "./helpers";
+import { merge, PROD_KEDA } from "./helpers";
 import { tempFolders } from "./temp";
 
 /** Every temporary folder of this file's tests, removed after them. */
@@ -22,7 +22,7 @@ const REDIS_SERVER = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].fi
 const REDIS_CLI = ["/usr/bin/redis-cli", "/usr/local/bin/redis-cli"].find((p) => fs.existsSync(p));
 const needed = process.env.CI === "true" || (REDIS_SERVER !== undefined && REDIS_CLI !== undefined);
 const PORT = "56379";
-const config = resolveConfig(PROD_KEDA).config;
+const config = resolveConfig(merge(PROD_KEDA, { exporters: { enabled: true } })).config;
 const QUEUE = config.workers.queue.listName;
 const users = grants(config).redis;
 const ADMIN_PASSWORD = "admin-password";
@@ -102,8 +102,8 @@ describe.runIf(needed)("Redis ACL users", () => {
         expect(cli(undefined, "1", "get", "ratelimit:login:1.2.3.4")).toMatch(/NOAUTH/);
     });
 
-    it("declares exactly the backend, the workers, KEDA's scaler and other teams' reader", () => {
-        expect(users.map((u) => u.name)).toEqual(["backend", "workers", "scaler", "reader"]);
+    it("declares exactly the backend, the workers, KEDA's scaler, other teams' reader and the metrics exporter", () => {
+        expect(users.map((u) => u.name)).toEqual(["backend", "workers", "scaler", "reader", "exporter"]);
     });
 
     it("lets the backend use any key, and run no dangerous command", () => {
@@ -140,6 +140,29 @@ describe.runIf(needed)("Redis ACL users", () => {
         expect(cli("scaler", "1", "lrange", QUEUE, "0", "-1")).toMatch(NOPERM);
         expect(cli("scaler", "1", "llen", "ratelimit:login:1.2.3.4")).toMatch(NOPERM);
         expect(cli("scaler", "1", "rpop", QUEUE)).toMatch(NOPERM);
+    });
+
+    it("lets the metrics exporter run INFO and read each queue's type and length, and nothing else", () => {
+        // What redis_exporter 1.82 sends, as `components/exporters.ts` configures it.
+        expect(cli("exporter", "1", "info", "memory")).toMatch(/^maxmemory:\d+/m);
+        expect(cli("exporter", "1", "select", "0")).toBe("OK");
+        expect(cli("exporter", "1", "type", QUEUE)).toMatch(/^(list|none)$/);
+        expect(cli("exporter", "1", "llen", QUEUE)).toMatch(/^\d+$/);
+        // Not the jobs themselves, no other key, no write, nothing that shows other clients or the config.
+        for (const c of [
+            ["lrange", QUEUE, "0", "-1"],
+            ["llen", "ratelimit:login:1.2.3.4"],
+            ["get", `${QUEUE}:result:job-2`],
+            ["lpush", QUEUE, "job-4"],
+            ["config", "get", "maxmemory"],
+            ["client", "list"],
+            ["slowlog", "get", "1"],
+            ["memory", "usage", QUEUE],
+            ["keys", "*"],
+            ["scan", "0"],
+        ]) {
+            expect(cli("exporter", "1", ...c), c.join(" ")).toMatch(NOPERM);
+        }
     });
 
     it("lets other teams read the queue's keys and write nothing", () => {

@@ -8,6 +8,7 @@ export function create(stack: string, config: DockerConfig): DockerTarget {
         stack,
         host: config.docker.host,
         publishDataPorts: config.docker.publishDataPorts,
+        publishesMetrics: config.exporters.enabled,
         hostSize: hostSizeOf(config),
         healthWaitSeconds: config.docker.healthWaitSeconds,
         healthStartInterval: config.docker.healthStartInterval,

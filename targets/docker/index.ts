@@ -70,12 +70,29 @@ export const docker: TargetPlugin<"docker", typeof section> = {
     sharedDefaults: () => ({}),
     rules: (config, rule) => {
         // Everything the host publishes on loopback must have a port of its own there.
-        if (!config.docker.publishDataPorts || !["127.0.0.1", "0.0.0.0"].includes(config.ingress.bindAddress)) return;
-        const data = { Postgres: POSTGRES_PORT, ...(config.redis.enabled ? { Redis: REDIS_PORT } : {}), MinIO: MINIO_PORT };
-        for (const key of ["httpPort", "httpsPort"] as const) {
-            const taken = Object.entries(data).find(([, port]) => port === config.ingress[key]);
-            if (taken) rule(["ingress", key], `must differ from ${taken[1]}, where docker.publishDataPorts publishes ${taken[0]} on 127.0.0.1`);
-        }
+        const redis = config.redis.enabled;
+        const e = config.exporters;
+        const published = (by: string, services: [string, number, boolean][]) => services.filter(([, , on]) => on).map(([what, port]) => ({ what, port, by }));
+        const data = config.docker.publishDataPorts
+            ? published("docker.publishDataPorts", [
+                  ["Postgres", POSTGRES_PORT, true],
+                  ["Redis", REDIS_PORT, redis],
+                  ["MinIO", MINIO_PORT, true],
+              ])
+            : [];
+        const metrics = e.enabled
+            ? published("exporters.enabled", [
+                  ["the Postgres exporter", e.postgres.port, true],
+                  ["the Redis exporter", e.redis.port, redis],
+              ])
+            : [];
+        const check = (path: string[], port: number, among: typeof data) => {
+            const taken = among.find((p) => p.port === port);
+            if (taken) rule(path, `must differ from ${port}, where ${taken.by} publishes ${taken.what} on 127.0.0.1`);
+        };
+        if (["127.0.0.1", "0.0.0.0"].includes(config.ingress.bindAddress))
+            for (const key of ["httpPort", "httpsPort"] as const) check(["ingress", key], config.ingress[key], [...data, ...metrics]);
+        if (e.enabled) for (const name of ["postgres", "redis"] as const) check(["exporters", name, "port"], e[name].port, data);
     },
     warnings: (config, key) => {
         const host = hostWarnings(config, key);

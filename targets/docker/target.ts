@@ -6,6 +6,7 @@ import {
     type EnvValue,
     type Health,
     type PlacementOptions,
+    type PortSpec,
     type Target,
     type Probe,
     type RouteHandle,
@@ -31,6 +32,8 @@ export interface DockerTargetArgs {
     host: string | null;
     /** Publish the data services' ports on 127.0.0.1 (for local tools); never on other addresses. */
     publishDataPorts: boolean;
+    /** Exporters publish their metrics on 127.0.0.1 (`exporters.enabled`). */
+    publishesMetrics: boolean;
     /** Every container's limits are capped at the host's (see host.ts). */
     hostSize: HostSize;
     /** How long `pulumi up` waits for a container to become healthy before it fails. */
@@ -69,15 +72,16 @@ export class DockerHost extends pulumi.ComponentResource {
     /** Network of the proxy, backend and workers (reaches the outside world). */
     public readonly appNetwork: docker.Network;
     /**
-     * With `docker.publishDataPorts`: a second network of the data services, not internal, that
-     * only carries their published ports (Docker maps no port of an endpoint on an internal network).
+     * With `docker.publishDataPorts` or exporters: a second network, not internal, that only carries
+     * the published ports of workloads on the internal one (Docker maps no port of an endpoint on an
+     * internal network): the data services' and the exporters'.
      */
     public readonly publishNetwork?: docker.Network;
     private readonly images = new Map<string, docker.RemoteImage>();
 
     constructor(
         name: string,
-        args: { host: string | null; registryAuth: DockerTargetArgs["registryAuth"]; publishDataPorts: boolean },
+        args: { host: string | null; registryAuth: DockerTargetArgs["registryAuth"]; publishNetwork: boolean },
         opts?: pulumi.ComponentResourceOptions,
     ) {
         super("quorvex:platform:DockerHost", name, {}, opts);
@@ -92,7 +96,7 @@ export class DockerHost extends pulumi.ComponentResource {
         const netOpts = this.opts(this, { deleteBeforeReplace: true });
         this.dataNetwork = new docker.Network(`${name}-data`, { name: `${name}-data`, driver: "bridge", internal: true, labels }, netOpts);
         this.appNetwork = new docker.Network(`${name}-app`, { name: `${name}-app`, driver: "bridge", labels }, netOpts);
-        if (args.publishDataPorts) {
+        if (args.publishNetwork) {
             this.publishNetwork = new docker.Network(`${name}-publish`, { name: `${name}-publish`, driver: "bridge", labels }, netOpts);
         }
         this.registerOutputs({});
@@ -187,7 +191,11 @@ export class DockerTarget implements Target {
 
     constructor(private readonly args: DockerTargetArgs) {
         this.prefix = `quorvex-${args.stack}`;
-        this.host = new DockerHost(this.prefix, { host: args.host, registryAuth: args.registryAuth, publishDataPorts: args.publishDataPorts });
+        this.host = new DockerHost(this.prefix, {
+            host: args.host,
+            registryAuth: args.registryAuth,
+            publishNetwork: args.publishDataPorts || args.publishesMetrics,
+        });
     }
 
     serviceHost(role: string): string {
@@ -212,7 +220,7 @@ export class DockerTarget implements Target {
      * the ingress, or talks to a service there. Docker cannot restrict egress by port: a workload
      * that may reach the outside at all reaches it on every port.
      */
-    private networks(spec: WorkloadSpec & { exposedToIngress?: boolean }): docker.types.input.ContainerNetworksAdvanced[] {
+    private networks(spec: WorkloadSpec & { exposedToIngress?: boolean; ports?: PortSpec[] }): docker.types.input.ContainerNetworksAdvanced[] {
         const isData = this.dataServices.has(spec.role);
         const peers = spec.connectsTo ?? [];
         const onApp = !isData && (spec.internetEgress !== undefined || spec.exposedToIngress === true || peers.some((p) => !this.dataServices.has(p.role)));
@@ -220,7 +228,8 @@ export class DockerTarget implements Target {
         const nets: docker.types.input.ContainerNetworksAdvanced[] = [];
         if (onData) nets.push({ name: this.host.dataNetwork.name, aliases: [spec.role] });
         if (onApp) nets.push({ name: this.host.appNetwork.name, aliases: [spec.role] });
-        if (onData && !onApp && this.host.publishNetwork) nets.push({ name: this.host.publishNetwork.name, aliases: [] });
+        const publishes = isData ? this.args.publishDataPorts : (spec.ports ?? []).some((p) => p.hostBinding);
+        if (onData && !onApp && publishes && this.host.publishNetwork) nets.push({ name: this.host.publishNetwork.name, aliases: [] });
         return nets;
     }
 

@@ -1,21 +1,28 @@
 /**
  * Watching the stack (`quorvex:kubernetes.monitoring`): a PrometheusRule for the
- * prometheus-operator, its alerts read from what kube-state-metrics and the kubelet already
- * export (no exporter of ours), and a Grafana dashboard as a ConfigMap its sidecar discovers.
+ * prometheus-operator, its alerts read from what kube-state-metrics and the kubelet export and,
+ * with `exporters.enabled`, from the stack's Redis and Postgres exporters (each scraped through a
+ * ServiceMonitor), and a Grafana dashboard as a ConfigMap its sidecar discovers.
  * The rules are a pure function of the settings, so promtool can check and test exactly what
  * the stack deploys.
  */
 import { z } from "zod";
-import { bool, int, podLabels } from "../../config/fields";
+import { bool, dnsLabel, int, podLabels } from "../../config/fields";
 
 export const monitoringSection = z.strictObject({
     enabled: bool,
     ruleLabels: podLabels,
+    serviceMonitorLabels: podLabels,
+    prometheusNamespace: dnsLabel,
+    prometheusPodLabels: podLabels,
     dashboardLabels: podLabels,
     restartsPerHour: int(1, 1000),
     atMaxMinutes: int(1, 1440),
     backupMaxAgeHours: int(1, 720),
     volumeFullPercent: int(50, 99),
+    queueGrowingMinutes: int(1, 1440),
+    redisMemoryPercent: int(50, 99),
+    postgresConnectionsPercent: int(50, 99),
 });
 export type MonitoringConfig = z.output<typeof monitoringSection>;
 
@@ -23,6 +30,10 @@ export const MONITORING_DEFAULTS = {
     enabled: false,
     // kube-prometheus-stack's operator selects rules of its release; set yours.
     ruleLabels: ["release=kube-prometheus-stack"],
+    // Its Prometheus selects ServiceMonitors by the same label, and runs in the chart's namespace.
+    serviceMonitorLabels: ["release=kube-prometheus-stack"],
+    prometheusNamespace: "monitoring",
+    prometheusPodLabels: ["app.kubernetes.io/name=prometheus"],
     // Grafana's dashboard sidecar (kube-prometheus-stack's default label).
     dashboardLabels: ["grafana_dashboard=1"],
     restartsPerHour: 3,
@@ -30,27 +41,45 @@ export const MONITORING_DEFAULTS = {
     // The backup runs daily: a day and two hours without a success is overdue.
     backupMaxAgeHours: 26,
     volumeFullPercent: 85,
+    queueGrowingMinutes: 15,
+    redisMemoryPercent: 90,
+    postgresConnectionsPercent: 80,
 };
 
 export const MONITORING_DOCS: Record<string, string> = {
     "monitoring.enabled":
         "A PrometheusRule of the stack's alerts and a Grafana dashboard ConfigMap (needs the prometheus-operator's CRDs, read at preview and up, kube-state-metrics, and the kubelet's metrics).",
     "monitoring.ruleLabels": "Labels of the PrometheusRule, `key=value` items: the ones your Prometheus's `ruleSelector` picks.",
+    "monitoring.serviceMonitorLabels":
+        "Labels of the exporters' ServiceMonitors (with `exporters.enabled`), `key=value` items: the ones your Prometheus's `serviceMonitorSelector` picks.",
+    "monitoring.prometheusNamespace": "Namespace of the Prometheus that scrapes the exporters: admitted to their metrics port, and nothing else.",
+    "monitoring.prometheusPodLabels": "Labels of that Prometheus's pods, `key=value` items; `[]`: every pod of the namespace.",
     "monitoring.dashboardLabels": "Labels of the dashboard ConfigMap, `key=value` items: the ones Grafana's dashboard sidecar watches.",
     "monitoring.restartsPerHour": "A container restarting more often than this in an hour alerts (so do failed task Jobs, with tasks).",
     "monitoring.atMaxMinutes": "The worker pool (or the tasks' quota) at its maximum this long alerts: the queue outgrows the fleet.",
     "monitoring.backupMaxAgeHours": "No successful backup for this long alerts (with `backup.enabled`).",
     "monitoring.volumeFullPercent": "A data volume fuller than this alerts.",
+    "monitoring.queueGrowingMinutes": "A browser pool's queue that has grown for this long alerts: the fleet does not keep up (with `exporters.enabled`).",
+    "monitoring.redisMemoryPercent": "Redis using more than this share of its `maxmemory` alerts: at 100 it refuses new jobs (with `exporters.enabled`).",
+    "monitoring.postgresConnectionsPercent": "Postgres holding more than this share of its `max_connections` alerts (with `exporters.enabled`).",
 };
 
 /** What the rules are about: the stack's namespaces and objects. */
 export interface WatchedStack {
     namespace: string;
     /** Every browser pool, the default one (`key` null) first: its Deployment and its HPA (KEDA's is `keda-hpa-<name>`; null without one). */
-    pools: { key: string | null; role: string; hpa: string | null }[];
+    pools: { key: string | null; role: string; hpa: string | null; queue: string }[];
     backup: boolean;
     tasksNamespace: string | null;
+    /** The exporters the stack runs (`exporters.enabled`; Redis's only where Redis runs), as their Services (the scrape's `job`). */
+    exporters: { redis: string | null; postgres: string | null };
 }
+
+/** The thresholds the rules read. */
+export type Thresholds = Pick<
+    MonitoringConfig,
+    "restartsPerHour" | "atMaxMinutes" | "backupMaxAgeHours" | "volumeFullPercent" | "queueGrowingMinutes" | "redisMemoryPercent" | "postgresConnectionsPercent"
+>;
 
 interface Rule {
     alert: string;
@@ -70,7 +99,7 @@ const rule = (alert: string, severity: Rule["labels"]["severity"], expr: string,
 });
 
 /** The alert rules of a stack, as a PrometheusRule's `spec.groups`. */
-export function alertGroups(s: WatchedStack, m: Pick<MonitoringConfig, "restartsPerHour" | "atMaxMinutes" | "backupMaxAgeHours" | "volumeFullPercent">) {
+export function alertGroups(s: WatchedStack, m: Thresholds) {
     const ns = `namespace="${s.namespace}"`;
     const rules: Rule[] = [
         rule(
@@ -114,21 +143,25 @@ export function alertGroups(s: WatchedStack, m: Pick<MonitoringConfig, "restarts
             `{{ $labels.persistentvolumeclaim }} is more than ${m.volumeFullPercent}% full: grow its storageSize (claims grow in place).`,
         ),
     ];
+    // A named pool's rule carries its name: one alert name, one rule per pool.
+    const ofPool = (key: string | null, r: Rule): Rule => (key === null ? r : { ...r, labels: { ...r.labels, pool: key } });
     // A pool at its maximum (its HPA's, KEDA's included): the default pool, then each named one.
-    const atMax = (key: string | null, role: string, hpa: string): Rule => {
-        const r = rule(
-            "QuorvexWorkersAtMax",
-            "warning",
-            `kube_horizontalpodautoscaler_status_current_replicas{${ns},horizontalpodautoscaler="${hpa}"} >= kube_horizontalpodautoscaler_spec_max_replicas{${ns},horizontalpodautoscaler="${hpa}"}`,
-            m.atMaxMinutes,
-            key === null ? "The browser fleet is at its maximum" : `The browser pool ${key} is at its maximum`,
-            key === null
-                ? `The worker pool has run at workers.max for ${m.atMaxMinutes} minutes: jobs queue up. Raise workers.max if the nodes allow it.`
-                : `The worker pool ${role} has run at workers.pools.${key}.max for ${m.atMaxMinutes} minutes: its jobs queue up. Raise it if the nodes allow it.`,
+    const atMax = (key: string | null, role: string, hpa: string): Rule =>
+        ofPool(
+            key,
+            rule(
+                "QuorvexWorkersAtMax",
+                "warning",
+                `kube_horizontalpodautoscaler_status_current_replicas{${ns},horizontalpodautoscaler="${hpa}"} >= kube_horizontalpodautoscaler_spec_max_replicas{${ns},horizontalpodautoscaler="${hpa}"}`,
+                m.atMaxMinutes,
+                key === null ? "The browser fleet is at its maximum" : `The browser pool ${key} is at its maximum`,
+                key === null
+                    ? `The worker pool has run at workers.max for ${m.atMaxMinutes} minutes: jobs queue up. Raise workers.max if the nodes allow it.`
+                    : `The worker pool ${role} has run at workers.pools.${key}.max for ${m.atMaxMinutes} minutes: its jobs queue up. Raise it if the nodes allow it.`,
+            ),
         );
-        return key === null ? r : { ...r, labels: { ...r.labels, pool: key } };
-    };
     for (const p of s.pools) if (p.hpa) rules.push(atMax(p.key, p.role, p.hpa));
+    rules.push(...exporterRules(s, m, ofPool));
     if (s.backup)
         rules.push(
             rule(
@@ -234,6 +267,41 @@ export function dashboard(s: WatchedStack): object {
         panels.push(
             panel(6, "Browser tasks running", [[`kube_resourcequota{namespace="${s.tasksNamespace}",type="used",resource="pods"}`, "pods"]], "short", 12, 16),
         );
+    const { redis, postgres } = s.exporters;
+    const job = (name: string) => `${ns},job="${name}"`;
+    if (redis)
+        panels.push(
+            panel(
+                7,
+                "Queued jobs",
+                s.pools.map((p): [string, string] => [`redis_key_size{${job(redis)},key="${p.queue}"}`, p.key ?? "workers"]),
+                "short",
+                0,
+                24,
+            ),
+            panel(
+                8,
+                "Redis memory against maxmemory",
+                [[`redis_memory_used_bytes{${job(redis)}} / redis_memory_max_bytes{${job(redis)}}`, "used"]],
+                "percentunit",
+                12,
+                24,
+            ),
+        );
+    if (postgres)
+        panels.push(
+            panel(
+                9,
+                "Postgres connections",
+                [
+                    [`sum by (state) (pg_stat_activity_count{${job(postgres)}})`, "{{state}}"],
+                    [`max(pg_settings_max_connections{${job(postgres)}})`, "max"],
+                ],
+                "short",
+                0,
+                32,
+            ),
+        );
     return {
         title: `Quorvex (${s.namespace})`,
         uid: `quorvex-${s.namespace}`.slice(0, 40),
@@ -243,4 +311,75 @@ export function dashboard(s: WatchedStack): object {
         templating: { list: [{ name: "datasource", type: "datasource", query: "prometheus" }] },
         panels,
     };
+}
+
+/** What the exporters show: each pool's queue growing, Redis near `maxmemory`, Postgres down or near its connection limit, an exporter down. */
+function exporterRules(s: WatchedStack, m: Thresholds, ofPool: (key: string | null, r: Rule) => Rule): Rule[] {
+    const { redis, postgres } = s.exporters;
+    const scrape = (job: string) => `namespace="${s.namespace}",job="${job}"`;
+    const rules: Rule[] = [];
+    const jobs = [redis, postgres].filter((j): j is string => j !== null);
+    if (jobs.length)
+        rules.push(
+            rule(
+                "QuorvexExporterDown",
+                "warning",
+                `up{namespace="${s.namespace}",job=~"${jobs.join("|")}"} == 0`,
+                5,
+                "A Quorvex metrics exporter is down",
+                "{{ $labels.job }} has not been scraped for 5 minutes: the alerts on what it measures are blind.",
+            ),
+        );
+    if (redis) {
+        const r = scrape(redis);
+        for (const p of s.pools) {
+            const list = `${r},key="${p.queue}"`;
+            rules.push(
+                ofPool(
+                    p.key,
+                    rule(
+                        "QuorvexQueueGrowing",
+                        "warning",
+                        `deriv(redis_key_size{${list}}[5m]) > 0 and redis_key_size{${list}} > 0`,
+                        m.queueGrowingMinutes,
+                        p.key === null ? "The browser job queue keeps growing" : `The queue of browser pool ${p.key} keeps growing`,
+                        `The list ${p.queue} has grown for ${m.queueGrowingMinutes} minutes: the ${p.role} pool does not keep up. Look for workers failing, at their maximum, or not taking jobs.`,
+                    ),
+                ),
+            );
+        }
+        rules.push(
+            rule(
+                "QuorvexRedisDown",
+                "critical",
+                `redis_up{${r}} == 0`,
+                5,
+                "Quorvex's Redis is down",
+                "The exporter cannot reach Redis: no job is queued or taken.",
+            ),
+            rule(
+                "QuorvexRedisMemoryHigh",
+                "warning",
+                `100 * redis_memory_used_bytes{${r}} / (redis_memory_max_bytes{${r}} > 0) > ${m.redisMemoryPercent}`,
+                5,
+                "Quorvex's Redis is near its maxmemory",
+                `Redis uses more than ${m.redisMemoryPercent}% of its maxmemory: at 100% it refuses new jobs. Raise redis.resources.memory.limit or drain the queues.`,
+            ),
+        );
+    }
+    if (postgres) {
+        const p = scrape(postgres);
+        rules.push(
+            rule("QuorvexPostgresDown", "critical", `pg_up{${p}} == 0`, 5, "Quorvex's Postgres is down", "The exporter cannot reach Postgres: the API fails."),
+            rule(
+                "QuorvexPostgresConnectionsHigh",
+                "warning",
+                `100 * sum by (namespace) (pg_stat_activity_count{${p}}) / max by (namespace) (pg_settings_max_connections{${p}}) > ${m.postgresConnectionsPercent}`,
+                10,
+                "Quorvex's Postgres is near its connection limit",
+                `Postgres holds more than ${m.postgresConnectionsPercent}% of its max_connections: new connections will soon be refused.`,
+            ),
+        );
+    }
+    return rules;
 }

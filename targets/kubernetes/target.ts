@@ -90,6 +90,12 @@ export interface KubernetesTargetArgs {
     protection: { protect: boolean; retainOnDelete: boolean };
     /** Existing docker-registry Secrets every pod pulls with (through its ServiceAccount). */
     imagePullSecrets: string[];
+    /**
+     * The Prometheus that scrapes the ports marked `scrape` (`kubernetes.monitoring`): its namespace
+     * and pods, admitted to those ports only, and the labels its ServiceMonitor selector picks.
+     * null: no ServiceMonitor, nothing admitted.
+     */
+    scrapedBy: { namespace: string; podLabels: Record<string, string>; monitorLabels: Record<string, string> } | null;
 }
 
 /** The pods with these labels in that namespace (every pod of it when `labels` is empty). */
@@ -272,6 +278,17 @@ export class KubernetesTarget implements Target {
                 parent,
             );
         }
+        const scraped = (spec.ports ?? []).filter((p) => p.scrape);
+        if (this.args.scrapedBy && scraped.length) {
+            this.admit(
+                spec,
+                `${spec.role}-from-prometheus`,
+                this.selector(spec.role),
+                peer(this.args.scrapedBy.namespace, this.args.scrapedBy.podLabels),
+                scraped.map((p) => p.port),
+                parent,
+            );
+        }
         if (spec.exposedToIngress && spec.ports?.length) {
             this.admit(
                 spec,
@@ -352,6 +369,28 @@ export class KubernetesTarget implements Target {
         );
     }
 
+    /** A ServiceMonitor of the ports marked `scrape`, for the prometheus-operator (its CRD read as a prerequisite). */
+    private serviceMonitor(spec: ServiceSpecBase, parent: pulumi.Resource): void {
+        const scraped = spec.ports.filter((p) => p.scrape);
+        if (!this.args.scrapedBy || !scraped.length) return;
+        const crd = this.prerequisite("service-monitors", (o) =>
+            apiextensionsV1.CustomResourceDefinition.get("service-monitors", "servicemonitors.monitoring.coreos.com", o),
+        );
+        new CustomResource(
+            spec.role,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "ServiceMonitor",
+                metadata: this.meta(spec, spec.role, this.args.scrapedBy.monitorLabels),
+                spec: {
+                    selector: { matchLabels: this.selector(spec.role) },
+                    endpoints: scraped.map((p) => ({ port: p.name, path: p.scrape!.path })),
+                },
+            },
+            this.opts(parent, { dependsOn: crd }),
+        );
+    }
+
     /** What a workload must be created (and rolled) after: the Secrets it reads, healthy services, finished tasks. */
     private ordering(spec: { env?: WorkloadSpec["env"]; waitFor?: ServiceHandle[]; after?: TaskHandle[] }): pulumi.Resource[] {
         return [...storedSecrets(spec.env), ...(spec.waitFor ?? []).flatMap((s) => s.ready), ...(spec.after ?? []).flatMap((t) => t.ready)];
@@ -388,6 +427,7 @@ export class KubernetesTarget implements Target {
             }),
         );
         const service = this.service(spec, opts.parent, false);
+        this.serviceMonitor(spec, opts.parent);
         if (spec.minAvailable !== undefined || spec.maxUnavailable !== undefined) {
             const budget = spec.minAvailable !== undefined ? { minAvailable: spec.minAvailable } : { maxUnavailable: spec.maxUnavailable };
             new policyV1.PodDisruptionBudget(
@@ -492,6 +532,7 @@ export class KubernetesTarget implements Target {
             this.opts(opts.parent, { ...protection }),
         );
         const service = this.service(spec, opts.parent, true);
+        this.serviceMonitor(spec, opts.parent);
         const statefulSet = new appsV1.StatefulSet(
             spec.role,
             {

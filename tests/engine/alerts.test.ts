@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { alertGroups, MONITORING_DEFAULTS, type WatchedStack } from "../../targets/kubernetes/monitoring";
+import { alertGroups, dashboard, MONITORING_DEFAULTS, type WatchedStack } from "../../targets/kubernetes/monitoring";
 import { runProcess } from "./harness";
 
 const promtool = (process.env.PATH ?? "")
@@ -21,14 +21,18 @@ if (!promtool) console.log("alerts: skipped, no promtool on PATH (QUORVEX_TOOLCH
 const STACK: WatchedStack = {
     namespace: "playwright-agent",
     pools: [
-        { key: null, role: "workers", hpa: "workers" },
+        { key: null, role: "workers", hpa: "workers", queue: "browser-jobs" },
         // A second pool, scaled by KEDA.
-        { key: "firefox", role: "workers-firefox", hpa: "keda-hpa-workers-firefox" },
+        { key: "firefox", role: "workers-firefox", hpa: "keda-hpa-workers-firefox", queue: "browser-jobs-firefox" },
     ],
     backup: true,
     tasksNamespace: "playwright-tasks",
+    exporters: { redis: "redis-exporter", postgres: "postgres-exporter" },
 };
 const ns = { namespace: STACK.namespace };
+/** What a ServiceMonitor's scrape of an exporter adds: its namespace and its Service as the job. */
+const redisJob = { ...ns, job: "redis-exporter" };
+const postgresJob = { ...ns, job: "postgres-exporter" };
 const tasks = { namespace: "playwright-tasks" };
 const groups = alertGroups(STACK, MONITORING_DEFAULTS);
 
@@ -60,6 +64,18 @@ const HEALTHY: Series[] = [
     ["kube_job_status_failed", { ...tasks, job_name: "task-abcde" }, "0+0x120"],
     ["kube_resourcequota", { ...tasks, resourcequota: "tasks", type: "used", resource: "pods" }, "3+0x120"],
     ["kube_resourcequota", { ...tasks, resourcequota: "tasks", type: "hard", resource: "pods" }, "20+0x120"],
+    // The exporters (names and labels as redis_exporter 1.82 and postgres_exporter 0.19 export them): queues steady.
+    ["up", redisJob, "1+0x120"],
+    ["up", postgresJob, "1+0x120"],
+    ["redis_up", redisJob, "1+0x120"],
+    ["redis_key_size", { ...redisJob, db: "db0", key: "browser-jobs" }, "3+0x120"],
+    ["redis_key_size", { ...redisJob, db: "db0", key: "browser-jobs-firefox" }, "0+0x120"],
+    ["redis_memory_used_bytes", redisJob, "50+0x120"],
+    ["redis_memory_max_bytes", redisJob, "100+0x120"],
+    ["pg_up", postgresJob, "1+0x120"],
+    ["pg_stat_activity_count", { ...postgresJob, datname: "quorvex", state: "active", usename: "quorvex_app" }, "10+0x120"],
+    ["pg_stat_activity_count", { ...postgresJob, datname: "quorvex", state: "idle", usename: "quorvex_app" }, "20+0x120"],
+    ["pg_settings_max_connections", postgresJob, "100+0x120"],
 ];
 
 /** Each alert, the series that make it fire, when, and the labels it fires with (`rule`: which of the rules of that name, the first by default). */
@@ -151,6 +167,58 @@ const FAILURES: { alert: string; rule?: number; series: Series[]; at: string; la
         // Matched `on (namespace, resourcequota)`: the alert keeps those labels only.
         labels: { ...tasks, resourcequota: "tasks" },
     },
+    {
+        alert: "QuorvexExporterDown",
+        series: [["up", postgresJob, "0+0x10"]],
+        at: "7m",
+        labels: postgresJob,
+    },
+    {
+        alert: "QuorvexQueueGrowing",
+        // A job more every minute, nothing taken.
+        series: [["redis_key_size", { ...redisJob, db: "db0", key: "browser-jobs" }, "0+1x40"]],
+        at: "25m",
+        labels: { ...redisJob, db: "db0", key: "browser-jobs" },
+    },
+    {
+        alert: "QuorvexQueueGrowing",
+        rule: 1,
+        series: [["redis_key_size", { ...redisJob, db: "db0", key: "browser-jobs-firefox" }, "0+2x40"]],
+        at: "25m",
+        labels: { ...redisJob, db: "db0", key: "browser-jobs-firefox" },
+    },
+    {
+        alert: "QuorvexRedisDown",
+        series: [["redis_up", redisJob, "0+0x10"]],
+        at: "7m",
+        labels: redisJob,
+    },
+    {
+        alert: "QuorvexRedisMemoryHigh",
+        series: [
+            ["redis_memory_used_bytes", redisJob, "95+0x10"],
+            ["redis_memory_max_bytes", redisJob, "100+0x10"],
+        ],
+        at: "7m",
+        labels: redisJob,
+    },
+    {
+        alert: "QuorvexPostgresDown",
+        series: [["pg_up", postgresJob, "0+0x10"]],
+        at: "7m",
+        labels: postgresJob,
+    },
+    {
+        alert: "QuorvexPostgresConnectionsHigh",
+        series: [
+            ["pg_stat_activity_count", { ...postgresJob, datname: "quorvex", state: "active", usename: "quorvex_app" }, "60+0x20"],
+            ["pg_stat_activity_count", { ...postgresJob, datname: "quorvex", state: "idle", usename: "quorvex_app" }, "25+0x20"],
+            ["pg_settings_max_connections", postgresJob, "100+0x20"],
+        ],
+        at: "15m",
+        // Summed `by (namespace)`: the alert keeps that label only.
+        labels: ns,
+    },
 ];
 
 const ruleOf = (alert: string, n = 0) => groups[0].rules.filter((r) => r.alert === alert)[n];
@@ -173,6 +241,17 @@ describe.skipIf(!promtool)("the stack's alerts, through promtool", () => {
         const r = await run(["check", "rules", rules]);
         expect(r.code, r.stdout + r.stderr).toBe(0);
         expect(r.stdout).toMatch(new RegExp(`SUCCESS: ${groups[0].rules.length} rules found`));
+    });
+
+    it("parses every query of the dashboard (as recording rules, through Prometheus's own parser)", async () => {
+        const board = dashboard(STACK) as { panels: { targets: { expr: string }[] }[] };
+        const exprs = board.panels.flatMap((p) => p.targets.map((t) => t.expr));
+        const file = path.join(dir, "dashboard-queries.yaml");
+        fs.writeFileSync(file, stringify({ groups: [{ name: "dashboard", rules: exprs.map((expr, i) => ({ record: `quorvex:panel_query_${i}`, expr })) }] }));
+        const r = await run(["check", "rules", "--lint=none", file]);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        expect(r.stdout).toContain(`SUCCESS: ${exprs.length} rules found`);
+        expect(exprs.length).toBeGreaterThanOrEqual(12);
     });
 
     it("covers every alert with a failure", () => {

@@ -1,0 +1,105 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { DatabaseConnection, QueueConnection } from "./connections";
+import { asFile, type ResourceBudget, type ServiceHandle, type StatelessServiceSpec, type Target } from "../targets/contract";
+
+/** The exporters' roles: their services' names, and the consumers they connect as (`exporters.enabled`). */
+export const EXPORTERS = { postgres: "postgres-exporter", redis: "redis-exporter" } as const;
+
+/** Where an exporter serves its metrics. */
+export const METRICS_PATH = "/metrics";
+
+export interface ExporterArgs {
+    target: Target;
+    image: string;
+    port: number;
+    resources: ResourceBudget;
+}
+
+export interface RedisExporterArgs extends ExporterArgs {
+    /** Its own ACL user (statistics and the queues' lengths: `REDIS_ACCESS.metrics`). */
+    queue: QueueConnection;
+    /** The lists whose length it reports (`redis_key_size{key=...}`): every browser pool's queue. */
+    queueNames: string[];
+}
+
+export interface PostgresExporterArgs extends ExporterArgs {
+    /** Its own role (`pg_monitor`: the server's statistics, no table's rows). */
+    database: DatabaseConnection;
+}
+
+/** What both exporters share: a small stateless service, its metrics port scraped and published on the Docker host's loopback only. */
+function exporterSpec(role: string, args: ExporterArgs, user: { uid: number; gid: number }, health: string): Omit<StatelessServiceSpec, "connectsTo"> {
+    const probe = { http: { path: health, port: args.port } };
+    return {
+        role,
+        component: "monitoring",
+        image: args.image,
+        resources: args.resources,
+        user,
+        replicas: 1,
+        ports: [{ name: "metrics", port: args.port, hostBinding: { ip: "127.0.0.1", port: args.port }, scrape: { path: METRICS_PATH } }],
+        health: { readiness: probe, liveness: probe, startupSeconds: 10 },
+        terminationGracePeriodSeconds: 5,
+    };
+}
+
+/**
+ * The Redis exporter (oliver006/redis_exporter): memory against `maxmemory`, clients, and the
+ * length of each browser pool's queue, as a user that may run INFO and read those lengths only.
+ */
+export class RedisExporter extends pulumi.ComponentResource {
+    public readonly service: ServiceHandle;
+
+    constructor(name: string, args: RedisExporterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("quorvex:platform:RedisExporter", name, {}, opts);
+        const q = args.queue;
+        this.service = args.target.statelessService(
+            {
+                ...exporterSpec(name, args, { uid: 59000, gid: 59000 }, "/health"),
+                env: {
+                    REDIS_ADDR: `redis://${q.host}:${q.port}`,
+                    REDIS_USER: q.user,
+                    // Not a file: the exporter's password file is a JSON map of addresses, not a password.
+                    REDIS_PASSWORD: q.password,
+                    REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `:${args.port}`,
+                    REDIS_EXPORTER_CHECK_SINGLE_KEYS: args.queueNames.map((k) => `0=${k}`).join(","),
+                    // Only what INFO and the lists' lengths give (its user may do no more): no CONFIG GET,
+                    // no CLIENT SETNAME, no LATENCY. `maxmemory` comes from INFO.
+                    REDIS_EXPORTER_CONFIG_COMMAND: "-",
+                    REDIS_EXPORTER_SET_CLIENT_NAME: "false",
+                    REDIS_EXPORTER_EXCLUDE_LATENCY_HISTOGRAM_METRICS: "true",
+                },
+                connectsTo: [q.service],
+                waitFor: [q.service],
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ port: args.port });
+    }
+}
+
+/** The Postgres exporter (prometheus-community/postgres_exporter): connections, their limit, database sizes, as a `pg_monitor` role. */
+export class PostgresExporter extends pulumi.ComponentResource {
+    public readonly service: ServiceHandle;
+
+    constructor(name: string, args: PostgresExporterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("quorvex:platform:PostgresExporter", name, {}, opts);
+        const db = args.database;
+        this.service = args.target.statelessService(
+            {
+                ...exporterSpec(name, args, { uid: 65534, gid: 65534 }, "/"),
+                args: [`--web.listen-address=:${args.port}`],
+                env: {
+                    DATA_SOURCE_URI: `${db.host}:${db.port}/${db.database}?sslmode=disable`,
+                    DATA_SOURCE_USER: db.user,
+                    DATA_SOURCE_PASS: asFile(db.password),
+                },
+                connectsTo: [db.service],
+                waitFor: [db.service],
+                after: db.setup,
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ port: args.port });
+    }
+}
