@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { generatedSecret } from "./credentials";
-import type { EnvValue, Target, ResourceBudget, ServiceHandle, TaskHandle } from "../targets/contract";
+import { scraped, type EnvValue, type Target, type ResourceBudget, type ServiceHandle, type TaskHandle } from "../targets/contract";
 import type { DatabaseConnection, ObjectStoreConnection, QueueConnection } from "./connections";
 
 export interface BackendArgs {
@@ -19,6 +19,8 @@ export interface BackendArgs {
     shmMiB: number;
     readinessPath: string;
     livenessPath: string;
+    /** Where the image serves Prometheus metrics on its HTTP port; null: nowhere. */
+    metricsPath: string | null;
     /** The application's role: reads and writes rows. */
     database: DatabaseConnection;
     /** The migration's role: owns the schema. */
@@ -130,7 +132,7 @@ export class Backend extends pulumi.ComponentResource {
                 connectsTo: dataServices,
                 internetEgress: { ports: [443] },
                 ports: [
-                    { name: "http", port: args.port },
+                    { name: "http", port: args.port, ...scraped(args.metricsPath) },
                     // VNC (websockify) is never published on the host: only the proxy reaches it.
                     ...(standard ? [{ name: "vnc", port: args.vncPort }] : []),
                 ],

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { EnvValue, Target, ResourceBudget, ServiceHandle } from "../targets/contract";
+import { scraped, type EnvValue, type Target, type ResourceBudget, type ServiceHandle } from "../targets/contract";
 import { APP_USER, type Backend } from "./backend";
 import type { ObjectStoreConnection, QueueConnection } from "./connections";
 
@@ -25,6 +25,8 @@ export interface BrowserWorkerPoolArgs {
     env?: Record<string, string>;
     /** A named pool's name (placement per pool); null or left out: the default pool. */
     poolKey?: string | null;
+    /** Where the image serves Prometheus metrics on its health port; null: nowhere. */
+    metricsPath: string | null;
 }
 
 /** The worker's health server (the worker image's contract). */
@@ -86,7 +88,7 @@ export class BrowserWorkerPool extends pulumi.ComponentResource {
                 connectsTo: [queue.service, store.service, backend.service],
                 // The sites under test, on the ports the target lets browsers reach.
                 internetEgress: "browsing",
-                ports: [{ name: "health", port: WORKER_HEALTH_PORT }],
+                ports: [{ name: "health", port: WORKER_HEALTH_PORT, ...scraped(args.metricsPath) }],
                 health: {
                     readiness: { http: { path: "/health/ready", port: WORKER_HEALTH_PORT } },
                     liveness: { http: { path: "/health/live", port: WORKER_HEALTH_PORT } },

@@ -150,6 +150,7 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
         resources: config.backend.resources,
         shmMiB: config.backend.shm,
         readinessPath: config.backend.readinessPath,
+        metricsPath: config.backend.metricsPath,
         livenessPath: config.backend.livenessPath,
         database: postgres.connectionFor("backend"),
         migration: postgres.connectionFor("backend-migrate"),
@@ -191,6 +192,7 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
                   backend,
                   env: pool.env,
                   poolKey: pool.key,
+                  metricsPath: pool.metricsPath,
               }),
           }))
         : [];

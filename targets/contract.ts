@@ -125,6 +125,9 @@ export interface PortSpec {
     scrape?: { path: string };
 }
 
+/** A port's `scrape`, where an image serves metrics (`path`; null: it serves none). */
+export const scraped = (path: string | null): Pick<PortSpec, "scrape"> => (path ? { scrape: { path } } : {});
+
 /**
  * What a workload may reach outside the platform: these TCP ports, or `browsing`: the sites
  * under test, on the ports the target lets browsers reach (a setting of the target's own).

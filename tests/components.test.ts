@@ -118,6 +118,7 @@ function everything(target: Target, autoscaler: "hpa" | "keda" | undefined, mode
         shmMiB: 0,
         readinessPath: "/health/ready",
         livenessPath: "/health/live",
+        metricsPath: null,
         database: pg.connectionFor("backend"),
         migration: pg.connectionFor("backend-migrate"),
         queue: rd.connectionFor("backend"),
@@ -139,6 +140,7 @@ function everything(target: Target, autoscaler: "hpa" | "keda" | undefined, mode
         scaler: autoscaler === "keda" ? rd.connectionFor("workers-scaler") : undefined,
         objectStore: mn.connectionFor("workers"),
         bucket: "artifacts",
+        metricsPath: null,
         backend,
     });
     new Ingress("ingress", {

@@ -125,11 +125,32 @@ describe("the metrics exporters", () => {
             expect(k8sEnv(redis).REDIS_PASSWORD).toBe("secret:redis-redis-exporter-credentials/REDIS_PASSWORD");
         });
 
+        it("run where the placement puts them: the default's, or their own", async () => {
+            const placement = { default: { nodeSelector: ["pool=system"] }, exporters: { priorityClassName: "monitoring" } };
+            const run = await stack("prod", merge(PROD, { ...ON, kubernetes: { placement } }));
+            for (const name of ["redis-exporter", "postgres-exporter"])
+                expect(podOf(one(run, T.deployment, name)), name).toMatchObject({ nodeSelector: { pool: "system" }, priorityClassName: "monitoring" });
+            expect(podOf(one(run, T.deployment, "backend")).priorityClassName).toBeUndefined();
+        });
+
         it("run without monitoring too, unscraped: no ServiceMonitor, no Prometheus admitted", async () => {
             const run = await stack("prod", merge(PROD, ON));
             expect(names(run, T.deployment)).toEqual(expect.arrayContaining(["redis-exporter", "postgres-exporter"]));
             expect(names(run, SERVICE_MONITOR)).toEqual([]);
             expect(names(run, POLICY).filter((n) => n.endsWith("-from-prometheus"))).toEqual([]);
+        });
+
+        it("scrape the backend's and each pool's own metrics too, where their images serve them (`metricsPath`)", async () => {
+            const run = await stack(
+                "prod",
+                merge(PROD_METRICS, { backend: { metricsPath: "/metrics" }, workers: { metricsPath: "/metrics", pools: { firefox: { metricsPath: null } } } }),
+            );
+            expect(names(run, SERVICE_MONITOR).sort()).toEqual(["backend", "postgres-exporter", "redis-exporter", "workers"]);
+            expect(inputs(one(run, SERVICE_MONITOR, "backend")).spec.endpoints).toEqual([{ port: "http", path: "/metrics" }]);
+            expect(inputs(one(run, SERVICE_MONITOR, "workers")).spec.endpoints).toEqual([{ port: "health", path: "/metrics" }]);
+            expect(inputs(one(run, POLICY, "workers-from-prometheus")).spec.ingress[0].ports).toEqual([{ protocol: "TCP", port: 8001 }]);
+            // By default the images serve none: nothing of theirs is scraped.
+            expect(names(await stack("prod", PROD_METRICS), SERVICE_MONITOR).sort()).toEqual(["postgres-exporter", "redis-exporter"]);
         });
 
         it("feed the alerts and the dashboard: each pool's queue, Redis's memory, Postgres's connections", async () => {

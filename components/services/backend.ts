@@ -4,7 +4,16 @@ import { httpPath, int, memory, port, resources } from "../../config/fields";
 import { sizing } from "../../config/sizing";
 import type { ServicePlugin } from "../plugin";
 
-const section = z.strictObject({ replicas: int(1, 50), port, vncPort: port, resources, shm: memory, readinessPath: httpPath, livenessPath: httpPath });
+const section = z.strictObject({
+    replicas: int(1, 50),
+    port,
+    vncPort: port,
+    resources,
+    shm: memory,
+    readinessPath: httpPath,
+    livenessPath: httpPath,
+    metricsPath: z.union([httpPath, z.null()]),
+});
 
 export const backend: ServicePlugin<"backend", typeof section> = {
     name: "backend",
@@ -20,6 +29,8 @@ export const backend: ServicePlugin<"backend", typeof section> = {
             shm: "2Gi",
             readinessPath: "/health/ready",
             livenessPath: "/health/live",
+            // The image contract has no metrics endpoint: an image that serves one names it.
+            metricsPath: null,
         },
         sizing: (table, mode) =>
             table === "singleHost"
@@ -37,6 +48,8 @@ export const backend: ServicePlugin<"backend", typeof section> = {
             shm: "/dev/shm of the standard-mode backend (it runs the browsers).",
             readinessPath: "Readiness endpoint.",
             livenessPath: "Liveness endpoint.",
+            metricsPath:
+                "Path of Prometheus metrics the backend image serves on `backend.port`, if it serves any: Kubernetes scrapes it through a ServiceMonitor with `kubernetes.monitoring.enabled`; null: none.",
         },
     },
     rules: (own, rule) => {

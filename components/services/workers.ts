@@ -1,6 +1,6 @@
 /** The browser workers' config section: the pool fed by the Redis job queue. */
 import { z } from "zod";
-import { ARTIFACT_ACCESS, AUTOSCALERS, image, int, list, memory, resources } from "../../config/fields";
+import { ARTIFACT_ACCESS, AUTOSCALERS, image, int, list, memory, resources, httpPath } from "../../config/fields";
 import { sizing } from "../../config/sizing";
 import type { ServicePlugin } from "../plugin";
 
@@ -46,6 +46,7 @@ const pool = z.strictObject({
     terminationGracePeriodSeconds: int(0, 86400).optional(),
     artifactAccess: z.enum(ARTIFACT_ACCESS, { error: `must be ${list(ARTIFACT_ACCESS)}` }).optional(),
     env: env.optional(),
+    metricsPath: z.union([httpPath, z.null()]).optional(),
 });
 /** A pool's name: a DNS label short enough for its objects' names (`workers-<name>-scaler`), and not one the default pool's objects use. */
 const POOL_NAME = /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/;
@@ -64,6 +65,7 @@ const section = z.strictObject({
     terminationGracePeriodSeconds: int(0, 86400),
     artifactAccess: z.enum(ARTIFACT_ACCESS, { error: `must be ${list(ARTIFACT_ACCESS)}` }),
     env,
+    metricsPath: z.union([httpPath, z.null()]),
     pools: z
         .record(z.string(), pool, { error: "must be a map of pool names to pools" })
         .refine((p) => Object.keys(p).length <= 16, { error: "must name at most 16 pools" }),
@@ -89,6 +91,8 @@ export const workers: ServicePlugin<"workers", typeof section> = {
             terminationGracePeriodSeconds: 600,
             artifactAccess: "write",
             env: {},
+            // The image contract has no metrics endpoint: an image that serves one names it.
+            metricsPath: null,
             pools: {},
         },
         sizing: (table, mode) =>
@@ -116,7 +120,9 @@ export const workers: ServicePlugin<"workers", typeof section> = {
             artifactAccess:
                 "What the workers' MinIO user may do in the artifact bucket: `write` (put only) or `readWrite` (get and put); never delete or list.",
             env: "Extra environment of the workers (name: string), such as a filter of what they run; not the variables the program sets (docs/images.md). Plain in state: no secrets.",
-            pools: "More browser pools, by name (`workers-<name>`: their own Deployment or containers, Redis and MinIO users, autoscaler): each takes `image`, `replicas`, `min`, `max`, `targetCpuPercent`, `autoscaler` (`none`, `hpa`, `keda`), `queue.listName` (default `<queue.listName>-<name>`, each pool its own), `queue.listLength`, `resources`, `shm`, `shmHeadroom`, `terminationGracePeriodSeconds`, `artifactAccess` and `env`, each left out taking this pool's. docs/operations.md.",
+            metricsPath:
+                "Path of Prometheus metrics the worker image serves on its health port (8001), if it serves any: Kubernetes scrapes it through a ServiceMonitor with `kubernetes.monitoring.enabled`; null: none.",
+            pools: "More browser pools, by name (`workers-<name>`: their own Deployment or containers, Redis and MinIO users, autoscaler): each takes `image`, `replicas`, `min`, `max`, `targetCpuPercent`, `autoscaler` (`none`, `hpa`, `keda`), `queue.listName` (default `<queue.listName>-<name>`, each pool its own), `queue.listLength`, `resources`, `shm`, `shmHeadroom`, `terminationGracePeriodSeconds`, `artifactAccess`, `env` and `metricsPath`, each left out taking this pool's. docs/operations.md.",
         },
     },
     rules: (own, rule) => {
@@ -174,6 +180,7 @@ export interface Pool {
     terminationGracePeriodSeconds: number;
     artifactAccess: WorkersSection["artifactAccess"];
     env: Record<string, string>;
+    metricsPath: string | null;
 }
 
 /** The pools of a workers section, the default one first: a named pool's keys left out take the default pool's values. */
@@ -199,6 +206,7 @@ export function poolsOf(w: WorkersSection, defaultImage: string): Pool[] {
                 terminationGracePeriodSeconds: p.terminationGracePeriodSeconds ?? base.terminationGracePeriodSeconds,
                 artifactAccess: p.artifactAccess ?? base.artifactAccess,
                 env: p.env ?? base.env,
+                metricsPath: p.metricsPath === undefined ? base.metricsPath : p.metricsPath,
             }),
         ),
     ];

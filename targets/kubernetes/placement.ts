@@ -16,6 +16,7 @@ export const PLACED = {
     minio: ["minio"],
     backup: ["backup"],
     tasks: ["browser-task"],
+    exporters: ["monitoring"],
 } as const;
 export type PlacedWorkload = keyof typeof PLACED;
 
@@ -79,6 +80,7 @@ const WHO: Record<PlacedWorkload, string> = {
     minio: "MinIO and its setup Job",
     backup: "the backup CronJob",
     tasks: "browser tasks (their template and KEDA's ScaledJob)",
+    exporters: "the metrics exporters",
 };
 export const PLACEMENT_DOCS: Record<string, string> = {
     "placement.default.nodeSelector": "Node labels every pod requires, `key=value` items.",
