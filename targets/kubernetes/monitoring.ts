@@ -98,6 +98,12 @@ const rule = (alert: string, severity: Rule["labels"]["severity"], expr: string,
     annotations: { summary, description },
 });
 
+/** A named pool's rule carries its name: one alert name, one rule per pool (routable by `pool`). */
+const ofPool = (key: string | null, r: Rule): Rule => (key === null ? r : { ...r, labels: { ...r.labels, pool: key } });
+
+/** The series a ServiceMonitor's scrape of an exporter carries: its namespace, and its Service as the job. */
+const scraped = (namespace: string, job: string) => `namespace="${namespace}",job="${job}"`;
+
 /** The alert rules of a stack, as a PrometheusRule's `spec.groups`. */
 export function alertGroups(s: WatchedStack, m: Thresholds) {
     const ns = `namespace="${s.namespace}"`;
@@ -143,8 +149,6 @@ export function alertGroups(s: WatchedStack, m: Thresholds) {
             `{{ $labels.persistentvolumeclaim }} is more than ${m.volumeFullPercent}% full: grow its storageSize (claims grow in place).`,
         ),
     ];
-    // A named pool's rule carries its name: one alert name, one rule per pool.
-    const ofPool = (key: string | null, r: Rule): Rule => (key === null ? r : { ...r, labels: { ...r.labels, pool: key } });
     // A pool at its maximum (its HPA's, KEDA's included): the default pool, then each named one.
     const atMax = (key: string | null, role: string, hpa: string): Rule =>
         ofPool(
@@ -161,7 +165,7 @@ export function alertGroups(s: WatchedStack, m: Thresholds) {
             ),
         );
     for (const p of s.pools) if (p.hpa) rules.push(atMax(p.key, p.role, p.hpa));
-    rules.push(...exporterRules(s, m, ofPool));
+    rules.push(...exporterRules(s, m));
     if (s.backup)
         rules.push(
             rule(
@@ -268,7 +272,7 @@ export function dashboard(s: WatchedStack): object {
             panel(6, "Browser tasks running", [[`kube_resourcequota{namespace="${s.tasksNamespace}",type="used",resource="pods"}`, "pods"]], "short", 12, 16),
         );
     const { redis, postgres } = s.exporters;
-    const job = (name: string) => `${ns},job="${name}"`;
+    const job = (name: string) => scraped(s.namespace, name);
     if (redis)
         panels.push(
             panel(
@@ -314,9 +318,9 @@ export function dashboard(s: WatchedStack): object {
 }
 
 /** What the exporters show: each pool's queue growing, Redis near `maxmemory`, Postgres down or near its connection limit, an exporter down. */
-function exporterRules(s: WatchedStack, m: Thresholds, ofPool: (key: string | null, r: Rule) => Rule): Rule[] {
+function exporterRules(s: WatchedStack, m: Thresholds): Rule[] {
     const { redis, postgres } = s.exporters;
-    const scrape = (job: string) => `namespace="${s.namespace}",job="${job}"`;
+    const scrape = (job: string) => scraped(s.namespace, job);
     const rules: Rule[] = [];
     const jobs = [redis, postgres].filter((j): j is string => j !== null);
     if (jobs.length)
