@@ -359,6 +359,68 @@ describe.skipIf(missing !== null)("the dev stack on a real Docker engine, throug
             for (const role of ["workers-1", "workers-2"]) expect(health[role], role).toBe("healthy");
         });
 
+        it("runs the metrics exporters: published on the host's loopback only, each reading its service as its own user, with no permission refused", async () => {
+            const admin = (await live.env("redis")).REDIS_PASSWORD;
+            // Redis's log of refused commands, from here on: what the exporter will ask.
+            expect((await redisCli(live, "admin", admin, "ACL", "LOG", "RESET")).stdout.trim()).toBe("OK");
+            configure("exporters.enabled=true");
+            await up();
+            const health = await live.health();
+            for (const role of ["redis-exporter", "postgres-exporter"]) expect(health[role], role).toBe("healthy");
+            // Published on 127.0.0.1 alone.
+            expect((await live.inspect("redis-exporter")).HostConfig.PortBindings).toEqual({ "9121/tcp": [{ HostIp: "127.0.0.1", HostPort: "9121" }] });
+            expect((await live.inspect("postgres-exporter")).HostConfig.PortBindings).toEqual({ "9187/tcp": [{ HostIp: "127.0.0.1", HostPort: "9187" }] });
+            // A list the exporter was not told of, as the admin fills it.
+            const queued = await redisCli(live, "admin", admin, "LPUSH", "browser-jobs-exporter-check", "a", "b", "c");
+            expect(queued.stdout.trim()).toBe("3");
+            const scrape = async (port: number) => {
+                const r = await live.curl(`http://127.0.0.1:${port}/metrics`, ["-f"]);
+                expect(r.code, said(r)).toBe(0);
+                return r.stdout;
+            };
+            const redis = await scrape(9121);
+            expect(redis).toMatch(/^redis_up 1$/m);
+            // maxmemory from INFO (75% of the 1536Mi limit), with CONFIG refused to the exporter's user.
+            expect(redis).toMatch(/^redis_memory_max_bytes 1\.207959552e\+09$/m);
+            expect(redis).toMatch(/^redis_key_size\{db="db0",key="browser-jobs"\} \d+$/m);
+            // A list it was not told of is not reported (nor may its user read it).
+            expect(redis).not.toContain('key="browser-jobs-exporter-check"');
+            const postgres = await scrape(9187);
+            expect(postgres).toMatch(/^pg_up 1$/m);
+            expect(postgres).toMatch(/^pg_settings_max_connections\{[^}]*\} \d+$/m);
+            expect(postgres).toMatch(/^pg_database_size_bytes\{datname="quorvex"[^}]*\} \d/m);
+            // What each exporter asked of its service was granted: nothing refused in its log or Redis's ACL log.
+            for (const role of ["redis-exporter", "postgres-exporter"]) {
+                const logs = await engine.docker(["logs", live.name(role)]);
+                expect(logs.stdout + logs.stderr, role).not.toMatch(/NOPERM|permission denied/i);
+            }
+            // SLOWLOG and MEMORY USAGE, which the exporter sends whatever it is told, are refused and skipped; nothing else is.
+            const denied = await redisCli(live, "admin", admin, "ACL", "LOG", "100");
+            const refused = [...denied.stdout.matchAll(/^object\n(\S+)$/gm)].map((m) => m[1]);
+            expect(refused.length, denied.stdout).toBeGreaterThan(0);
+            expect(
+                [...new Set(refused)].filter((c) => !["slowlog|len", "slowlog|get", "memory|usage"].includes(c)),
+                denied.stdout,
+            ).toEqual([]);
+            expect(
+                [...denied.stdout.matchAll(/^username\n(\S+)$/gm)].every((m) => m[1] === "exporter"),
+                denied.stdout,
+            ).toBe(true);
+            expect((await redisCli(live, "admin", admin, "DEL", "browser-jobs-exporter-check")).stdout.trim()).toBe("1");
+            const preview = await noChanges();
+            expect(preview.code, said(preview)).toBe(0);
+        });
+
+        it("removes the exporters again: their containers go, their ports close", async () => {
+            settings.delete("exporters.enabled");
+            project.writeConfig([...settings.values()]);
+            await up();
+            const health = await live.health();
+            expect(health["redis-exporter"]).toBeUndefined();
+            expect(health["postgres-exporter"]).toBeUndefined();
+            expect((await live.curl("http://127.0.0.1:9121/metrics")).code).not.toBe(0);
+        });
+
         it("back in standard mode, keeps every row written in workers mode", async () => {
             configure("mode=standard");
             await up();

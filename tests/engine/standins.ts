@@ -3,7 +3,8 @@
  * every image the stacks name is built here, locally, and tagged with the exact
  * reference the program's defaults use. They come from Debian's packages (real
  * PostgreSQL, redis-server, nginx; a Python backend and worker of ours, in
- * `standins/app`) and from the toolchain's MinIO units (real `minio` and `mc`).
+ * `standins/app`) and from the toolchain's MinIO and exporter units (real `minio`,
+ * `mc`, `redis_exporter` and `postgres_exporter`).
  * Each honours the part of its official image's contract the program relies on
  * (entrypoint and command names, environment, users, data paths, health
  * commands); docs/engine-tier.md lists how each differs from the image it stands in for.
@@ -41,8 +42,8 @@ export const DEBIAN_PACKAGES = [
     "netcat-openbsd",
 ];
 
-/** The binaries the MinIO images take from the toolchain (its `minio` and `mc` units). */
-export const GO_BINARIES = ["minio", "mc"] as const;
+/** The binaries the MinIO and exporter images take from the toolchain (its `minio`, `mc`, `redis-exporter` and `postgres-exporter` units). */
+export const GO_BINARIES = ["minio", "mc", "redis_exporter", "postgres_exporter"] as const;
 /** The binaries the node rung's own images take from the toolchain (`pause` from the unit `cluster`, the units `coredns` and `keda`). */
 export const NODE_GO_BINARIES = ["pause", "coredns", "keda-operator", "keda-adapter"] as const;
 
@@ -81,6 +82,8 @@ export function standinImages(): StandinImage[] {
         { ref: standard.proxy, dir: "nginx" },
         { ref: standard.minio, dir: "minio", binaries: ["minio", "mc"] },
         { ref: standard.minioClient, dir: "mc", binaries: ["mc"] },
+        { ref: standard.redisExporter, dir: "redis-exporter", binaries: ["redis_exporter"] },
+        { ref: standard.postgresExporter, dir: "postgres-exporter", binaries: ["postgres_exporter"] },
         ...backends,
         app(standard.worker, "worker", BACKEND_VERSIONS["1.0.0"]),
     ];
@@ -103,11 +106,12 @@ function filesOf(dir: string): string[] {
 /** Why the stand-ins cannot be built here, or null. */
 export function standinsMissing(bin: string | null): string | null {
     if (!fs.existsSync("/usr/bin/mmdebstrap")) return "mmdebstrap is not installed (Debian: apt-get install mmdebstrap)";
-    if (!bin) return 'the toolchain\'s MinIO units are not on PATH (QUORVEX_TOOLCHAIN_UNITS="minio mc" npm run toolchain)';
+    if (!bin)
+        return 'the toolchain\'s MinIO and exporter units are not on PATH (QUORVEX_TOOLCHAIN_UNITS="minio mc redis-exporter postgres-exporter" npm run toolchain)';
     return null;
 }
 
-/** The folder holding `minio` and `mc` (the toolchain's bin folder on PATH), or null. */
+/** The folder holding those binaries (the toolchain's bin folder on PATH), or null. */
 export function findGoBinaries(): string | null {
     for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
         if (dir && GO_BINARIES.every((b) => fs.existsSync(path.join(dir, b)))) return dir;
