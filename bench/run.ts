@@ -22,9 +22,9 @@ import { planStack } from "../tools/planner";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { TS_NODE } from "../tests/cli";
 
 const ROOT = path.resolve(__dirname, "..");
-const TS_NODE = require.resolve("ts-node/dist/bin.js");
 const argv = process.argv.slice(2);
 const RUNS = Number(argv[argv.indexOf("--runs") + 1]) > 0 && argv.includes("--runs") ? Number(argv[argv.indexOf("--runs") + 1]) : 5;
 const QUICK = argv.includes("--quick");
@@ -41,9 +41,9 @@ interface Case {
 }
 
 /** Exactly what `npm run plan -- ...` runs, without npm's own start-up. */
-const plan = (...args: string[]): string[] => [process.execPath, TS_NODE, "--swc", path.join(ROOT, "tools", "plan.ts"), ...args, "--json"];
-/** The same launcher as the plan: node + ts-node (swc) + @pulumi/pulumi. */
-const floor = [process.execPath, TS_NODE, "--swc", path.join(ROOT, "bench", "floor.js")];
+const plan = (...args: string[]): string[] => [process.execPath, ...TS_NODE, path.join(ROOT, "tools", "plan.ts"), ...args, "--json"];
+/** The same launcher as the plan: node + ts-node (its transpiler the project's: swc, cached) + @pulumi/pulumi. */
+const floor = [process.execPath, ...TS_NODE, path.join(ROOT, "bench", "floor.js")];
 const workers = (n: number) => plan("--stack", "dev", "--set", "mode=workers", "--set", `workers.replicas=${n}`);
 
 const CASES: Case[] = [

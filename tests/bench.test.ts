@@ -6,12 +6,13 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { TS_NODE } from "./cli";
 
 const ROOT = path.resolve(__dirname, "..");
 
 describe("npm run bench", () => {
     it("runs every case of its quick list once in --dry mode", () => {
-        const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", path.join(ROOT, "bench", "run.ts"), "--quick", "--dry"], {
+        const r = spawnSync(process.execPath, [...TS_NODE, path.join(ROOT, "bench", "run.ts"), "--quick", "--dry"], {
             cwd: ROOT,
             encoding: "utf8",
             env: {

@@ -1,3 +1,11 @@
+import * as path from "path";
+
+/**
+ * How package.json's scripts start a tool (`npm run plan`, `policy`, `docs`, `bench`), without npm: ts-node with
+ * the program's own tsconfig (transpile-only, swc with its cache). Arguments to `node`.
+ */
+export const TS_NODE = [require.resolve("ts-node/dist/bin.js"), "-P", path.resolve(__dirname, "..", "tsconfig.pulumi.json")];
+
 /** Runs a CLI's main() in this process, capturing what it writes: the contract without a process start each time. */
 export async function inProcess(main: (argv: string[]) => Promise<number>, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
     let stdout = "";

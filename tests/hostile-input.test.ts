@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../config/load";
 import { main as plan } from "../tools/plan";
 import { main as policy } from "../tools/policy";
-import { inProcess } from "./cli";
+import { inProcess, TS_NODE } from "./cli";
 import { tempFolders } from "./temp";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -37,7 +37,7 @@ describe("output through a pipe", () => {
     /** Runs the real command with a reader that waits before reading: every byte must still arrive. */
     function throughSlowPipe(script: string, args: string[]): Promise<{ code: number; stdout: string }> {
         return new Promise((resolve, reject) => {
-            const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", path.join(ROOT, "tools", script), ...args], {
+            const child = spawn(process.execPath, [...TS_NODE, path.join(ROOT, "tools", script), ...args], {
                 cwd: ROOT,
                 stdio: ["ignore", "pipe", "pipe"],
             });

@@ -9,6 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { TS_NODE } from "./cli";
 import { tempFolders } from "./temp";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -28,14 +29,10 @@ Module.prototype._compile = function (content, filename) { loaded.push(filename)
 process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(out)}, loaded.join("\\n")));
 `,
     );
-    const r = spawnSync(
-        process.execPath,
-        ["-r", hook, path.join(ROOT, "node_modules", ".bin", "ts-node"), "--swc", "tools/plan.ts", "--stack", stack, "--json"],
-        {
-            cwd: ROOT,
-            encoding: "utf8",
-        },
-    );
+    const r = spawnSync(process.execPath, ["-r", hook, ...TS_NODE, "tools/plan.ts", "--stack", stack, "--json"], {
+        cwd: ROOT,
+        encoding: "utf8",
+    });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     return fs.readFileSync(out, "utf8").split("\n");

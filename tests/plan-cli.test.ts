@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { main } from "../tools/plan";
 import { SECRET_DATA_PLACEHOLDER } from "../targets/kubernetes/manifests";
-import { inProcess } from "./cli";
+import { inProcess, TS_NODE } from "./cli";
 import { runStack } from "./helpers";
 import { validateObject } from "./k8s-schema";
 import { tempFolders } from "./temp";
@@ -21,7 +21,7 @@ const ROOT = path.resolve(__dirname, "..");
 
 /** As `npm run plan -- ...` runs it: a new process through ts-node. */
 function spawnPlan(...args: string[]) {
-    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", path.join(ROOT, "tools", "plan.ts"), ...args], {
+    const r = spawnSync(process.execPath, [...TS_NODE, path.join(ROOT, "tools", "plan.ts"), ...args], {
         cwd: ROOT,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { evaluate } from "../policies/evaluate";
 import { planStack } from "../tools/planner";
 import { main } from "../tools/policy";
-import { inProcess } from "./cli";
+import { inProcess, TS_NODE } from "./cli";
 import { tempFolders } from "./temp";
 
 /** Every temporary folder of this file's tests, removed after them. */
@@ -73,7 +73,7 @@ describe("a stack built wrong fails", () => {
 
 /** As `npm run policy -- ...` runs it: a new process through ts-node. */
 function spawnPolicy(...args: string[]) {
-    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", path.join(ROOT, "tools", "policy.ts"), ...args], {
+    const r = spawnSync(process.execPath, [...TS_NODE, path.join(ROOT, "tools", "policy.ts"), ...args], {
         cwd: ROOT,
         encoding: "utf8",
     });

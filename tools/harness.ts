@@ -208,7 +208,7 @@ function unloadProgram(program: string): void {
 /** Pulumi loads `index.ts` through ts-node; so do we, whatever loaded the harness. */
 function ensureTsNode(): void {
     if (require.extensions[".ts"]) return;
-    (require("ts-node") as typeof import("ts-node")).register({ swc: true, project: path.join(ROOT, "tsconfig.json") });
+    (require("ts-node") as typeof import("ts-node")).register({ project: path.join(ROOT, "tsconfig.pulumi.json") });
 }
 
 let running: Promise<unknown> = Promise.resolve();

@@ -8,13 +8,14 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { cliMissing, ROOT } from "./harness";
+import { TS_NODE } from "../cli";
 
 const missing = cliMissing();
 if (missing) console.log(`the bench's engine cases skipped: ${missing}`);
 
 describe.skipIf(missing !== null)("npm run bench, its engine cases", () => {
     it("run once each through the real CLI (--dry --engine-only)", () => {
-        const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", path.join(ROOT, "bench", "run.ts"), "--dry", "--engine-only"], {
+        const r = spawnSync(process.execPath, [...TS_NODE, path.join(ROOT, "bench", "run.ts"), "--dry", "--engine-only"], {
             cwd: ROOT,
             encoding: "utf8",
         });
