@@ -118,12 +118,18 @@ export function policiesTable(): string {
     return ["| policy | level | scope | what it checks | how to fix |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
-/** Who holds which credential, and what it may do with it: prod with KEDA, where every consumer exists. */
+/** Who holds which credential, and what it may do with it: prod with KEDA, the backup and the exporters, where every consumer exists. */
 export function credentialsTable(): string {
     // A target where every consumer exists: one with KEDA and scheduled tasks (the backup).
     const full = TARGETS.find((t) => t.capabilities.autoscalers.includes("keda") && t.capabilities.scheduledTasks);
     if (!full) throw new Error("no target runs KEDA and scheduled tasks: the credentials table needs one");
-    const config = resolveConfig({ target: full.name, mode: "workers", workers: { autoscaler: "keda" }, backup: { enabled: true } }).config;
+    const config = resolveConfig({
+        target: full.name,
+        mode: "workers",
+        workers: { autoscaler: "keda" },
+        backup: { enabled: true },
+        exporters: { enabled: true },
+    }).config;
     const who = grants(config);
     const consumers = [...new Set([...who.postgres.map((r) => r.consumer), ...who.redis.map((u) => u.consumer), ...who.minio.map((u) => u.name)])];
     const shownAs = (c: string) =>
