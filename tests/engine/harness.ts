@@ -27,6 +27,8 @@ export const PROGRAM_ENTRIES = [
     "contract",
     "targets",
     "policies",
+    // How tsconfig.pulumi.json has ts-node transpile the program.
+    "tools/transpile-cache.js",
 ];
 
 /** The policy pack as users pass it: `pulumi preview --policy-pack policies` (its own npm ci first). */
@@ -147,7 +149,7 @@ export class EngineProject {
         fs.mkdirSync(this.dir);
         if (program) {
             for (const [file, text] of Object.entries(program)) fs.writeFileSync(path.join(this.dir, file), text);
-            for (const f of ["tsconfig.json", "tsconfig.pulumi.json"]) fs.copyFileSync(path.join(ROOT, f), path.join(this.dir, f));
+            for (const f of ["tsconfig.json", "tsconfig.pulumi.json", "tools/transpile-cache.js"]) fs.cpSync(path.join(ROOT, f), path.join(this.dir, f));
         } else {
             for (const entry of PROGRAM_ENTRIES) {
                 fs.cpSync(path.join(ROOT, entry), path.join(this.dir, entry), { recursive: true, filter: (src) => path.basename(src) !== "node_modules" });
