@@ -27,19 +27,29 @@ export interface PostgresExporterArgs extends ExporterArgs {
     database: DatabaseConnection;
 }
 
-/** What both exporters share: a small stateless service, its metrics port scraped and published on the Docker host's loopback only. */
-function exporterSpec(role: string, args: ExporterArgs, user: { uid: number; gid: number }, health: string): Omit<StatelessServiceSpec, "connectsTo"> {
-    const probe = { http: { path: health, port: args.port } };
+/**
+ * What both exporters share: a small stateless service that reads one data service, its metrics
+ * port scraped and published on the Docker host's loopback only.
+ */
+function exporterSpec(
+    role: string,
+    args: ExporterArgs,
+    image: { user: { uid: number; gid: number }; health: string },
+    reads: ServiceHandle,
+): StatelessServiceSpec {
+    const probe = { http: { path: image.health, port: args.port } };
     return {
         role,
         component: "monitoring",
         image: args.image,
         resources: args.resources,
-        user,
+        user: image.user,
         replicas: 1,
         ports: [{ name: "metrics", port: args.port, hostBinding: { ip: "127.0.0.1", port: args.port }, scrape: { path: METRICS_PATH } }],
         health: { readiness: probe, liveness: probe, startupSeconds: 10 },
         terminationGracePeriodSeconds: 5,
+        connectsTo: [reads],
+        waitFor: [reads],
     };
 }
 
@@ -55,7 +65,7 @@ export class RedisExporter extends pulumi.ComponentResource {
         const q = args.queue;
         this.service = args.target.statelessService(
             {
-                ...exporterSpec(name, args, { uid: 59000, gid: 59000 }, "/health"),
+                ...exporterSpec(name, args, { user: { uid: 59000, gid: 59000 }, health: "/health" }, q.service),
                 env: {
                     REDIS_ADDR: `redis://${q.host}:${q.port}`,
                     REDIS_USER: q.user,
@@ -69,8 +79,6 @@ export class RedisExporter extends pulumi.ComponentResource {
                     REDIS_EXPORTER_SET_CLIENT_NAME: "false",
                     REDIS_EXPORTER_EXCLUDE_LATENCY_HISTOGRAM_METRICS: "true",
                 },
-                connectsTo: [q.service],
-                waitFor: [q.service],
             },
             { parent: this },
         );
@@ -87,15 +95,14 @@ export class PostgresExporter extends pulumi.ComponentResource {
         const db = args.database;
         this.service = args.target.statelessService(
             {
-                ...exporterSpec(name, args, { uid: 65534, gid: 65534 }, "/"),
+                ...exporterSpec(name, args, { user: { uid: 65534, gid: 65534 }, health: "/" }, db.service),
                 args: [`--web.listen-address=:${args.port}`],
                 env: {
                     DATA_SOURCE_URI: `${db.host}:${db.port}/${db.database}?sslmode=disable`,
                     DATA_SOURCE_USER: db.user,
                     DATA_SOURCE_PASS: asFile(db.password),
                 },
-                connectsTo: [db.service],
-                waitFor: [db.service],
+                // Its role exists once the roles task has run.
                 after: db.setup,
             },
             { parent: this },
