@@ -309,13 +309,38 @@ describe.skipIf(missing !== null)("prod on a real Kubernetes API server, through
         expect(again.code, again.stdout + again.stderr).toBe(0);
     });
 
-    it("watches the stack when asked: the API server takes its PrometheusRule under the operator's real CRD, and the dashboard; off again removes both", async () => {
-        configure("kubernetes.monitoring.enabled=true");
+    it("watches the stack when asked: the API server takes its PrometheusRule and the exporters' ServiceMonitors under the operator's real CRDs, and the dashboard; off again removes them", async () => {
+        configure("kubernetes.monitoring.enabled=true", "exporters.enabled=true");
         try {
             await project.up();
             const rule = await cluster.getJson<Json>(["prometheusrule", "quorvex", "-n", NAMESPACE]);
             expect(rule.metadata.labels.release).toBe("kube-prometheus-stack");
-            expect(rule.spec.groups[0].rules.map((r: Json) => r.alert)).toContain("QuorvexWorkersAtMax");
+            expect(rule.spec.groups[0].rules.map((r: Json) => r.alert)).toEqual(
+                expect.arrayContaining(["QuorvexWorkersAtMax", "QuorvexQueueGrowing", "QuorvexRedisMemoryHigh", "QuorvexPostgresConnectionsHigh"]),
+            );
+            // Each exporter's ServiceMonitor selects its Service, whose port it names.
+            for (const [name, port] of [
+                ["redis-exporter", 9121],
+                ["postgres-exporter", 9187],
+            ] as const) {
+                const monitor = await cluster.getJson<Json>(["servicemonitor", name, "-n", NAMESPACE]);
+                expect(monitor.metadata.labels.release).toBe("kube-prometheus-stack");
+                const service = await cluster.getJson<Json>(["service", name, "-n", NAMESPACE]);
+                expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
+                expect(service.spec.ports).toEqual([expect.objectContaining({ name: monitor.spec.endpoints[0].port, port })]);
+                const deployment = await cluster.getJson<Json>(["deployment", name, "-n", NAMESPACE]);
+                expect(deployment.status.availableReplicas, name).toBe(1);
+            }
+            // The CRD's own schema holds there too: an endpoint's scheme must be http or https.
+            const monitor = await cluster.getJson<Json>(["servicemonitor", "redis-exporter", "-n", NAMESPACE]);
+            const badMonitor: Json = {
+                ...monitor,
+                metadata: { name: "bad", namespace: NAMESPACE },
+                spec: { ...monitor.spec, endpoints: [{ port: "metrics", scheme: "gopher" }] },
+            };
+            const refused = await cluster.kubectl(["apply", "--dry-run=server", "-f", "-"], JSON.stringify(badMonitor));
+            expect(refused.code).not.toBe(0);
+            expect(refused.stderr).toMatch(/scheme/);
             const board = await cluster.getJson<Json>(["configmap", "quorvex-dashboard", "-n", NAMESPACE]);
             expect(JSON.parse(board.data["quorvex.json"]).title).toBe(`Quorvex (${NAMESPACE})`);
             // The CRD's own schema holds: a rule without an expression is refused.
@@ -324,10 +349,12 @@ describe.skipIf(missing !== null)("prod on a real Kubernetes API server, through
             expect(r.code).not.toBe(0);
             expect(r.stderr).toMatch(/expr/);
         } finally {
-            configure("kubernetes.monitoring.enabled=false");
+            configure("kubernetes.monitoring.enabled=false", "exporters.enabled=false");
         }
         await project.up();
         expect(await cluster.ok(["get", "prometheusrules", "-n", NAMESPACE, "-o", "name"])).toBe("");
+        expect(await cluster.ok(["get", "servicemonitors", "-n", NAMESPACE, "-o", "name"])).toBe("");
+        expect(await cluster.ok(["get", "deployments", "-n", NAMESPACE, "-o", "name"])).not.toMatch(/exporter/);
     });
 
     it("switches `workers.autoscaler` from hpa to keda and back on the live stack, past KEDA's admission rule", async () => {
