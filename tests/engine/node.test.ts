@@ -61,6 +61,14 @@ const CONNECT = [
     "print(json.dumps(out))",
 ].join("\n");
 const svc = (name: string, port: number) => `${name}.${NAMESPACE}.svc.cluster.local:${port}`;
+/** GETs a URL (5 s); prints its body, or `blocked: ...`. */
+const SCRAPE = [
+    "import sys, urllib.request",
+    "try:",
+    "    print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())",
+    "except Exception as e:",
+    "    print('blocked: ' + type(e).__name__)",
+].join("\n");
 
 describe.skipIf(missing !== null)("prod with its pods running on a real node", () => {
     let engine: DockerEngine;
@@ -309,6 +317,52 @@ describe.skipIf(missing !== null)("prod with its pods running on a real node", (
             [svc("backend", 8000)]: "open",
         });
         await cluster.ok(["delete", "pod", "engine-probe", "-n", "default", "--wait=false"]);
+    });
+
+    it("is scraped by the configured Prometheus alone (exporters, monitoring): its pods read each exporter's metrics through the NetworkPolicies, from the live services as their own users; a pod elsewhere is refused", async () => {
+        configure("exporters.enabled=true", "kubernetes.monitoring.enabled=true");
+        await project.up();
+        await waitReady("app.kubernetes.io/name=redis-exporter", 1);
+        await waitReady("app.kubernetes.io/name=postgres-exporter", 1);
+        // A Prometheus as kube-prometheus-stack runs it (its namespace and pod label), and the same pod without that label.
+        const scraper = (name: string, labels: Record<string, string>) => ({
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name, namespace: "monitoring", labels },
+            spec: {
+                containers: [{ name: "probe", image: "ghcr.io/quorvex/quorvex-browser-worker:1.0.0", command: ["sleep", "infinity"] }],
+                terminationGracePeriodSeconds: 0,
+            },
+        });
+        await cluster.apply([
+            { apiVersion: "v1", kind: "Namespace", metadata: { name: "monitoring" } },
+            scraper("prometheus", { "app.kubernetes.io/name": "prometheus" }),
+            scraper("intruder", { app: "intruder" }),
+        ]);
+        await cluster.ok(["wait", "--for=condition=Ready", "pod/prometheus", "pod/intruder", "-n", "monitoring", "--timeout=60s"]);
+        const scrape = async (pod: string, target: string) =>
+            (await node.exec("monitoring", pod, "probe", ["python3", "-c", SCRAPE, `http://${target}/metrics`])).stdout;
+        // The new pods' policies take kube-router up to its sync period (30 s): until then the
+        // scrape is refused, or the exporter cannot reach its service yet (`redis_up 0`).
+        const scraped = (target: string, up: RegExp) =>
+            eventually(`${target} scraped, its service up`, 90, async () => {
+                const out = await scrape("prometheus", target);
+                return up.test(out) ? out : null;
+            });
+        const redis = await scraped(svc("redis-exporter", 9121), /^redis_up 1$/m);
+        expect(redis).toMatch(/^redis_key_size\{db="db0",key="browser-jobs"\} \d+$/m);
+        expect(redis).toMatch(/^redis_memory_max_bytes [1-9]/m);
+        const postgres = await scraped(svc("postgres-exporter", 9187), /^pg_up 1$/m);
+        expect(postgres).toMatch(/^pg_database_size_bytes\{datname="quorvex"[^}]*\} \d/m);
+        for (const target of [svc("redis-exporter", 9121), svc("postgres-exporter", 9187)])
+            expect(await scrape("intruder", target), target).toMatch(/^blocked/);
+        // Nothing else of the platform opens to the Prometheus pods.
+        const other = await node.exec("monitoring", "prometheus", "probe", ["python3", "-c", CONNECT, svc("redis", 6379), svc("postgres", 5432)]);
+        for (const state of Object.values(JSON.parse(other.stdout) as Record<string, string>)) expect(state).toMatch(/^blocked/);
+        await cluster.ok(["delete", "namespace", "monitoring", "--wait=false"]);
+        configure("exporters.enabled=false", "kubernetes.monitoring.enabled=false");
+        await project.up();
+        await eventually("the exporters' pods gone", 60, async () => ((await pods("app.kubernetes.io/component=monitoring")).length ? null : true));
     });
 
     it("backs up on demand: a Job made from the backup CronJob dumps the database and uploads it to MinIO under the NetworkPolicies", async () => {
