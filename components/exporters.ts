@@ -5,6 +5,11 @@ import { asFile, type ResourceBudget, type ServiceHandle, type StatelessServiceS
 /** The exporters' roles: their services' names, and the consumers they connect as (`exporters.enabled`). */
 export const EXPORTERS = { postgres: "postgres-exporter", redis: "redis-exporter" } as const;
 
+/** The exporters a stack runs, by role (null: not run): Postgres's with `exporters.enabled`, Redis's where Redis runs too. */
+export function exportersOf(c: { exporters: { enabled: boolean }; redis: { enabled: boolean } }): { postgres: string | null; redis: string | null } {
+    return { postgres: c.exporters.enabled ? EXPORTERS.postgres : null, redis: c.exporters.enabled && c.redis.enabled ? EXPORTERS.redis : null };
+}
+
 /** Where an exporter serves its metrics. */
 export const METRICS_PATH = "/metrics";
 

@@ -15,7 +15,7 @@ import { REDIS_ACCESS, Redis, type RedisUser } from "../components/redis";
 import type { MinioUser } from "../components/minio";
 import { BrowserTasks } from "../components/tasks";
 import { BrowserWorkerPool } from "../components/workers";
-import { EXPORTERS, PostgresExporter, RedisExporter } from "../components/exporters";
+import { EXPORTERS, exportersOf, PostgresExporter, RedisExporter } from "../components/exporters";
 import { poolsOf, type Pool } from "../components/services/workers";
 
 export interface Composition {
@@ -48,14 +48,14 @@ export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis
     const artifacts = config.minio.bucket;
     const backup = config.backup.enabled;
     const tasks = config.tasks.enabled;
-    const metrics = config.exporters.enabled;
+    const metrics = exportersOf(config);
     return {
         postgres: [
             { consumer: "backend-migrate", name: `${u}_migrate`, access: "owner" },
             { consumer: "backend", name: `${u}_app`, access: "readWrite" },
             ...(backup ? [{ consumer: "postgres-backup", name: `${u}_backup`, access: "dump" as const }] : []),
             { consumer: OTHER_TEAMS, name: `${u}_reader`, access: "read" },
-            ...(metrics ? [{ consumer: EXPORTERS.postgres, name: `${u}_monitor`, access: "monitor" as const }] : []),
+            ...(metrics.postgres ? [{ consumer: EXPORTERS.postgres, name: `${u}_monitor`, access: "monitor" as const }] : []),
         ],
         redis: [
             { consumer: "backend", name: "backend", rules: REDIS_ACCESS.application() },
@@ -70,7 +70,7 @@ export function grants(config: QuorvexConfig): { postgres: PostgresRole[]; redis
             // An ephemeral task is a worker that takes one job: the same keys, its own user.
             ...(tasks ? [{ consumer: "tasks", name: "tasks", rules: REDIS_ACCESS.queueWorker(queue, config.redis.workerExtraKeys) }] : []),
             { consumer: OTHER_TEAMS, name: "reader", rules: REDIS_ACCESS.queueReader(...pools.map((p) => p.queue.listName)) },
-            ...(metrics ? [{ consumer: EXPORTERS.redis, name: "exporter", rules: REDIS_ACCESS.metrics(...pools.map((p) => p.queue.listName)) }] : []),
+            ...(metrics.redis ? [{ consumer: EXPORTERS.redis, name: "exporter", rules: REDIS_ACCESS.metrics(...pools.map((p) => p.queue.listName)) }] : []),
         ],
         minio: [
             { name: "backend", grants: [{ bucket: artifacts, access: "full" }] },
@@ -234,7 +234,7 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
               })
             : undefined;
     const e = config.exporters;
-    const exporters = e.enabled
+    const exporters = exportersOf(config).postgres
         ? {
               postgres: new PostgresExporter(EXPORTERS.postgres, {
                   target,
@@ -243,6 +243,7 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
                   resources: e.postgres.resources,
                   database: postgres.connectionFor(EXPORTERS.postgres),
               }),
+              // Where Redis runs (exportersOf's rule: the component exists exactly then).
               redis: redis
                   ? new RedisExporter(EXPORTERS.redis, {
                         target,

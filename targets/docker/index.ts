@@ -17,6 +17,7 @@
  * 2GB /dev/shm; workers get a 1GB /dev/shm.
  */
 import type { TargetPlugin } from "../plugin";
+import { exportersOf } from "../../components/exporters";
 import { MINIO_PORT } from "../../components/minio";
 import { POSTGRES_PORT } from "../../components/postgres";
 import { REDIS_PORT } from "../../components/redis";
@@ -80,12 +81,11 @@ export const docker: TargetPlugin<"docker", typeof section> = {
                   ["MinIO", MINIO_PORT, true],
               ])
             : [];
-        const metrics = e.enabled
-            ? published("exporters.enabled", [
-                  ["the Postgres exporter", e.postgres.port, true],
-                  ["the Redis exporter", e.redis.port, redis],
-              ])
-            : [];
+        const run = exportersOf(config);
+        const metrics = published("exporters.enabled", [
+            ["the Postgres exporter", e.postgres.port, run.postgres !== null],
+            ["the Redis exporter", e.redis.port, run.redis !== null],
+        ]);
         const check = (path: string[], port: number, among: typeof data) => {
             const taken = among.find((p) => p.port === port);
             if (taken) rule(path, `must differ from ${port}, where ${taken.by} publishes ${taken.what} on 127.0.0.1`);

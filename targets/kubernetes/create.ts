@@ -1,4 +1,4 @@
-import { EXPORTERS } from "../../components/exporters";
+import { exportersOf } from "../../components/exporters";
 import { poolsOf, type Pool } from "../../components/services/workers";
 import type { KubernetesConfig } from "./config";
 import { KubernetesTarget } from "./target";
@@ -40,10 +40,7 @@ export function create(stack: string, config: KubernetesConfig): KubernetesTarge
                 pools: poolsOf(config.workers, config.images.worker).map((p) => ({ key: p.key, role: p.role, hpa: hpaOf(p), queue: p.queue.listName })),
                 backup: config.backup.enabled,
                 tasksNamespace: config.tasks.enabled ? config.tasks.namespace : null,
-                exporters: {
-                    redis: config.exporters.enabled && config.redis.enabled ? EXPORTERS.redis : null,
-                    postgres: config.exporters.enabled ? EXPORTERS.postgres : null,
-                },
+                exporters: exportersOf(config),
             },
             m,
         );

@@ -98,6 +98,9 @@ export interface KubernetesTargetArgs {
     scrapedBy: { namespace: string; podLabels: Record<string, string>; monitorLabels: Record<string, string> } | null;
 }
 
+/** The ports of a workload that Prometheus scrapes (its ServiceMonitor's endpoints, and what its Prometheus is admitted to). */
+const scrapedPorts = (spec: { ports?: ServiceSpecBase["ports"] }) => (spec.ports ?? []).filter((p) => p.scrape);
+
 /** The pods with these labels in that namespace (every pod of it when `labels` is empty). */
 function peer(namespace: string, labels: Record<string, string>): k8s.types.input.networking.v1.NetworkPolicyPeer {
     return {
@@ -278,7 +281,7 @@ export class KubernetesTarget implements Target {
                 parent,
             );
         }
-        const scraped = (spec.ports ?? []).filter((p) => p.scrape);
+        const scraped = scrapedPorts(spec);
         if (this.args.scrapedBy && scraped.length) {
             this.admit(
                 spec,
@@ -371,7 +374,7 @@ export class KubernetesTarget implements Target {
 
     /** A ServiceMonitor of the ports marked `scrape`, for the prometheus-operator (its CRD read as a prerequisite). */
     private serviceMonitor(spec: ServiceSpecBase, parent: pulumi.Resource): void {
-        const scraped = spec.ports.filter((p) => p.scrape);
+        const scraped = scrapedPorts(spec);
         if (!this.args.scrapedBy || !scraped.length) return;
         const crd = this.prerequisite("service-monitors", (o) =>
             apiextensionsV1.CustomResourceDefinition.get("service-monitors", "servicemonitors.monitoring.coreos.com", o),
