@@ -116,6 +116,16 @@ describe("dev stack, standard mode", async () => {
         expect(JSON.stringify(inputs(backend))).not.toMatch(/succeeded/);
     });
 
+    it("starts the proxy beside the backend, not after its health: nginx resolves the backend at each request; the entry check waits for both", () => {
+        const proxy = one(run, T.container, "ingress");
+        expect(proxy.options.dependsOn).not.toContain(`${T.container}::backend`);
+        expect(envOf(proxy).NGINX_CONF).toContain("resolver 127.0.0.11 valid=10s ipv6=off;");
+        expect(envOf(proxy).NGINX_CONF).toContain("proxy_pass $api_upstream;");
+        const check = one(run, "command:local:Command", "ingress-check");
+        expect(check.options.dependsOn).toContain(`${T.container}::ingress`);
+        expect(inputs(check).triggers).toEqual(["ingress-id,backend-id"]); // the mocks' ids: a new proxy or backend runs it again
+    });
+
     it("replaces the image's entrypoint with a spec's command, as Kubernetes does (minio/mc's entrypoint is mc)", () => {
         const task = inputs(one(run, T.container, "minio-buckets"));
         expect(task.entrypoints.slice(0, 2)).toEqual(["sh", "-c"]);

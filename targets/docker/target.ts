@@ -471,7 +471,9 @@ export class DockerTarget implements Target {
                 liveness: { http: { path: "/healthz", port: PROXY_PORTS.http } },
                 startupSeconds: 5,
             },
-            waitFor: [spec.backend],
+            // Not after the backend's health: nginx resolves the backend at each request (its
+            // `resolver`), so the proxy starts beside it and `up` waits for the two at once; the
+            // entry check, run on both containers' ids, is what waits for the backend.
             replicas: 1,
             terminationGracePeriodSeconds: 30,
         };
