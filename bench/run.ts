@@ -9,12 +9,16 @@
  * there), also the real engine: `pulumi preview` of prod (rendered to YAML)
  * against `pulumi preview` of a one-resource program and of as many trivial
  * resources through the same CLI, and a second `up` with nothing to do of each
- * of the last two. Prints a table with each figure's ratio to the floor and writes
- * bench/results.json (not committed) for comparing runs.
+ * of the last two. Where the Docker rung can run (root, dockerd, the docker,
+ * tls and command plugins: docs/engine-tier.md), also a fresh `up` of dev on the
+ * harness's Docker engine against the health waits on its critical path
+ * (bench/dev-up.ts). Prints a table with each figure's ratio to the floor and
+ * writes bench/results.json (not committed) for comparing runs.
  *
  * `--dry` runs every case once, with no warm-up and no results file, and fails
  * on the first that fails: the tests run it, so a broken case never waits for
- * someone to run the benchmark. `--engine-only` runs the engine cases alone.
+ * someone to run the benchmark. `--engine-only` runs the engine cases alone
+ * (the CLI's and the Docker engine's).
  */
 import { spawnSync } from "child_process";
 import { EngineProject, findPulumi, NO_ENTRY_CHECK } from "../tests/engine/harness";
@@ -23,6 +27,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TS_NODE } from "../tests/cli";
+import { devUpRuns, type DevUpTimeline } from "./dev-up";
 
 const ROOT = path.resolve(__dirname, "..");
 const argv = process.argv.slice(2);
@@ -144,6 +149,24 @@ async function engineCases(): Promise<Case[]> {
     ];
 }
 
+/** The Docker engine's case, with the CLI's (it runs `pulumi up`), or why not. */
+const dockerCase = async (runs: number): Promise<DevUpTimeline[] | string> => {
+    try {
+        findPulumi();
+    } catch {
+        return "no pulumi on PATH";
+    }
+    return devUpRuns(runs);
+};
+
+const DEV_UP = "docker: dev up from empty (stand-in images)";
+const DEV_UP_WAITS = "docker: health waits on its critical path";
+const DEV_UP_RUNS = 3;
+
+/** The timeline of a run, its critical path first to last. */
+const timeline = (t: DevUpTimeline) =>
+    t.path.map((p) => `    ${p.start.toFixed(0).padStart(3)}-${p.end.toFixed(0).padEnd(3)} s  ${p.name}${p.waitSeconds ? ` (health wait ${p.waitSeconds.toFixed(1)} s)` : ""}`);
+
 async function main() {
     const results: { name: string; runs: number; medianMs: number; minMs: number; maxMs: number; ratioToFloor: number }[] = [];
     const cases = [...(ENGINE_ONLY ? [] : CASES), ...(await engineCases())];
@@ -152,6 +175,9 @@ async function main() {
             const ms = time(c.command, c.env, c.cwd);
             process.stdout.write(`ok ${c.name} (${ms.toFixed(0)} ms)\n`);
         }
+        const devUp = await dockerCase(1);
+        if (typeof devUp === "string") process.stdout.write(`skipped ${DEV_UP}: ${devUp}\n`);
+        else process.stdout.write(`ok ${DEV_UP} (${devUp[0].upSeconds.toFixed(1)} s, health waits ${devUp[0].waitSeconds.toFixed(1)} s)\n`);
         return;
     }
     for (const c of cases) {
@@ -160,6 +186,20 @@ async function main() {
         const samples = Array.from({ length: runs }, () => time(c.command, c.env, c.cwd));
         results.push({ name: c.name, runs, medianMs: median(samples), minMs: Math.min(...samples), maxMs: Math.max(...samples), ratioToFloor: 0 });
         process.stderr.write(`  ${c.name}: ${median(samples).toFixed(0)} ms\n`);
+    }
+    const devUp = await dockerCase(DEV_UP_RUNS);
+    let devUpPath: string[] = [];
+    if (typeof devUp === "string") process.stderr.write(`  (${DEV_UP} skipped: ${devUp})\n`);
+    else {
+        for (const [name, seconds] of [
+            [DEV_UP, devUp.map((t) => t.upSeconds)],
+            [DEV_UP_WAITS, devUp.map((t) => t.waitSeconds)],
+        ] as const) {
+            const ms = seconds.map((x) => x * 1000);
+            results.push({ name, runs: ms.length, medianMs: median(ms), minMs: Math.min(...ms), maxMs: Math.max(...ms), ratioToFloor: 0 });
+        }
+        const mid = [...devUp].sort((a, b) => a.upSeconds - b.upSeconds)[Math.floor(devUp.length / 2)];
+        devUpPath = ["", `docker: the critical path of the median dev up (${mid.upSeconds.toFixed(1)} s):`, ...timeline(mid)];
     }
     const floor = results[0].medianMs;
     for (const r of results) r.ratioToFloor = r.medianMs / floor;
@@ -179,6 +219,8 @@ async function main() {
         enginePreviewProdToSameCount:
             byName("engine: pulumi preview prod (rendered to YAML)") /
             (results.find((r) => r.name.startsWith("engine reference: pulumi preview,"))?.medianMs ?? NaN),
+        devUpToCriticalPathWaits: byName(DEV_UP) / byName(DEV_UP_WAITS),
+        devUpSeconds: byName(DEV_UP) / 1000,
         engineSecondUpProdToSameCount:
             byName("engine: second pulumi up of prod (rendered to YAML), nothing to do") /
             (results.find((r) => r.name.startsWith("engine reference: second pulumi up,"))?.medianMs ?? NaN),
@@ -194,6 +236,13 @@ async function main() {
                   `engine: preview prod / preview of as many trivial resources: ${targets.enginePreviewProdToSameCount.toFixed(2)} (target <= 1.3)`,
                   `engine: second up of prod / second up of as many trivial resources: ${targets.engineSecondUpProdToSameCount.toFixed(2)} (nothing to do in either)`,
               ]),
+        ...(Number.isNaN(targets.devUpSeconds)
+            ? []
+            : [
+                  `docker: dev up from empty: ${targets.devUpSeconds.toFixed(1)} s (target <= 30 s on this machine's engine)`,
+                  `docker: dev up / health waits on its critical path: ${targets.devUpToCriticalPathWaits.toFixed(2)} (target <= 1.2)`,
+              ]),
+        ...devUpPath,
     );
     process.stdout.write(`${lines.join("\n")}\n`);
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };

@@ -1,14 +1,16 @@
 /**
  * The benchmark's engine cases (`pulumi preview` of prod and of trivial
  * programs, a second `up` of prod and of as many trivial resources, through the
- * CLI on PATH) run: they crashed before their first run
- * once (a node_modules link made twice), and nothing noticed.
+ * CLI on PATH; a fresh `up` of dev on the harness's Docker engine where the
+ * Docker rung can run) run: they crashed before their first run once (a
+ * node_modules link made twice), and nothing noticed.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { cliMissing, ROOT } from "./harness";
 import { TS_NODE } from "../cli";
+import { dockerRungMissing } from "./docker-rung";
 
 const missing = cliMissing();
 if (missing) console.log(`the bench's engine cases skipped: ${missing}`);
@@ -25,5 +27,8 @@ describe.skipIf(missing !== null)("npm run bench, its engine cases", () => {
         expect(r.stdout).toMatch(/ok engine reference: pulumi preview, \d+ trivial resources \(as many as prod\)/);
         expect(r.stdout).toMatch(/ok engine reference: second pulumi up, \d+ trivial resources, nothing to do/);
         expect(r.stdout).toContain("ok engine: second pulumi up of prod (rendered to YAML), nothing to do (");
+        const docker = dockerRungMissing();
+        if (docker) expect(r.stdout).toContain(`skipped docker: dev up from empty (stand-in images): ${docker}`);
+        else expect(r.stdout).toMatch(/^ok docker: dev up from empty \(stand-in images\) \(\d+\.\d s, health waits \d+\.\d s\)$/m);
     }, 600_000);
 });
