@@ -47,7 +47,11 @@ export async function devUpTimeline(engine: DockerEngine, sets: string[] = []): 
         const upSeconds = (Date.now() - started) / 1000;
         const steps = new Map<string, Step>();
         for (const line of run.stdout.split("\n").filter((l) => l.startsWith("{"))) {
-            const e = JSON.parse(line) as { timestamp: number; resourcePreEvent?: { metadata: { urn: string } }; resOutputsEvent?: { metadata: { urn: string } } };
+            const e = JSON.parse(line) as {
+                timestamp: number;
+                resourcePreEvent?: { metadata: { urn: string } };
+                resOutputsEvent?: { metadata: { urn: string } };
+            };
             if (e.resourcePreEvent) steps.set(e.resourcePreEvent.metadata.urn, { urn: e.resourcePreEvent.metadata.urn, start: e.timestamp, end: e.timestamp });
             if (e.resOutputsEvent) {
                 const s = steps.get(e.resOutputsEvent.metadata.urn);

@@ -165,7 +165,10 @@ const DEV_UP_RUNS = 3;
 
 /** The timeline of a run, its critical path first to last. */
 const timeline = (t: DevUpTimeline) =>
-    t.path.map((p) => `    ${p.start.toFixed(0).padStart(3)}-${p.end.toFixed(0).padEnd(3)} s  ${p.name}${p.waitSeconds ? ` (health wait ${p.waitSeconds.toFixed(1)} s)` : ""}`);
+    t.path.map(
+        (p) =>
+            `    ${p.start.toFixed(0).padStart(3)}-${p.end.toFixed(0).padEnd(3)} s  ${p.name}${p.waitSeconds ? ` (health wait ${p.waitSeconds.toFixed(1)} s)` : ""}`,
+    );
 
 async function main() {
     const results: { name: string; runs: number; medianMs: number; minMs: number; maxMs: number; ratioToFloor: number }[] = [];
