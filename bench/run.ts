@@ -9,7 +9,7 @@
  * there), also the real engine: `pulumi preview` of prod (rendered to YAML)
  * against `pulumi preview` of a one-resource program and of as many trivial
  * resources through the same CLI, and a second `up` with nothing to do of each
- * of the last two. Where the Docker rung can run (root, dockerd, the docker,
+ * of the last two, and the preview of prod with the policy pack. Where the Docker rung can run (root, dockerd, the docker,
  * tls and command plugins: docs/engine-tier.md), also a fresh `up` of dev on the
  * harness's Docker engine against the health waits on its critical path
  * (bench/dev-up.ts). Prints a table with each figure's ratio to the floor and
@@ -21,13 +21,13 @@
  * (the CLI's and the Docker engine's).
  */
 import { spawnSync } from "child_process";
-import { EngineProject, findPulumi, NO_ENTRY_CHECK } from "../tests/engine/harness";
+import { EngineProject, findPulumi, NO_ENTRY_CHECK, POLICY_PACK } from "../tests/engine/harness";
 import { planStack } from "../tools/planner";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { TS_NODE } from "../tests/cli";
-import { devUpRuns, type DevUpTimeline } from "./dev-up";
+import { devUpRuns, type DevUpTimeline } from "../tests/engine/dev-up";
 
 const ROOT = path.resolve(__dirname, "..");
 const argv = process.argv.slice(2);
@@ -144,6 +144,7 @@ async function engineCases(): Promise<Case[]> {
         preview(floorProject, "engine floor: pulumi preview, 1 resource"),
         preview(sameCount, `engine reference: pulumi preview, ${count} trivial resources (as many as prod)`),
         preview(prod, "engine: pulumi preview prod (rendered to YAML)"),
+        engine(prod, "engine: pulumi preview prod, with the policy pack", ["preview", "--stack", prod.stack, "--policy-pack", POLICY_PACK]),
         upAgain(deployedSameCount, `engine reference: second pulumi up, ${count} trivial resources, nothing to do`),
         upAgain(deployedProd, "engine: second pulumi up of prod (rendered to YAML), nothing to do"),
     ];
@@ -159,8 +160,8 @@ const dockerCase = async (runs: number): Promise<DevUpTimeline[] | string> => {
     return devUpRuns(runs);
 };
 
-const DEV_UP = "docker: dev up from empty (stand-in images)";
-const DEV_UP_WAITS = "docker: health waits on its critical path";
+const DEV_UP = "dev up from empty on a Docker engine (stand-in images)";
+const DEV_UP_WAITS = "  its health waits on the critical path";
 const DEV_UP_RUNS = 3;
 
 /** The timeline of a run, its critical path first to last. */
@@ -202,7 +203,7 @@ async function main() {
             results.push({ name, runs: ms.length, medianMs: median(ms), minMs: Math.min(...ms), maxMs: Math.max(...ms), ratioToFloor: 0 });
         }
         const mid = [...devUp].sort((a, b) => a.upSeconds - b.upSeconds)[Math.floor(devUp.length / 2)];
-        devUpPath = ["", `docker: the critical path of the median dev up (${mid.upSeconds.toFixed(1)} s):`, ...timeline(mid)];
+        devUpPath = ["", `the critical path of the median dev up (${mid.upSeconds.toFixed(1)} s):`, ...timeline(mid)];
     }
     const floor = results[0].medianMs;
     for (const r of results) r.ratioToFloor = r.medianMs / floor;
@@ -222,6 +223,7 @@ async function main() {
         enginePreviewProdToSameCount:
             byName("engine: pulumi preview prod (rendered to YAML)") /
             (results.find((r) => r.name.startsWith("engine reference: pulumi preview,"))?.medianMs ?? NaN),
+        enginePackToPreview: byName("engine: pulumi preview prod, with the policy pack") / byName("engine: pulumi preview prod (rendered to YAML)"),
         devUpToCriticalPathWaits: byName(DEV_UP) / byName(DEV_UP_WAITS),
         devUpSeconds: byName(DEV_UP) / 1000,
         engineSecondUpProdToSameCount:
@@ -237,13 +239,14 @@ async function main() {
             : [
                   `engine: preview prod / preview of 1 resource: ${targets.enginePreviewProdToFloor.toFixed(2)} (same CLI, side by side)`,
                   `engine: preview prod / preview of as many trivial resources: ${targets.enginePreviewProdToSameCount.toFixed(2)} (target <= 1.3)`,
+                  `engine: preview prod with the policy pack / without: ${targets.enginePackToPreview.toFixed(2)} (the pack's own load and checks)`,
                   `engine: second up of prod / second up of as many trivial resources: ${targets.engineSecondUpProdToSameCount.toFixed(2)} (nothing to do in either)`,
               ]),
         ...(Number.isNaN(targets.devUpSeconds)
             ? []
             : [
-                  `docker: dev up from empty: ${targets.devUpSeconds.toFixed(1)} s (target <= 30 s on this machine's engine)`,
-                  `docker: dev up / health waits on its critical path: ${targets.devUpToCriticalPathWaits.toFixed(2)} (target <= 1.2)`,
+                  `dev up from empty: ${targets.devUpSeconds.toFixed(1)} s (target <= 30 s on this machine's engine)`,
+                  `dev up / health waits on its critical path: ${targets.devUpToCriticalPathWaits.toFixed(2)} (target <= 1.2)`,
               ]),
         ...devUpPath,
     );

@@ -24,11 +24,12 @@ describe.skipIf(missing !== null)("npm run bench, its engine cases", () => {
         expect(r.status, r.stderr).toBe(0);
         expect(r.stdout).toContain("ok engine floor: pulumi preview, 1 resource (");
         expect(r.stdout).toContain("ok engine: pulumi preview prod (rendered to YAML) (");
+        expect(r.stdout).toContain("ok engine: pulumi preview prod, with the policy pack (");
         expect(r.stdout).toMatch(/ok engine reference: pulumi preview, \d+ trivial resources \(as many as prod\)/);
         expect(r.stdout).toMatch(/ok engine reference: second pulumi up, \d+ trivial resources, nothing to do/);
         expect(r.stdout).toContain("ok engine: second pulumi up of prod (rendered to YAML), nothing to do (");
         const docker = dockerRungMissing();
-        if (docker) expect(r.stdout).toContain(`skipped docker: dev up from empty (stand-in images): ${docker}`);
-        else expect(r.stdout).toMatch(/^ok docker: dev up from empty \(stand-in images\) \(\d+\.\d s, health waits \d+\.\d s\)$/m);
+        if (docker) expect(r.stdout).toContain(`skipped dev up from empty on a Docker engine (stand-in images): ${docker}`);
+        else expect(r.stdout).toMatch(/^ok dev up from empty on a Docker engine \(stand-in images\) \(\d+\.\d s, health waits \d+\.\d s\)$/m);
     }, 600_000);
 });

@@ -9,10 +9,10 @@
  * the task exited. `up` / the health waits on the critical path is what `up`
  * adds to the waits it cannot avoid.
  */
-import { DockerEngine } from "../tests/engine/docker-engine";
-import { DOCKER_RUNG_PLUGINS, dockerRungMissing } from "../tests/engine/docker-rung";
-import { EngineProject, POLICY_PACK } from "../tests/engine/harness";
-import { buildStandins, findGoBinaries } from "../tests/engine/standins";
+import { DockerEngine } from "./docker-engine";
+import { DOCKER_RUNG_PLUGINS, dockerRungMissing } from "./docker-rung";
+import { EngineProject, POLICY_PACK } from "./harness";
+import { buildStandins, findGoBinaries } from "./standins";
 
 interface Step {
     urn: string;
