@@ -363,6 +363,9 @@ describe("dev stack on every later `pulumi up`", () => {
         });
         expect(inputs(owner).volumes).toEqual(inputs(minio).volumes);
         expect(minio.options.dependsOn).toContain(`docker:index/container:Container::minio-data-owner`);
+        // It talks to nothing, so it joins no network (and waits for none: it runs while they are made).
+        expect(inputs(owner).networkMode).toBe("none");
+        expect(inputs(owner).networksAdvanced).toBeUndefined();
         // Postgres and Redis start as root through entrypoints that drop to their users.
         for (const name of ["postgres", "redis"]) expect(inputs(one(run, T.container, name)).user, name).toBeUndefined();
     });

@@ -224,6 +224,8 @@ export class DockerTarget implements Target {
         const isData = this.dataServices.has(spec.role);
         const peers = spec.connectsTo ?? [];
         const onApp = !isData && (spec.internetEgress !== undefined || spec.exposedToIngress === true || peers.some((p) => !this.dataServices.has(p.role)));
+        // A workload that talks to nothing (a volume's owner task) joins no network at all.
+        if (!isData && !onApp && peers.length === 0 && !(spec.ports ?? []).some((p) => p.hostBinding)) return [];
         const onData = isData || !onApp || peers.some((p) => this.dataServices.has(p.role));
         const nets: docker.types.input.ContainerNetworksAdvanced[] = [];
         if (onData) nets.push({ name: this.host.dataNetwork.name, aliases: [spec.role] });
@@ -238,6 +240,7 @@ export class DockerTarget implements Target {
         const readOnly = !role.imageUser && (spec.readOnlyRootFilesystem ?? true);
         const scratch = [...(readOnly ? (spec.writablePaths ?? []) : []), ...(spec.imageVolumes ?? [])];
         const resources = withinHost(spec.resources, this.args.hostSize);
+        const networks = this.networks(spec);
         return {
             name,
             // The pinned reference (readable in `docker ps`, checked by the policy pack); pulled first.
@@ -267,7 +270,7 @@ export class DockerTarget implements Target {
             logDriver: "json-file",
             logOpts: LOG_OPTS,
             labels: pulumi.output([...this.labels(spec, role.data), ...(role.labels ?? []), configHashLabel(spec.env)]),
-            networksAdvanced: pulumi.output(this.networks(spec)),
+            ...(networks.length ? { networksAdvanced: pulumi.output(networks) } : { networkMode: "none" }),
             destroyGraceSeconds: spec.terminationGracePeriodSeconds,
             stopTimeout: spec.terminationGracePeriodSeconds,
         };
