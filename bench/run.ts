@@ -232,8 +232,12 @@ async function main() {
     };
     lines.push(
         "",
-        `prod plan / floor: ${targets.prodWithin1_5xFloor.toFixed(2)} (target <= 1.5)`,
-        `500 workers / 1 worker: ${targets.workers500Within2xWorkers1.toFixed(2)} (target <= 2)`,
+        ...(ENGINE_ONLY
+            ? []
+            : [
+                  `prod plan / floor: ${targets.prodWithin1_5xFloor.toFixed(2)} (target <= 1.5)`,
+                  `500 workers / 1 worker: ${targets.workers500Within2xWorkers1.toFixed(2)} (target <= 2)`,
+              ]),
         ...(Number.isNaN(targets.enginePreviewProdToFloor)
             ? []
             : [
