@@ -98,10 +98,6 @@ export const userSecretVar = (user: MinioUser) => `USER_SECRET_${user.name.toUpp
  * holds it): idempotent bucket creation and lifecycle rules, then one user per consumer with its
  * own policy. A user's secret key reaches `mc` on stdin, never on its command line; a re-run
  * sets the same (or a rotated) key and finds the policy already attached.
- *
- * The users are set up side by side, each in a job of its own: MinIO takes about two seconds
- * per user (its IAM writes), on the critical path of a first `up`. The script waits for every
- * job, and fails with the first that failed.
  */
 export function setupScript(alias: string, buckets: BucketSpec[], users: MinioUser[]): string {
     const lines = [
@@ -110,18 +106,13 @@ export function setupScript(alias: string, buckets: BucketSpec[], users: MinioUs
         mcHost(alias),
         ...buckets.flatMap((b) => [`mc mb --ignore-existing ${alias}/${b.name}`, `echo '${lifecycleRules(b)}' | mc ilm import ${alias}/${b.name}`]),
         "umask 077",
-        'jobs=""',
         ...users.flatMap((u) => [
-            "(",
-            `    echo '${userPolicy(u)}' > "\${TMPDIR:-/tmp}/${policyName(u)}.json"`,
-            `    mc admin policy create ${alias} ${policyName(u)} "\${TMPDIR:-/tmp}/${policyName(u)}.json"`,
-            `    printenv ${userSecretVar(u)} | mc admin user add ${alias} ${u.name}`,
+            `echo '${userPolicy(u)}' > "\${TMPDIR:-/tmp}/${policyName(u)}.json"`,
+            `mc admin policy create ${alias} ${policyName(u)} "\${TMPDIR:-/tmp}/${policyName(u)}.json"`,
+            `printenv ${userSecretVar(u)} | mc admin user add ${alias} ${u.name}`,
             // Attaching a policy that is already attached is refused: then it must show in the user's info.
-            `    mc admin policy attach ${alias} ${policyName(u)} --user ${u.name} >/dev/null 2>&1 || mc admin user info ${alias} ${u.name} | grep -qw ${policyName(u)}`,
-            ") &",
-            'jobs="$jobs $!"',
+            `mc admin policy attach ${alias} ${policyName(u)} --user ${u.name} >/dev/null 2>&1 || mc admin user info ${alias} ${u.name} | grep -qw ${policyName(u)}`,
         ]),
-        'for job in $jobs; do wait "$job"; done',
     ];
     return lines.join("\n");
 }
