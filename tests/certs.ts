@@ -1,12 +1,9 @@
 /** A throwaway self-signed certificate made by the real openssl, in a fresh directory. */
 import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 
-/** For `host` (its subject and its one DNS name). */
-export function selfSigned(prefix = "quorvex-cert-", host = "quorvex.localhost"): { dir: string; cert: string; key: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+/** For `host` (its subject and its one DNS name), in `dir` (a folder the caller removes: `tempFolders()`). */
+export function selfSigned(dir: string, host = "quorvex.localhost"): { dir: string; cert: string; key: string } {
     const cert = path.join(dir, "tls.crt");
     const key = path.join(dir, "tls.key");
     const args = [

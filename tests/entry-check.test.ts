@@ -11,8 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENTRY_CHECK } from "../components/entry-check";
 import { selfSigned } from "./certs";
 import { all, DEV, envOf, inputs, merge, one, PROD, stack, T } from "./helpers";
+import { tempFolders } from "./temp";
 
 const COMMAND = "command:local:Command";
+const tmp = tempFolders();
 
 describe("the entry check in the plan", () => {
     it("checks the dev stack through the proxy's published port, trusting its self-signed certificate, after the proxy is up", async () => {
@@ -61,8 +63,8 @@ function runCheck(env: Record<string, string>): Promise<{ code: number; stdout: 
 }
 
 describe("the entry check, run by the real Node.js against a real HTTPS server", () => {
-    const good = selfSigned("quorvex-check-");
-    const other = selfSigned("quorvex-check-other-", "elsewhere.example");
+    const good = selfSigned(tmp("quorvex-check-"));
+    const other = selfSigned(tmp("quorvex-check-other-"), "elsewhere.example");
     let status = 200;
     const servers: https.Server[] = [];
     const ports: Record<string, number> = {};

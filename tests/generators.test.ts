@@ -132,7 +132,7 @@ describe.runIf(POSTGRES_NEEDED)("Postgres's roles task, run by the real shell an
     const PORT = "55437";
     let stop: () => Promise<void> = async () => undefined;
     beforeAll(async () => {
-        const { data } = initdb("quorvex_su", "su-password");
+        const { data } = initdb(scratch("quorvex-pg-"), "quorvex_su", "su-password");
         stop = (await startServer(data, PORT, "quorvex_su", "su-password")).stop;
     });
     afterAll(() => stop());

@@ -9,12 +9,14 @@ import { describe, expect, it } from "vitest";
 import { selfSigned } from "./certs";
 import { renderNginxConf, type NginxSite } from "../targets/docker/nginx";
 import { DEV, DEV_WORKERS, envOf, inputs, merge, one, stack, T } from "./helpers";
+import { tempFolders } from "./temp";
 
 const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => fs.existsSync(p));
 // CI installs Debian's nginx (see .ci/run); elsewhere the check says how to get it.
 const needNginx = process.env.CI === "true" || nginx !== undefined;
 
-const scratch = () => selfSigned("quorvex-nginx-");
+const tmp = tempFolders();
+const scratch = () => selfSigned(tmp("quorvex-nginx-"));
 
 function nginxTest(conf: string, dir: string): { status: number | null; output: string } {
     if (!nginx) throw new Error("nginx is not installed: apt-get install nginx-light (the CI script does)");

@@ -56,7 +56,7 @@ describe.runIf(POSTGRES_NEEDED)("the Postgres roles task", () => {
 
     beforeAll(async () => {
         if (!POSTGRES_RUNNABLE) throw new Error(POSTGRES_MISSING);
-        const { data } = initdb(SUPERUSER, ROOT_PASSWORD);
+        const { data } = initdb(tmp("quorvex-pg-"), SUPERUSER, ROOT_PASSWORD);
         server = await startServer(data, PORT, SUPERUSER, ROOT_PASSWORD);
         const su = (sql: string, database = DB) => psql(PORT, SUPERUSER, ROOT_PASSWORD, database, sql);
         expect(su(`CREATE DATABASE ${DB}`, "postgres").err).toBe("");
@@ -212,7 +212,7 @@ describe.runIf(POSTGRES_NEEDED)("the roles task before Postgres accepts connecti
         if (!POSTGRES_RUNNABLE) throw new Error(POSTGRES_MISSING);
         const run = runAsync(60);
         await new Promise((r) => setTimeout(r, 3000));
-        const { data } = initdb(SUPERUSER, ROOT_PASSWORD);
+        const { data } = initdb(tmp("quorvex-pg-"), SUPERUSER, ROOT_PASSWORD);
         const server = await startServer(data, LATE_PORT, SUPERUSER, ROOT_PASSWORD);
         try {
             const done = await run;

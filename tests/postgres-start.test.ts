@@ -10,8 +10,10 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { POSTGRES_START } from "../components/postgres";
 import { asPostgresArgs, initdb, PG_BIN, POSTGRES_MISSING, POSTGRES_NEEDED, POSTGRES_RUNNABLE, psql } from "./real-postgres";
+import { tempFolders } from "./temp";
 
 const PORT = "55432";
+const tmp = tempFolders();
 
 function canLogIn(password: string): boolean {
     return psql(PORT, "quorvex", password, "postgres", "select 1").out === "1";
@@ -23,7 +25,7 @@ describe.runIf(POSTGRES_NEEDED)("the Postgres start script", () => {
         ["a file (Kubernetes: POSTGRES_PASSWORD_FILE)", "file"],
     ])("applies a rotated password from %s, then stops fast and cleanly on TERM with a client still connected", async (_from, form) => {
         if (!POSTGRES_RUNNABLE) throw new Error(POSTGRES_MISSING);
-        const { dir, data } = initdb("quorvex", "old-password");
+        const { dir, data } = initdb(tmp("quorvex-pg-"), "quorvex", "old-password");
         const bin = path.join(dir, "bin");
         fs.mkdirSync(bin);
         fs.writeFileSync(

@@ -5,7 +5,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 
 export const PG_BIN = fs.existsSync("/usr/lib/postgresql") ? fs.readdirSync("/usr/lib/postgresql").map((v) => `/usr/lib/postgresql/${v}/bin`)[0] : undefined;
@@ -23,9 +22,11 @@ export function asPostgresArgs(cmd: string[], env: Record<string, string> = {}):
 
 export const asPostgres = (cmd: string[], env: Record<string, string> = {}) => spawnSync("setpriv", asPostgresArgs(cmd, env), { encoding: "utf8" });
 
-/** A fresh data directory whose bootstrap superuser is `superuser` with `password` (local socket: trust; TCP: scram). */
-export function initdb(superuser: string, password: string): { dir: string; data: string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quorvex-pg-"));
+/**
+ * A fresh data directory in `dir` (an empty folder the caller removes: `tempFolders()`) whose
+ * bootstrap superuser is `superuser` with `password` (local socket: trust; TCP: scram).
+ */
+export function initdb(dir: string, superuser: string, password: string): { dir: string; data: string } {
     fs.chmodSync(dir, 0o777);
     const data = path.join(dir, "data");
     const pwfile = path.join(dir, "pw");

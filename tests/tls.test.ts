@@ -5,11 +5,14 @@ import { selfSigned } from "./certs";
 import { resolveConfig } from "../config/load";
 import { redact } from "../tools/harness";
 import { DEV, envOf, inputs, merge, one, PROD_INGRESS, stack, T } from "./helpers";
+import { tempFolders } from "./temp";
 
 function pem(): { certificate: string; key: string } {
-    const { cert, key } = selfSigned("quorvex-tls-");
+    const { cert, key } = selfSigned(tmp("quorvex-tls-"));
     return { certificate: fs.readFileSync(cert, "utf8"), key: fs.readFileSync(key, "utf8") };
 }
+
+const tmp = tempFolders();
 
 describe("ingress.tls.mode = provided", () => {
     const given = pem();
