@@ -9,11 +9,12 @@
  * there), also the real engine: `pulumi preview` of prod (rendered to YAML)
  * against `pulumi preview` of a one-resource program and of as many trivial
  * resources through the same CLI, and a second `up` with nothing to do of each
- * of the last two, and the preview of prod with the policy pack. Where the Docker rung can run (root, dockerd, the docker,
- * tls and command plugins: docs/engine-tier.md), also a fresh `up` of dev on the
- * harness's Docker engine against the health waits on its critical path
- * (bench/dev-up.ts). Prints a table with each figure's ratio to the floor and
- * writes bench/results.json (not committed) for comparing runs.
+ * of the last two, and the preview of prod with the policy pack. Where the
+ * Docker rung can run (root, dockerd, the docker, tls and command plugins:
+ * docs/engine-tier.md), also a fresh `up` of dev on the harness's Docker engine
+ * against the health waits on its critical path (tests/engine/dev-up.ts).
+ * Prints a table with each figure's ratio to the floor and writes
+ * bench/results.json (not committed) for comparing runs.
  *
  * `--dry` runs every case once, with no warm-up and no results file, and fails
  * on the first that fails: the tests run it, so a broken case never waits for
