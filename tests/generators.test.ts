@@ -183,13 +183,14 @@ describe.runIf(process.env.CI === "true" || (REDIS_SERVER && REDIS_CLI))("Redis'
                 fc.array(accepted(redisKeyPattern, /^[A-Za-z0-9:_.*?-]{1,20}$/), { maxLength: 3 }),
                 (queue, extra) => {
                     const dir = scratch("quorvex-redis-");
-                    const port = String(57000 + Math.floor(Math.random() * 2000));
+                    // A socket of its own, not a TCP port: a random one could be any other process's.
+                    const socket = path.join(dir, "redis.sock");
                     const users: RedisUser[] = [{ consumer: "workers", name: "workers", rules: REDIS_ACCESS.queueWorker(queue, extra) }];
                     const acl = path.join(dir, "users.acl");
                     // The image's entrypoint, played by the server itself, in the background on this port.
                     fs.writeFileSync(
                         path.join(dir, "docker-entrypoint.sh"),
-                        `#!/bin/sh\nshift\nexec ${REDIS_SERVER} "$@" --dir ${dir} --port ${port} --bind 127.0.0.1 --daemonize yes --pidfile ${dir}/pid\n`,
+                        `#!/bin/sh\nshift\nexec ${REDIS_SERVER} "$@" --dir ${dir} --port 0 --unixsocket ${socket} --unixsocketperm 700 --daemonize yes --pidfile ${dir}/pid\n`,
                         { mode: 0o755 },
                     );
                     const script = redisServe(64, users, acl).replace("--dir /data", "");
@@ -201,14 +202,14 @@ describe.runIf(process.env.CI === "true" || (REDIS_SERVER && REDIS_CLI))("Redis'
                         // Up to 10 s for the daemonized server to listen (a busy machine is slow to start it).
                         for (let i = 0; i < 100 && !list.includes("user workers"); i++) {
                             if (i) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-                            list = spawnSync(REDIS_CLI!, ["--no-auth-warning", "-p", port, "--user", "admin", "-a", "admin-pw", "ACL", "LIST"], {
+                            list = spawnSync(REDIS_CLI!, ["--no-auth-warning", "-s", socket, "--user", "admin", "-a", "admin-pw", "ACL", "LIST"], {
                                 encoding: "utf8",
                             }).stdout;
                         }
                         const line = list.split("\n").find((l) => l.startsWith("user workers"))!;
                         for (const key of [queue, `${queue}:*`, ...extra]) expect(line.split(" ")).toContain(`~${key}`);
                     } finally {
-                        spawnSync(REDIS_CLI!, ["--no-auth-warning", "-p", port, "--user", "admin", "-a", "admin-pw", "SHUTDOWN", "NOSAVE"]);
+                        spawnSync(REDIS_CLI!, ["--no-auth-warning", "-s", socket, "--user", "admin", "-a", "admin-pw", "SHUTDOWN", "NOSAVE"]);
                     }
                 },
             ),
