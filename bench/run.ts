@@ -22,7 +22,7 @@
  * (the CLI's and the Docker engine's).
  */
 import { spawnSync } from "child_process";
-import { EngineProject, findPulumi, NO_ENTRY_CHECK, POLICY_PACK } from "../tests/engine/harness";
+import { cliMissing, EngineProject, NO_ENTRY_CHECK, POLICY_PACK } from "../tests/engine/harness";
 import { planStack } from "../tools/planner";
 import * as fs from "fs";
 import * as os from "os";
@@ -113,9 +113,7 @@ const trivialProgram = (n: number) => ({
 
 /** `pulumi preview` of prod and of the one-resource program, when a CLI is on PATH; they are deleted on exit. */
 async function engineCases(): Promise<Case[]> {
-    try {
-        findPulumi();
-    } catch {
+    if (cliMissing()) {
         process.stderr.write("  (no pulumi on PATH: the engine cases are skipped; see docs/engine-tier.md)\n");
         return [];
     }
@@ -152,14 +150,7 @@ async function engineCases(): Promise<Case[]> {
 }
 
 /** The Docker engine's case, with the CLI's (it runs `pulumi up`), or why not. */
-const dockerCase = async (runs: number): Promise<DevUpTimeline[] | string> => {
-    try {
-        findPulumi();
-    } catch {
-        return "no pulumi on PATH";
-    }
-    return devUpRuns(runs);
-};
+const dockerCase = async (runs: number): Promise<DevUpTimeline[] | string> => cliMissing() ?? devUpRuns(runs);
 
 const DEV_UP = "dev up from empty on a Docker engine (stand-in images)";
 const DEV_UP_WAITS = "  its health waits on the critical path";

@@ -223,14 +223,14 @@ export class DockerTarget implements Target {
     private networks(spec: WorkloadSpec & { exposedToIngress?: boolean; ports?: PortSpec[] }): docker.types.input.ContainerNetworksAdvanced[] {
         const isData = this.dataServices.has(spec.role);
         const peers = spec.connectsTo ?? [];
+        const publishes = isData ? this.args.publishDataPorts : (spec.ports ?? []).some((p) => p.hostBinding);
         const onApp = !isData && (spec.internetEgress !== undefined || spec.exposedToIngress === true || peers.some((p) => !this.dataServices.has(p.role)));
         // A workload that talks to nothing (a volume's owner task) joins no network at all.
-        if (!isData && !onApp && peers.length === 0 && !(spec.ports ?? []).some((p) => p.hostBinding)) return [];
+        if (!isData && !onApp && peers.length === 0 && !publishes) return [];
         const onData = isData || !onApp || peers.some((p) => this.dataServices.has(p.role));
         const nets: docker.types.input.ContainerNetworksAdvanced[] = [];
         if (onData) nets.push({ name: this.host.dataNetwork.name, aliases: [spec.role] });
         if (onApp) nets.push({ name: this.host.appNetwork.name, aliases: [spec.role] });
-        const publishes = isData ? this.args.publishDataPorts : (spec.ports ?? []).some((p) => p.hostBinding);
         if (onData && !onApp && publishes && this.host.publishNetwork) nets.push({ name: this.host.publishNetwork.name, aliases: [] });
         return nets;
     }
