@@ -13,6 +13,8 @@ export interface SetupTaskSpec {
     runKey: string;
     /** See `WorkloadSpec.imageVolumes`. */
     imageVolumes?: string[];
+    /** Its CPU limit in millicores, where its client needs more than the default's half a core. @default 500 */
+    cpuLimit?: number;
 }
 
 /**
@@ -21,10 +23,11 @@ export interface SetupTaskSpec {
  * reaches only its service, after the service is healthy, with a scratch /tmp.
  */
 export function setupTask(target: Target, service: ServiceHandle, spec: SetupTaskSpec, parent: pulumi.ComponentResource): TaskHandle {
+    const { cpuLimit = 500, ...task } = spec;
     return target.task(
         {
-            ...spec,
-            resources: { cpu: { request: 100, limit: 500 }, memory: { request: 64, limit: 256 } },
+            ...task,
+            resources: { cpu: { request: 100, limit: cpuLimit }, memory: { request: 64, limit: 256 } },
             writablePaths: ["/tmp"],
             connectsTo: [service],
             waitFor: [service],

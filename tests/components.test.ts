@@ -209,6 +209,13 @@ describe("MinIO", () => {
         expect(inputs(task).entrypoints[2]).toContain(`mc ilm import quorvex/artifacts`);
     });
 
+    it("gives its setup task a whole core (each of mc's admin calls with a secret derives a key with Argon2id)", async () => {
+        const run = await runStack({ stack: "t", config: {}, build: () => void minio(docker()) });
+        expect(inputs(one(run, T.container, "minio-buckets")).cpus).toBe("1.0");
+        const k8s = await runStack({ stack: "t", config: {}, build: () => void minio(kubernetes()) });
+        expect(podOf(one(k8s, T.job, "minio-buckets")).containers[0].resources).toMatchObject({ requests: { cpu: "100m" }, limits: { cpu: "1" } });
+    });
+
     it("on Kubernetes, runs the task as a Job named after its run key", async () => {
         const run = await runStack({ stack: "t", config: {}, build: () => void minio(kubernetes()) });
         const job = one(run, T.job, "minio-buckets");
