@@ -37,6 +37,8 @@ export interface BackendArgs {
     secretKeyRotation?: string;
     /** It runs the task controller (ephemeral browser tasks): it talks to the cluster's API. @default false */
     taskController?: boolean;
+    /** The entry check polls its readiness through the way in after each change (`ingress.check.enabled`). @default false */
+    checkedThroughEntry?: boolean;
 }
 
 /** The uid of the application images. */
@@ -145,6 +147,7 @@ export class Backend extends pulumi.ComponentResource {
                 apiAccess: args.taskController === true ? true : undefined,
                 after: [this.migration, ...db.setup, ...store.setup],
                 waitFor: dataServices,
+                checkedThroughEntry: args.checkedThroughEntry,
                 replicas: args.replicas,
                 minAvailable: args.replicas > 1 ? args.replicas - 1 : undefined,
                 terminationGracePeriodSeconds: 60,

@@ -18,7 +18,7 @@ import type { RouteHandle } from "../targets/contract";
  * certificate trusts itself).
  */
 export const ENTRY_CHECK = `
-const { CHECK_URL, CHECK_ADDRESS, CHECK_PORT, CHECK_CA, CHECK_TIMEOUT } = process.env;
+const { CHECK_URL, CHECK_ADDRESS, CHECK_PORT, CHECK_CA, CHECK_TIMEOUT, CHECK_HINT } = process.env;
 const url = new URL(CHECK_URL);
 const secure = url.protocol === "https:";
 const lib = require(secure ? "https" : "http");
@@ -55,6 +55,7 @@ const once = () =>
         await new Promise((r) => setTimeout(r, 2000));
     }
     console.error("the platform does not answer at " + CHECK_URL + " (checked for " + CHECK_TIMEOUT + " s): " + reason);
+    if (CHECK_HINT) console.error(CHECK_HINT);
     process.exit(1);
 })();
 `;
@@ -78,6 +79,7 @@ export function entryCheck(name: string, args: EntryCheckArgs, parent: pulumi.Re
         environment.CHECK_PORT = String(entry.connect.port);
     }
     if (entry.trust) environment.CHECK_CA = entry.trust;
+    if (entry.hint) environment.CHECK_HINT = entry.hint;
     return new command.local.Command(
         name,
         { interpreter: ["node", "-e"], create: ENTRY_CHECK, environment, triggers: [entry.revision] },

@@ -162,6 +162,7 @@ export function compose(target: Target, config: QuorvexConfig, services: readonl
         poolQueues: Object.fromEntries(resolved.flatMap((p) => (p.key === null ? [] : [[p.key, p.queue.listName]]))),
         secretKeyRotation: config.secrets.rotation.backend,
         taskController: config.tasks.enabled,
+        checkedThroughEntry: config.ingress.check.enabled,
     });
     // In standard mode the pool is empty unless workers are asked to run beside the backend.
     const pools = redis

@@ -194,6 +194,14 @@ export interface ServiceSpecBase extends WorkloadSpec {
     after?: TaskHandle[];
     /** Start only after these are healthy. */
     waitFor?: ServiceHandle[];
+    /**
+     * A check after the route (the entry check) waits until this service answers through it, so
+     * a target may skip its own wait for the service's health where that wait costs more: Docker's
+     * first health check comes one check interval after the start. Workloads that `waitFor` it
+     * then wait for it to be created only. Kubernetes, whose probes start at once, waits for the
+     * rollout as for every service. @default false
+     */
+    checkedThroughEntry?: boolean;
 }
 
 export interface Autoscaling {
@@ -340,6 +348,8 @@ export interface RouteHandle {
         trust: pulumi.Output<string> | null;
         /** Changes whenever what answers there changes (the route, its certificate, the backend behind it). */
         revision: pulumi.Output<string>;
+        /** Where to look when it does not answer, one line for the failure's report (Docker: its containers' health and logs). */
+        hint?: pulumi.Input<string>;
     };
 }
 

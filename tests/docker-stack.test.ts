@@ -40,7 +40,8 @@ describe("dev stack, standard mode", async () => {
             } else {
                 expect(i.restart, c.name).toBe("unless-stopped");
                 expect(i.healthcheck.tests.length, c.name).toBeGreaterThan(1);
-                expect(i.wait, `${c.name} waits for healthy`).toBe(true);
+                // The backend's readiness is what the entry check polls (see below).
+                expect(i.wait, `${c.name} waits for healthy`).toBe(c.name !== "backend");
             }
         }
     });
@@ -114,6 +115,18 @@ describe("dev stack, standard mode", async () => {
         // a task never makes the engine delete the running backend first.
         expect(Object.keys(labelsOf(backend)).filter((l) => l.startsWith("quorvex.io/after"))).toEqual([]);
         expect(JSON.stringify(inputs(backend))).not.toMatch(/succeeded/);
+    });
+
+    it("lets the entry check wait for the backend's readiness (every 2 s), not Docker's first health check one interval after its start", async () => {
+        expect(inputs(backend)).toMatchObject({ wait: false, restart: "unless-stopped" });
+        expect(inputs(one(run, "command:local:Command", "ingress-check")).environment.CHECK_URL).toBe("https://quorvex.localhost/health/ready");
+        // The failure names where to look, since no container wait reported it.
+        expect(inputs(one(run, "command:local:Command", "ingress-check")).environment.CHECK_HINT).toBe(
+            "Why: `docker ps -a --filter name=quorvex-dev-` (each container's health), `docker logs quorvex-dev-ingress`, `docker logs quorvex-dev-backend`.",
+        );
+        // Without the check, `up` waits for the backend's health as for every service.
+        const unchecked = await stack("dev", merge(DEV, { ingress: { check: { enabled: false } } }));
+        expect(inputs(one(unchecked, T.container, "backend"))).toMatchObject({ wait: true, waitTimeout: 300 });
     });
 
     it("starts the proxy beside the backend, not after its health: nginx resolves the backend at each request; the entry check waits for both", () => {

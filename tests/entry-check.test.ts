@@ -108,6 +108,16 @@ describe("the entry check, run by the real Node.js against a real HTTPS server",
         status = 200;
     });
 
+    it("says where to look after the reason, when the target gives a hint", async () => {
+        status = 502;
+        const r = await runCheck(env(ports.good, { CHECK_HINT: "Why: `docker logs quorvex-dev-backend`." }));
+        status = 200;
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe(
+            "the platform does not answer at https://quorvex.localhost/health/ready (checked for 1 s): it answered HTTP 502\nWhy: `docker logs quorvex-dev-backend`.\n",
+        );
+    });
+
     it("fails on a certificate that is not valid for the host, naming why", async () => {
         const r = await runCheck(env(ports["wrong-host"], { CHECK_CA: fs.readFileSync(other.cert, "utf8") }));
         expect(r.code).toBe(1);

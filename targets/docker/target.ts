@@ -310,7 +310,9 @@ export class DockerTarget implements Target {
             ports: spec.ports.filter((p) => p.hostBinding).map((p) => ({ internal: p.port, external: p.hostBinding!.port, ip: p.hostBinding!.ip })),
             healthcheck: healthcheck(spec.health, this.args.healthStartInterval),
             restart: "unless-stopped",
-            wait: true,
+            // The entry check polls a service checked through it every 2 s: ready about 9 s sooner
+            // than the first health check, which comes one interval after the start (engines before API 1.44).
+            wait: !spec.checkedThroughEntry,
             waitTimeout: this.args.healthWaitSeconds,
         };
         // Docker cannot change a live container's healthcheck, and the provider's update of one does
@@ -493,7 +495,18 @@ export class DockerTarget implements Target {
             url: `${scheme}://${spec.host}${port === defaultPort ? "" : `:${port}`}`,
             kind: "proxy",
             ready: proxy,
-            entry: { connect: { address, port }, trust: pem ? pem.certPem : null, revision },
+            entry: {
+                connect: { address, port },
+                trust: pem ? pem.certPem : null,
+                revision,
+                // `up` does not wait for the backend's own health where the check does (checkedThroughEntry): what the containers say is the reason.
+                hint: pulumi
+                    .all([...proxy, ...spec.backend.ready].map((r) => (r as docker.Container).name))
+                    .apply(
+                        (names) =>
+                            `Why: \`docker ps -a --filter name=${this.prefix}-\` (each container's health), ${names.map((n) => `\`docker logs ${n}\``).join(", ")}.`,
+                    ),
+            },
         };
     }
 }

@@ -6,8 +6,9 @@
  * time the dependency that ended latest (the engine's events, `pulumi up
  * --json`, one-second resolution). A container's health wait is from its start
  * (the engine's clock) to the end of its step: the provider saw it healthy, or
- * the task exited. `up` / the health waits on the critical path is what `up`
- * adds to the waits it cannot avoid.
+ * the task exited; the entry check's step is one whole (it polls the backend's
+ * readiness). `up` / the health waits on the critical path is what `up` adds
+ * to the waits it cannot avoid.
  */
 import { DockerEngine } from "./docker-engine";
 import { DOCKER_RUNG_PLUGINS, dockerRungMissing } from "./docker-rung";
@@ -74,6 +75,11 @@ export async function devUpTimeline(engine: DockerEngine): Promise<DevUpTimeline
             const c = await engine.inspect<{ State: { StartedAt: string } }>(r.outputs!.name!);
             const s = steps.get(r.urn);
             if (s) waits.set(r.urn, Math.max(0, s.end - Date.parse(c.State.StartedAt) / 1000));
+        }
+        // The entry check polls the backend's readiness through the proxy until it answers: its whole step is a health wait (the backend's container does not wait for its own).
+        for (const r of state.filter((x) => x.type === "command:local:Command")) {
+            const s = steps.get(r.urn);
+            if (s) waits.set(r.urn, s.end - s.start);
         }
         const t0 = Math.min(...[...steps.values()].map((s) => s.start));
         // The latest end (of equals, the latest start: the one that waited for the others).

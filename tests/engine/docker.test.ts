@@ -86,6 +86,8 @@ describe.skipIf(missing !== null)("the dev stack on a real Docker engine, throug
         it("comes up: every service healthy, every task run to completion, the entry check passed", async () => {
             firstUp = await up();
             expect(firstUp.stdout).toMatch(/ingress-check created .*answers 200/);
+            // The backend answered through the proxy; Docker's own status says so at its first check, one interval after the start.
+            await live.healthy("backend", 15);
             const health = await live.health();
             for (const role of ["postgres", "redis", "minio", "backend", "ingress"]) expect(health[role], role).toBe("healthy");
             const tasks = Object.entries(health).filter(([role]) => /-(roles|migrate|buckets|data-owner)-[0-9a-f]{8}$/.test(role));
@@ -225,6 +227,7 @@ describe.skipIf(missing !== null)("the dev stack on a real Docker engine, throug
         it("keeps Postgres's rows through the switch; the slim backend and two workers come up", async () => {
             configure("mode=workers");
             await up();
+            await live.healthy("backend", 15);
             const health = await live.health();
             for (const role of ["backend", "workers-1", "workers-2", "ingress"]) expect(health[role], role).toBe("healthy");
             expect(await json<{ value: string }[]>("/items")).toContainEqual(expect.objectContaining({ value: "written in standard mode" }));
@@ -513,8 +516,26 @@ describe.skipIf(missing !== null)("the dev stack on a real Docker engine, throug
             expect(passed.stdout).toMatch(/answers 200/);
         });
 
-        it("fails the up when a new container never becomes healthy, after docker.healthWaitSeconds; the fix's up replaces it", async () => {
-            configure("docker.healthWaitSeconds=20", "backend.readinessPath=/health/never");
+        it("fails the up when a new backend never becomes ready, from the entry check (its wait), naming where to look; the fix's up replaces it", async () => {
+            configure("backend.readinessPath=/health/never");
+            try {
+                const failed = await tryUp();
+                expect(failed.code).not.toBe(0);
+                expect(failed.stdout + failed.stderr).toMatch(
+                    /the platform does not answer at https:\/\/quorvex\.localhost\/health\/never \(checked for 15 s\): it answered HTTP \d+\s+Why: `docker ps -a --filter name=quorvex-dev-` \(each container's health\), `docker logs quorvex-dev-ingress`, `docker logs quorvex-dev-backend`\./,
+                );
+                // Left: the new, unready container (the old one was deleted first: the names are fixed).
+                expect((await live.health()).backend).toMatch(/^(starting|unhealthy)$/);
+            } finally {
+                configure("backend.readinessPath=/health/ready");
+            }
+            const fixed = await up();
+            expect(fixed.stdout).toMatch(/answers 200/);
+            await live.healthy("backend", 15);
+        });
+
+        it("with the entry check off, fails the up when a new container never becomes healthy, after docker.healthWaitSeconds; the fix's up replaces it", async () => {
+            configure("ingress.check.enabled=false", "docker.healthWaitSeconds=20", "backend.readinessPath=/health/never");
             try {
                 const failed = await tryUp();
                 expect(failed.code).not.toBe(0);
@@ -524,10 +545,10 @@ describe.skipIf(missing !== null)("the dev stack on a real Docker engine, throug
                 // Left: the new, unhealthy container (the old one was deleted first: the names are fixed).
                 expect((await live.health()).backend).toMatch(/^(starting|unhealthy)$/);
             } finally {
-                configure("docker.healthWaitSeconds=300", "backend.readinessPath=/health/ready");
+                configure("ingress.check.enabled=true", "docker.healthWaitSeconds=300", "backend.readinessPath=/health/ready");
             }
             await up();
-            expect((await live.health()).backend).toBe("healthy");
+            await live.healthy("backend", 15);
             const preview = await noChanges();
             expect(preview.code, said(preview)).toBe(0);
         });
