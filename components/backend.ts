@@ -147,7 +147,7 @@ export class Backend extends pulumi.ComponentResource {
                 apiAccess: args.taskController === true ? true : undefined,
                 after: [this.migration, ...db.setup, ...store.setup],
                 waitFor: dataServices,
-                checkedThroughEntry: args.checkedThroughEntry,
+                awaitedByConsumers: args.checkedThroughEntry,
                 replicas: args.replicas,
                 minAvailable: args.replicas > 1 ? args.replicas - 1 : undefined,
                 terminationGracePeriodSeconds: 60,

@@ -93,6 +93,28 @@ export const policyName = (user: MinioUser) => `quorvex-${user.name}`;
 /** The env var the setup task reads a user's secret key from. */
 export const userSecretVar = (user: MinioUser) => `USER_SECRET_${user.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 
+/** How long the setup task waits for MinIO to answer before it fails. */
+export const MINIO_WAIT_SECONDS = 120;
+
+/**
+ * Shell lines that wait, at most `seconds`, until MinIO at `alias` answers an admin call (which it
+ * refuses until it is initialized; measured: buckets, policies and users succeed at once after).
+ * Polled every second: `mc ready` retries every 5 s, and `up` no longer waits for MinIO's own
+ * health on Docker, whose first check comes 10 s after the start (`awaitedByConsumers`).
+ */
+export function waitForMinio(alias: string, seconds = MINIO_WAIT_SECONDS): string[] {
+    return [
+        `deadline=$(( $(date +%s) + ${seconds} ))`,
+        `until mc admin info ${alias} >/dev/null 2>&1; do`,
+        '    if [ "$(date +%s)" -ge "$deadline" ]; then',
+        `        echo "quorvex: MinIO at $MINIO_ENDPOINT did not answer within ${seconds} s" >&2`,
+        "        exit 1",
+        "    fi",
+        "    sleep 1",
+        "done",
+    ];
+}
+
 /**
  * The script the one-shot setup task runs, with the root credential (the only workload that
  * holds it): idempotent bucket creation and lifecycle rules, then one user per consumer with its
@@ -104,6 +126,7 @@ export function setupScript(alias: string, buckets: BucketSpec[], users: MinioUs
         "set -eu",
         ...readSecretFiles(["MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", ...users.map(userSecretVar)]),
         mcHost(alias),
+        ...waitForMinio(alias),
         ...buckets.flatMap((b) => [`mc mb --ignore-existing ${alias}/${b.name}`, `echo '${lifecycleRules(b)}' | mc ilm import ${alias}/${b.name}`]),
         "umask 077",
         ...users.flatMap((u) => [
@@ -184,6 +207,8 @@ export class MinIO extends pulumi.ComponentResource {
                     startupSeconds: 20,
                 },
                 volume: { mountPath: "/data", sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "minio" },
+                // Its setup task waits for it (waitForMinio), and every consumer comes after that task.
+                awaitedByConsumers: true,
                 // On Docker MinIO runs as the image's user, root, which owns /data: it needs no capability.
                 entrypointCapabilities: [],
                 terminationGracePeriodSeconds: 30,

@@ -231,6 +231,9 @@ export class Postgres extends pulumi.ComponentResource {
                 ports: [{ name: "postgres", port: POSTGRES_PORT }],
                 health: { readiness: { exec: pgIsReady }, liveness: { exec: pgIsReady }, startupSeconds: 30 },
                 volume: { mountPath: POSTGRES_DATA, sizeMiB: args.storage.sizeMiB, storageClass: args.storage.storageClass, data: "postgres" },
+                // Its roles task waits for it (waitForPostgres), and the migration and the backend come
+                // after that task; its exporter reports the database down until it answers.
+                awaitedByConsumers: true,
                 // The entrypoint prepares the data directory as root, then drops to the postgres user.
                 // The start script stays root (Docker) and stops the server, which runs as postgres,
                 // with SIGINT: signalling another user's process takes KILL, without which the kernel

@@ -192,16 +192,18 @@ export interface ServiceSpecBase extends WorkloadSpec {
     exposedToIngress?: boolean;
     /** Start only after these have completed (migrations). */
     after?: TaskHandle[];
-    /** Start only after these are healthy. */
+    /** Start only after these are healthy (created, for one `awaitedByConsumers`). */
     waitFor?: ServiceHandle[];
     /**
-     * A check after the route (the entry check) waits until this service answers through it, so
-     * a target may skip its own wait for the service's health where that wait costs more: Docker's
-     * first health check comes one check interval after the start. Workloads that `waitFor` it
-     * then wait for it to be created only. Kubernetes, whose probes start at once, waits for the
-     * rollout as for every service. @default false
+     * What comes after this service waits until it answers, by itself: the entry check polls the
+     * backend through the route every 2 s, a data service's setup task waits for its server in its
+     * script. A target whose own wait for the service's health costs more (Docker's first health
+     * check comes one check interval after the start, on engines before API 1.44) creates it
+     * without waiting; workloads that `waitFor` it then wait for its creation only, so each either
+     * comes after such a consumer or copes with its start. Kubernetes, whose probes start at once,
+     * waits for the rollout as for every service. @default false
      */
-    checkedThroughEntry?: boolean;
+    awaitedByConsumers?: boolean;
 }
 
 export interface Autoscaling {

@@ -40,8 +40,8 @@ describe("dev stack, standard mode", async () => {
             } else {
                 expect(i.restart, c.name).toBe("unless-stopped");
                 expect(i.healthcheck.tests.length, c.name).toBeGreaterThan(1);
-                // The backend's readiness is what the entry check polls (see below).
-                expect(i.wait, `${c.name} waits for healthy`).toBe(c.name !== "backend");
+                // What comes after the backend, Postgres and MinIO waits for them itself (see below).
+                expect(i.wait, `${c.name} waits for healthy`).toBe(!["backend", "postgres", "minio"].includes(c.name));
             }
         }
     });
@@ -127,6 +127,22 @@ describe("dev stack, standard mode", async () => {
         // Without the check, `up` waits for the backend's health as for every service.
         const unchecked = await stack("dev", merge(DEV, { ingress: { check: { enabled: false } } }));
         expect(inputs(one(unchecked, T.container, "backend"))).toMatchObject({ wait: true, waitTimeout: 300 });
+    });
+
+    it("creates Postgres and MinIO without waiting for their health: their setup tasks wait for them each second, and every other user of them but the exporter comes after those tasks", async () => {
+        for (const config of [DEV, merge(DEV_WORKERS, { exporters: { enabled: true } })]) {
+            const plan = await stack("dev", config);
+            const setup = { postgres: "postgres-roles", minio: "minio-buckets" } as const;
+            for (const [service, task] of Object.entries(setup)) {
+                expect(inputs(one(plan, T.container, service)).wait, service).toBe(false);
+                const users = all(plan, T.container).filter((c) => c.options.dependsOn?.includes(`${T.container}::${service}`));
+                expect(users.map((c) => c.name)).toContain(task);
+                for (const c of users.filter((u) => u.name !== task && !u.name.endsWith("-exporter")))
+                    expect(c.options.dependsOn, `${c.name} uses ${service}`).toContain(`${T.container}::${task}`);
+            }
+            expect(inputs(one(plan, T.container, "minio-buckets")).entrypoints[2]).toMatch(/until mc admin info quorvex >\/dev\/null 2>&1; do/);
+            expect(inputs(one(plan, T.container, "postgres-roles")).entrypoints[2]).toMatch(/until pg_isready -q -t 2; do/);
+        }
     });
 
     it("starts the proxy beside the backend, not after its health: nginx resolves the backend at each request; the entry check waits for both", () => {

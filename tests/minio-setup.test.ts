@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { setupScript, userSecretVar } from "../components/minio";
+import { setupScript, userSecretVar, waitForMinio } from "../components/minio";
 import { resolveConfig } from "../config/load";
 import { grants } from "../stacks/compose";
 import { PROD } from "./helpers";
@@ -54,5 +54,42 @@ describe("MinIO's setup task", () => {
             expect(calls).toContain(`admin user add quorvex ${u.name}`);
             expect(calls).toContain(`admin policy attach quorvex quorvex-${u.name} --user ${u.name}`);
         }
+    });
+
+    it("first waits until MinIO answers an admin call, trying every second (up does not wait for MinIO's own health on Docker)", () => {
+        const bin = scratch("quorvex-mc-");
+        const tries = path.join(bin, "tries");
+        // Refuses its first two admin calls, as a MinIO still starting does.
+        fs.writeFileSync(path.join(bin, "mc"), ["#!/bin/sh", `echo "$*" >> "${tries}"`, `[ "$(grep -c '^admin info' "${tries}")" -gt 2 ]`].join("\n"), {
+            mode: 0o755,
+        });
+        const started = Date.now();
+        const r = spawnSync("sh", ["-c", [...waitForMinio("quorvex", 30), "mc mb quorvex/bucket"].join("\n")], {
+            env: { PATH: `${bin}:/usr/bin:/bin` },
+            encoding: "utf8",
+        });
+        expect(r.status, r.stderr).toBe(0);
+        expect(fs.readFileSync(tries, "utf8").trim().split("\n")).toEqual([
+            "admin info quorvex",
+            "admin info quorvex",
+            "admin info quorvex",
+            "mb quorvex/bucket",
+        ]);
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(setupScript("quorvex", [], users).indexOf("until mc admin info quorvex")).toBeLessThan(
+            setupScript("quorvex", [], users).indexOf("mc admin user add"),
+        );
+    });
+
+    it("fails, naming MinIO's address, when MinIO never answers within its deadline", () => {
+        const bin = scratch("quorvex-mc-");
+        fs.writeFileSync(path.join(bin, "mc"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+        const r = spawnSync("sh", ["-c", [...waitForMinio("quorvex", 2), "echo never"].join("\n")], {
+            env: { PATH: `${bin}:/usr/bin:/bin`, MINIO_ENDPOINT: "http://minio:9000" },
+            encoding: "utf8",
+        });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toBe("quorvex: MinIO at http://minio:9000 did not answer within 2 s\n");
+        expect(r.stdout).toBe("");
     });
 });

@@ -310,9 +310,9 @@ export class DockerTarget implements Target {
             ports: spec.ports.filter((p) => p.hostBinding).map((p) => ({ internal: p.port, external: p.hostBinding!.port, ip: p.hostBinding!.ip })),
             healthcheck: healthcheck(spec.health, this.args.healthStartInterval),
             restart: "unless-stopped",
-            // The entry check polls a service checked through it every 2 s: ready about 9 s sooner
-            // than the first health check, which comes one interval after the start (engines before API 1.44).
-            wait: !spec.checkedThroughEntry,
+            // Its consumer polls it every second or two: ready about 9 s sooner than at the first
+            // health check, one interval after the start (engines before API 1.44).
+            wait: !spec.awaitedByConsumers,
             waitTimeout: this.args.healthWaitSeconds,
         };
         // Docker cannot change a live container's healthcheck, and the provider's update of one does
@@ -499,7 +499,7 @@ export class DockerTarget implements Target {
                 connect: { address, port },
                 trust: pem ? pem.certPem : null,
                 revision,
-                // `up` does not wait for the backend's own health where the check does (checkedThroughEntry): what the containers say is the reason.
+                // `up` does not wait for the backend's own health where the check does (awaitedByConsumers): what the containers say is the reason.
                 hint: pulumi
                     .all([...proxy, ...spec.backend.ready].map((r) => (r as docker.Container).name))
                     .apply(

@@ -83,6 +83,16 @@ export class LiveStack {
         return out;
     }
 
+    /**
+     * The stack's health once Docker has checked what `up` did not wait for (the backend, Postgres
+     * and MinIO: their consumers wait for them, `awaitedByConsumers`): Docker's first check of a
+     * container comes one interval (10 s) after its start.
+     */
+    async settled(): Promise<Record<string, string>> {
+        for (const role of ["postgres", "minio", "backend"]) await this.healthy(role, 15);
+        return this.health();
+    }
+
     /** Waits until a container is healthy again (after a `docker start`). */
     async healthy(role: string, seconds = 60): Promise<void> {
         const deadline = Date.now() + seconds * 1000;
