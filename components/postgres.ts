@@ -145,18 +145,22 @@ export function rolesSql(database: string, roles: PostgresRole[]): string {
 export const POSTGRES_WAIT_SECONDS = 120;
 
 /**
- * Shell lines that wait, at most `seconds`, until the Postgres at PGHOST/PGPORT accepts
- * connections (`pg_isready`, no credentials needed). A task runs in a new pod, and a cluster's
- * NetworkPolicy implementation admits a new pod's traffic only once it has seen the pod: on a
- * real node (kube-router) a task that connected at once was refused, every retry in a new pod
- * again, and the roles Job failed the `up`. Waiting costs nothing where the way is open.
+ * Shell lines that wait, at most `seconds`, until the Postgres at PGHOST/PGPORT takes a
+ * connection as the task's own role (PGUSER, PGPASSWORD), tried every second. Listening is not
+ * enough: the server's start script applies a rotated password just after Postgres listens
+ * (POSTGRES_START), and on Docker, where `up` no longer waits for Postgres's health, a roles
+ * task that connected in between was refused its password (exit 2). A task runs in a new pod,
+ * too, and a cluster's NetworkPolicy implementation admits a new pod's traffic only once it
+ * has seen the pod: on a real node (kube-router) a task that connected at once was refused,
+ * every retry in a new pod again, and the roles Job failed the `up`. On failure it says the
+ * last reason psql gave (never a password: psql does not print one).
  */
 export function waitForPostgres(seconds = POSTGRES_WAIT_SECONDS): string[] {
     return [
         `deadline=$(( $(date +%s) + ${seconds} ))`,
-        "until pg_isready -q -t 2; do",
+        "until reason=$(PGCONNECT_TIMEOUT=2 psql -X -q -t -c 'SELECT 1' 2>&1 >/dev/null); do",
         '    if [ "$(date +%s)" -ge "$deadline" ]; then',
-        `        echo "quorvex: Postgres at \${PGHOST:-localhost}:\${PGPORT:-5432} did not accept connections within ${seconds} s" >&2`,
+        `        echo "quorvex: Postgres at \${PGHOST:-localhost}:\${PGPORT:-5432} did not take a connection as \${PGUSER:-postgres} within ${seconds} s: $reason" >&2`,
         "        exit 1",
         "    fi",
         "    sleep 1",

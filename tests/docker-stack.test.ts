@@ -141,7 +141,9 @@ describe("dev stack, standard mode", async () => {
                     expect(c.options.dependsOn, `${c.name} uses ${service}`).toContain(`${T.container}::${task}`);
             }
             expect(inputs(one(plan, T.container, "minio-buckets")).entrypoints[2]).toMatch(/until mc admin info quorvex >\/dev\/null 2>&1; do/);
-            expect(inputs(one(plan, T.container, "postgres-roles")).entrypoints[2]).toMatch(/until pg_isready -q -t 2; do/);
+            expect(inputs(one(plan, T.container, "postgres-roles")).entrypoints[2]).toMatch(
+                /until reason=\$\(PGCONNECT_TIMEOUT=2 psql -X -q -t -c 'SELECT 1' 2>&1 >\/dev\/null\); do/,
+            );
         }
     });
 

@@ -224,9 +224,32 @@ describe.runIf(POSTGRES_NEEDED)("the roles task before Postgres accepts connecti
         }
     }, 90_000);
 
-    it("gives up at its deadline, naming the server it waited for", async () => {
+    it("waits until the server takes its password, not only until it listens (the start script applies a rotated one just after)", async () => {
+        if (!POSTGRES_RUNNABLE) throw new Error(POSTGRES_MISSING);
+        // The server listens with the superuser's old password, as a Postgres whose stack made new ones does for a moment.
+        const { data } = initdb(tmp("quorvex-pg-"), SUPERUSER, "the-old-password");
+        const server = await startServer(data, LATE_PORT, SUPERUSER, "the-old-password");
+        try {
+            const run = runAsync(60);
+            await new Promise((r) => setTimeout(r, 3000));
+            expect(psql(LATE_PORT, SUPERUSER, "the-old-password", LATE_DB, `ALTER ROLE ${SUPERUSER} PASSWORD '${ROOT_PASSWORD}'`).err).toBe("");
+            const done = await run;
+            expect(done.stderr).toBe("");
+            expect(done.status).toBe(0);
+            expect(psql(LATE_PORT, role("readWrite").name, `${role("readWrite").name}-1`, LATE_DB, "SELECT 1").out).toBe("1");
+        } finally {
+            await server.stop();
+        }
+    }, 90_000);
+
+    it("gives up at its deadline, naming the server it waited for and psql's last reason", async () => {
         const done = await runAsync(2);
         expect(done.status).toBe(1);
-        expect(done.stderr.trim()).toBe(`quorvex: Postgres at 127.0.0.1:${LATE_PORT} did not accept connections within 2 s`);
+        expect(done.stderr.trim()).toMatch(
+            new RegExp(
+                `^quorvex: Postgres at 127\\.0\\.0\\.1:${LATE_PORT} did not take a connection as ${SUPERUSER} within 2 s: psql: error: connection to server at "127\\.0\\.0\\.1", port ${LATE_PORT} failed: Connection refused`,
+            ),
+        );
+        expect(done.stderr).not.toContain(ROOT_PASSWORD);
     }, 30_000);
 });
