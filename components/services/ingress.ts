@@ -79,7 +79,7 @@ export const ingress: ServicePlugin<"ingress", typeof section> = {
                 "Largest upload (nginx notation); null: the way in sets none. An HTTPRoute and some controllers have no such setting: then a value warns (docs/gateway.md says what enforces it there).",
             timeoutSeconds: "Proxy read/send timeout: long API calls and the VNC WebSocket.",
             "check.enabled":
-                "After every `up` that changes the backend, the route or its certificate, GET the readiness path through the way in from the deploying machine (TLS checked for the host) and fail the `up` if it does not answer 200. Turn off on runners that cannot reach the host.",
+                "After every `up` that changes the backend, the route or its certificate, GET the readiness path through the way in from the deploying machine (TLS checked for the host) and fail the `up` if it does not answer 200; on Docker it is also what `up` waits for the backend with. Turn off on runners that cannot reach the host.",
             "check.timeoutSeconds": "How long the check retries (a new certificate or load balancer can take minutes) before it fails the `up`.",
             bindAddress: "Docker: host address the proxy publishes on (0.0.0.0 to serve a team).",
             httpPort: "Docker: host HTTP port (redirects to HTTPS).",

@@ -59,7 +59,7 @@ export const docker: TargetPlugin<"docker", typeof section> = {
             hostMemory:
                 "Memory of the Docker host (`docker info`'s Total Memory). A memory limit above it is capped at it, with a warning, and the docker-host-memory-budget policy checks the sum. `npm run deploy:dev` sets it from the engine at the first deploy.",
             healthWaitSeconds:
-                "How long `pulumi up` waits for a container to become healthy; then the `up` fails and the unhealthy container stays, to be read with `docker logs` (the next `up` replaces it).",
+                "How long `pulumi up` waits for a container to become healthy; then the `up` fails and the unhealthy container stays, to be read with `docker logs` (the next `up` replaces it). Postgres and MinIO are waited for by their setup tasks instead, and the backend by the entry check (`ingress.check`) where it is on: sooner, since Docker's first check comes one interval after the start.",
             healthStartInterval:
                 "Seconds between health checks while a container starts, so each wait of `up` ends as soon as the service is ready (Docker 25 and later, API 1.44: `start_interval`); null on older engines, which ignore it. `npm run deploy:dev` sets 1 where the engine has it.",
             publishDataPorts:
