@@ -20,7 +20,8 @@ export interface SetupTaskSpec {
 /**
  * A data service's setup task: the one workload besides the server that holds the service's
  * root credential, which it uses to create everyone else's. A small one-shot task that
- * reaches only its service, after the service is healthy, with a scratch /tmp.
+ * reaches only its service, with a scratch /tmp. Its script's first lines wait until the service
+ * answers (the service is `awaitedByConsumers`: Docker does not wait for its health first).
  */
 export function setupTask(target: Target, service: ServiceHandle, spec: SetupTaskSpec, parent: pulumi.ComponentResource): TaskHandle {
     const { cpuLimit = 500, ...task } = spec;
