@@ -208,6 +208,14 @@ describe.runIf(POSTGRES_NEEDED)("the roles task before Postgres accepts connecti
             child.on("close", (status) => resolve({ status, stderr }));
         });
 
+    /** The task ran to its end without a word, and the application's role logs in with what it set. */
+    const succeeds = async (run: ReturnType<typeof runAsync>) => {
+        const done = await run;
+        expect(done.stderr).toBe("");
+        expect(done.status).toBe(0);
+        expect(psql(LATE_PORT, role("readWrite").name, `${role("readWrite").name}-1`, LATE_DB, "SELECT 1").out).toBe("1");
+    };
+
     it("waits for a server that starts listening after it, then does its work", async () => {
         if (!POSTGRES_RUNNABLE) throw new Error(POSTGRES_MISSING);
         const run = runAsync(60);
@@ -215,10 +223,7 @@ describe.runIf(POSTGRES_NEEDED)("the roles task before Postgres accepts connecti
         const { data } = initdb(tmp("quorvex-pg-"), SUPERUSER, ROOT_PASSWORD);
         const server = await startServer(data, LATE_PORT, SUPERUSER, ROOT_PASSWORD);
         try {
-            const done = await run;
-            expect(done.stderr).toBe("");
-            expect(done.status).toBe(0);
-            expect(psql(LATE_PORT, role("readWrite").name, `${role("readWrite").name}-1`, LATE_DB, "SELECT 1").out).toBe("1");
+            await succeeds(run);
         } finally {
             await server.stop();
         }
@@ -233,10 +238,7 @@ describe.runIf(POSTGRES_NEEDED)("the roles task before Postgres accepts connecti
             const run = runAsync(60);
             await new Promise((r) => setTimeout(r, 3000));
             expect(psql(LATE_PORT, SUPERUSER, "the-old-password", LATE_DB, `ALTER ROLE ${SUPERUSER} PASSWORD '${ROOT_PASSWORD}'`).err).toBe("");
-            const done = await run;
-            expect(done.stderr).toBe("");
-            expect(done.status).toBe(0);
-            expect(psql(LATE_PORT, role("readWrite").name, `${role("readWrite").name}-1`, LATE_DB, "SELECT 1").out).toBe("1");
+            await succeeds(run);
         } finally {
             await server.stop();
         }
