@@ -2,8 +2,9 @@
  * MinIO's setup task runs one `mc` at a time: the task's memory limit is 256
  * MiB, and four `mc` processes side by side were OOM-killed on the real
  * engines (exit 137 on Docker and on the node rung, once a second pool added
- * a fourth user). Run by the real shell, with an `mc` that records each call
- * and fails when another is running.
+ * a fourth user). And it waits for MinIO itself, since `up` no longer does on
+ * Docker. Run by the real shell, with an `mc` that records each call (and
+ * fails when another is running, or while MinIO "starts").
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
