@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Consumers, type ObjectStoreConnection } from "./connections";
 import { generatedSecret } from "./credentials";
-import { setupTask } from "./setup";
+import { setupTask, waitUntil } from "./setup";
 import { asFile, readSecretFiles, type Target, type ResourceBudget, type SecretHandle, type ServiceHandle, type TaskHandle } from "../targets/contract";
 
 export interface BucketSpec {
@@ -103,16 +103,7 @@ export const MINIO_WAIT_SECONDS = 120;
  * health on Docker, whose first check comes 10 s after the start (`awaitedByConsumers`).
  */
 export function waitForMinio(alias: string, seconds = MINIO_WAIT_SECONDS): string[] {
-    return [
-        `deadline=$(( $(date +%s) + ${seconds} ))`,
-        `until mc admin info ${alias} >/dev/null 2>&1; do`,
-        '    if [ "$(date +%s)" -ge "$deadline" ]; then',
-        `        echo "quorvex: MinIO at $MINIO_ENDPOINT did not answer within ${seconds} s" >&2`,
-        "        exit 1",
-        "    fi",
-        "    sleep 1",
-        "done",
-    ];
+    return waitUntil(`mc admin info ${alias} >/dev/null 2>&1`, `quorvex: MinIO at $MINIO_ENDPOINT did not answer within ${seconds} s`, seconds);
 }
 
 /**

@@ -11,7 +11,7 @@ import {
 } from "../targets/contract";
 import { Consumers, type DatabaseConnection } from "./connections";
 import { generatedSecret } from "./credentials";
-import { setupTask } from "./setup";
+import { setupTask, waitUntil } from "./setup";
 
 export interface PostgresArgs {
     target: Target;
@@ -156,16 +156,11 @@ export const POSTGRES_WAIT_SECONDS = 120;
  * last reason psql gave (never a password: psql does not print one).
  */
 export function waitForPostgres(seconds = POSTGRES_WAIT_SECONDS): string[] {
-    return [
-        `deadline=$(( $(date +%s) + ${seconds} ))`,
-        "until reason=$(PGCONNECT_TIMEOUT=2 psql -X -q -t -c 'SELECT 1' 2>&1 >/dev/null); do",
-        '    if [ "$(date +%s)" -ge "$deadline" ]; then',
-        `        echo "quorvex: Postgres at \${PGHOST:-localhost}:\${PGPORT:-5432} did not take a connection as \${PGUSER:-postgres} within ${seconds} s: $reason" >&2`,
-        "        exit 1",
-        "    fi",
-        "    sleep 1",
-        "done",
-    ];
+    return waitUntil(
+        "reason=$(PGCONNECT_TIMEOUT=2 psql -X -q -t -c 'SELECT 1' 2>&1 >/dev/null)",
+        `quorvex: Postgres at \${PGHOST:-localhost}:\${PGPORT:-5432} did not take a connection as \${PGUSER:-postgres} within ${seconds} s: $reason`,
+        seconds,
+    );
 }
 
 /**

@@ -18,6 +18,24 @@ export interface SetupTaskSpec {
 }
 
 /**
+ * Shell lines that run `test` every second until it succeeds, at most `seconds`; then print
+ * `failure` (a shell word list, expanded there) to stderr and exit 1. A task's own wait for its
+ * service (see `awaitedByConsumers`).
+ */
+export function waitUntil(test: string, failure: string, seconds: number): string[] {
+    return [
+        `deadline=$(( $(date +%s) + ${seconds} ))`,
+        `until ${test}; do`,
+        '    if [ "$(date +%s)" -ge "$deadline" ]; then',
+        `        echo "${failure}" >&2`,
+        "        exit 1",
+        "    fi",
+        "    sleep 1",
+        "done",
+    ];
+}
+
+/**
  * A data service's setup task: the one workload besides the server that holds the service's
  * root credential, which it uses to create everyone else's. A small one-shot task that
  * reaches only its service, with a scratch /tmp. Its script's first lines wait until the service

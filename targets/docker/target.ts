@@ -489,8 +489,9 @@ export class DockerTarget implements Target {
         // The host name is the user's (often `*.localhost`, which only browsers resolve): a client
         // connects to the published port and asks for the host by name.
         const address = ingress.bindAddress === "0.0.0.0" ? "127.0.0.1" : ingress.bindAddress;
-        // A changed container is a new container: their ids are what answers there.
-        const revision = pulumi.all([...proxy, ...spec.backend.ready].map((r) => (r as docker.Container).id)).apply((ids) => ids.join(","));
+        // What answers there: the proxy and the backend's containers (a changed container is a new one).
+        const answering = [...proxy, ...spec.backend.ready] as docker.Container[];
+        const revision = pulumi.all(answering.map((c) => c.id)).apply((ids) => ids.join(","));
         return {
             url: `${scheme}://${spec.host}${port === defaultPort ? "" : `:${port}`}`,
             kind: "proxy",
@@ -501,7 +502,7 @@ export class DockerTarget implements Target {
                 revision,
                 // `up` does not wait for the backend's own health where the check does (awaitedByConsumers): what the containers say is the reason.
                 hint: pulumi
-                    .all([...proxy, ...spec.backend.ready].map((r) => (r as docker.Container).name))
+                    .all(answering.map((c) => c.name))
                     .apply(
                         (names) =>
                             `Why: \`docker ps -a --filter name=${this.prefix}-\` (each container's health), ${names.map((n) => `\`docker logs ${n}\``).join(", ")}.`,
